@@ -1,0 +1,58 @@
+package dev.mmsearch.core;
+
+import java.util.List;
+import java.util.Objects;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Which document fields play which role in a collection.
+ *
+ * @param embedTemplate  text that is embedded, with {@code {field}} placeholders,
+ *                       e.g. {@code "{title}. {text}"}; missing fields render as empty and
+ *                       the result is whitespace-normalised
+ * @param textFields     fields indexed for BM25 (analysed full text)
+ * @param keywordFields  fields indexed as exact keywords (filterable)
+ * <p>Every field of a document is stored and returned in results.
+ */
+public record CollectionSchema(String embedTemplate, List<String> textFields, List<String> keywordFields) {
+    private static final Pattern PLACEHOLDER = Pattern.compile("\\{([A-Za-z0-9_.-]+)}");
+
+    /** The BEIR layout ({@code _id, title, text}) as read by the BEIR source. */
+    public static final CollectionSchema BEIR = new CollectionSchema("{title}. {text}", List.of("title", "text"), List.of());
+
+    public CollectionSchema {
+        Objects.requireNonNull(embedTemplate, "embedTemplate");
+        if (!PLACEHOLDER.matcher(embedTemplate).find()) {
+            throw new MmsearchException(ErrorCode.INVALID_ARGUMENT,
+                    "embed template '" + embedTemplate + "' names no field; write it like \"{title}. {text}\"");
+        }
+        textFields = List.copyOf(textFields);
+        keywordFields = List.copyOf(keywordFields);
+    }
+
+    /** Fields the embed template refers to, in order of appearance. */
+    public List<String> embedFields() {
+        Matcher m = PLACEHOLDER.matcher(embedTemplate);
+        return m.results().map(r -> r.group(1)).distinct().toList();
+    }
+
+    /** The text to embed for this document; empty when all referenced fields are empty. */
+    public String embedText(Document document) {
+        Matcher m = PLACEHOLDER.matcher(embedTemplate);
+        StringBuilder out = new StringBuilder();
+        boolean anyValue = false;
+        while (m.find()) {
+            String value = document.text(m.group(1)).strip();
+            anyValue |= !value.isEmpty();
+            m.appendReplacement(out, Matcher.quoteReplacement(value));
+        }
+        m.appendTail(out);
+        if (!anyValue) {
+            return "";
+        }
+        // Drop separators left dangling by empty fields (". text" -> "text") and collapse whitespace.
+        String text = out.toString().replaceAll("\\s+", " ").strip();
+        return text.replaceAll("^[\\p{Punct}\\s]+(?=\\S)", "").strip();
+    }
+}

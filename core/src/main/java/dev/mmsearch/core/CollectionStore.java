@@ -1,0 +1,39 @@
+package dev.mmsearch.core;
+
+import java.util.List;
+
+/**
+ * The set of collections a node serves. The embedded implementation keeps one Lucene index per
+ * collection in a directory; a distributed one maps collections to cluster indices.
+ */
+public interface CollectionStore extends AutoCloseable {
+
+    List<CollectionInfo> list();
+
+    boolean exists(String name);
+
+    /** @throws MmsearchException COLLECTION_NOT_FOUND */
+    SearchCollection get(String name);
+
+    /**
+     * Opens the collection, creating it with this schema and stamp if it does not exist.
+     *
+     * @throws MmsearchException MODEL_MISMATCH when it exists with another model stamp (the message names both)
+     */
+    SearchCollection getOrCreate(String name, CollectionSchema schema, ModelStamp stamp);
+
+    /** Removes the collection and its data. @throws MmsearchException COLLECTION_NOT_FOUND */
+    void delete(String name);
+
+    @Override
+    void close();
+
+    /** Collection names are also directory and index names: keep them boring. */
+    static String validateName(String name) {
+        if (name == null || !name.matches("[a-z0-9][a-z0-9_-]{0,63}")) {
+            throw new MmsearchException(ErrorCode.INVALID_ARGUMENT, "invalid collection name '" + name
+                    + "': use 1-64 characters of a-z, 0-9, '_' and '-', starting with a letter or digit");
+        }
+        return name;
+    }
+}
