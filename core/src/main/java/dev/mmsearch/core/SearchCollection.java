@@ -31,7 +31,7 @@ public interface SearchCollection {
     /** Makes all writes so far durable and visible. */
     void commit();
 
-    /** Approximate nearest neighbours of {@code vector} (HNSW), best first, scores in [0, 1] for cosine. */
+    /** Approximate nearest neighbours of {@code vector} (HNSW), best first; for COSINE stamps the score is the cosine similarity in [-1, 1]. */
     List<ScoredId> vectorSearch(float[] vector, int k, int numCandidates);
 
     /** BM25 over the schema's text fields, best first. */

@@ -1,0 +1,122 @@
+package dev.mmsearch.store.lucene;
+
+import dev.mmsearch.core.CollectionSchema;
+import dev.mmsearch.core.ErrorCode;
+import dev.mmsearch.core.Json;
+import dev.mmsearch.core.MmsearchException;
+import dev.mmsearch.core.ModelStamp;
+import dev.mmsearch.core.VectorSimilarity;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import tools.jackson.core.JacksonException;
+import tools.jackson.core.type.TypeReference;
+
+/**
+ * What a collection records about itself in every Lucene commit's user data, so the model stamp and
+ * schema are written atomically with the documents they describe (a commit either has both or
+ * neither). Flat, explicitly named keys rather than a serialised record: the on-disk format must not
+ * change when a core record gains a method or a field.
+ *
+ * @param stamp       the model the collection's vectors came from
+ * @param schema      field roles
+ * @param createdAt   when the collection was created
+ * @param committedAt when this commit was made
+ */
+record CommitMetadata(ModelStamp stamp, CollectionSchema schema, Instant createdAt, Instant committedAt) {
+
+    /** Version of the layout of fields and user data this code writes; bump on any incompatible change. */
+    static final int FORMAT_VERSION = 1;
+
+    static final String FORMAT = "mmsearch.format";
+    static final String MODEL_ID = "mmsearch.model.id";
+    static final String MODEL_CHECKSUM = "mmsearch.model.checksum";
+    static final String MODEL_DIMENSION = "mmsearch.model.dimension";
+    static final String MODEL_METRIC = "mmsearch.model.metric";
+    static final String SCHEMA_EMBED_TEMPLATE = "mmsearch.schema.embedTemplate";
+    static final String SCHEMA_TEXT_FIELDS = "mmsearch.schema.textFields";
+    static final String SCHEMA_KEYWORD_FIELDS = "mmsearch.schema.keywordFields";
+    static final String CREATED_AT = "mmsearch.createdAt";
+    static final String COMMITTED_AT = "mmsearch.committedAt";
+
+    private static final TypeReference<List<String>> STRING_LIST = new TypeReference<>() {
+    };
+
+    /** The same collection, committed at {@code time}. */
+    CommitMetadata committedAt(Instant time) {
+        return new CommitMetadata(stamp, schema, createdAt, time);
+    }
+
+    Map<String, String> toUserData() {
+        Map<String, String> data = new LinkedHashMap<>();
+        data.put(FORMAT, Integer.toString(FORMAT_VERSION));
+        data.put(MODEL_ID, stamp.modelId());
+        data.put(MODEL_CHECKSUM, stamp.checksum());
+        data.put(MODEL_DIMENSION, Integer.toString(stamp.dimension()));
+        data.put(MODEL_METRIC, stamp.metric().name());
+        data.put(SCHEMA_EMBED_TEMPLATE, schema.embedTemplate());
+        data.put(SCHEMA_TEXT_FIELDS, Json.MAPPER.writeValueAsString(schema.textFields()));
+        data.put(SCHEMA_KEYWORD_FIELDS, Json.MAPPER.writeValueAsString(schema.keywordFields()));
+        data.put(CREATED_AT, createdAt.toString());
+        data.put(COMMITTED_AT, committedAt.toString());
+        return data;
+    }
+
+    /**
+     * Reads the metadata of a commit.
+     *
+     * @throws MmsearchException INTERNAL when the commit was not written by mmsearch, was written by a newer
+     *                           format, or its metadata is damaged
+     */
+    static CommitMetadata fromUserData(String collection, Path path, Map<String, String> data) {
+        String format = data.get(FORMAT);
+        if (format == null) {
+            throw new MmsearchException(ErrorCode.INTERNAL, "collection '" + collection + "' at " + path
+                    + " is a Lucene index without mmsearch metadata (no " + FORMAT
+                    + " in its commit); it was not created by mmsearch: move it out of the data directory");
+        }
+        int version;
+        try {
+            version = Integer.parseInt(format);
+        } catch (NumberFormatException e) {
+            throw damaged(collection, path, FORMAT + "=" + format, e);
+        }
+        if (version > FORMAT_VERSION) {
+            throw new MmsearchException(ErrorCode.INTERNAL, "collection '" + collection + "' at " + path
+                    + " has storage format " + version + " but this mmsearch reads format " + FORMAT_VERSION
+                    + " at most; upgrade mmsearch to open it");
+        }
+        if (version < 1) {
+            throw damaged(collection, path, FORMAT + "=" + format, null);
+        }
+        try {
+            ModelStamp stamp = new ModelStamp(required(data, MODEL_ID), required(data, MODEL_CHECKSUM),
+                    Integer.parseInt(required(data, MODEL_DIMENSION)),
+                    VectorSimilarity.valueOf(required(data, MODEL_METRIC)));
+            CollectionSchema schema = new CollectionSchema(required(data, SCHEMA_EMBED_TEMPLATE),
+                    Json.MAPPER.readValue(required(data, SCHEMA_TEXT_FIELDS), STRING_LIST),
+                    Json.MAPPER.readValue(required(data, SCHEMA_KEYWORD_FIELDS), STRING_LIST));
+            return new CommitMetadata(stamp, schema, Instant.parse(required(data, CREATED_AT)),
+                    Instant.parse(required(data, COMMITTED_AT)));
+        } catch (IllegalArgumentException | JacksonException | DateTimeParseException | MmsearchException e) {
+            throw damaged(collection, path, e.getMessage(), e);
+        }
+    }
+
+    private static String required(Map<String, String> data, String key) {
+        String value = data.get(key);
+        if (value == null) {
+            throw new IllegalArgumentException("missing " + key);
+        }
+        return value;
+    }
+
+    private static MmsearchException damaged(String collection, Path path, String detail, Throwable cause) {
+        return new MmsearchException(ErrorCode.INTERNAL, "collection '" + collection + "' at " + path
+                + " has damaged mmsearch metadata (" + detail + "); restore it from a backup or delete it and"
+                + " ingest again", cause);
+    }
+}

@@ -1,0 +1,74 @@
+package dev.mmsearch.store.lucene;
+
+import dev.mmsearch.core.VectorSimilarity;
+import org.apache.lucene.codecs.Codec;
+import org.apache.lucene.codecs.KnnVectorsFormat;
+import org.apache.lucene.codecs.lucene104.Lucene104Codec;
+import org.apache.lucene.codecs.lucene99.Lucene99HnswVectorsFormat;
+import org.apache.lucene.index.VectorSimilarityFunction;
+
+/**
+ * The one place that decides how vectors are indexed and how Lucene's vector scores map back to the
+ * stamp's metric. Int8 quantisation ({@code Lucene104HnswScalarQuantizedVectorsFormat}) would be
+ * chosen here, per collection, from configuration; readers need nothing, because Lucene records the
+ * per-field format name in the segment and looks it up by SPI.
+ */
+final class VectorIndexing {
+
+    /** HNSW graph degree (Lucene's default). */
+    static final int MAX_CONN = 16;
+    /** HNSW candidate list size while building the graph (Lucene's default). */
+    static final int BEAM_WIDTH = 100;
+    /** Largest dimension the float HNSW format accepts. */
+    static final int MAX_DIMENSIONS = 1024;
+
+    private static final KnnVectorsFormat FLOAT_HNSW = new Lucene99HnswVectorsFormat(MAX_CONN, BEAM_WIDTH);
+
+    private VectorIndexing() {
+    }
+
+    /**
+     * The codec every collection is written with: Lucene's default codec with our vector format. The
+     * codec name stays Lucene's ("Lucene104"), so indices open with a stock Lucene of the same version.
+     */
+    static Codec codec() {
+        return new Lucene104Codec() {
+            @Override
+            public KnnVectorsFormat getKnnVectorsFormatForField(String field) {
+                return FLOAT_HNSW;
+            }
+        };
+    }
+
+    /**
+     * Lucene's function for a stamp metric. COSINE stays COSINE rather than DOT_PRODUCT: DOT_PRODUCT is
+     * only correct for unit vectors, and Lucene's SIMD cosine is fast enough that checking every vector's
+     * norm buys little. DOT_PRODUCT stamps use MAXIMUM_INNER_PRODUCT, the form that is correct for
+     * vectors of any length.
+     */
+    static VectorSimilarityFunction luceneFunction(VectorSimilarity metric) {
+        return switch (metric) {
+            case COSINE -> VectorSimilarityFunction.COSINE;
+            case DOT_PRODUCT -> VectorSimilarityFunction.MAXIMUM_INNER_PRODUCT;
+            case EUCLIDEAN -> VectorSimilarityFunction.EUCLIDEAN;
+        };
+    }
+
+    /**
+     * Turns a Lucene kNN score back into the metric's own similarity (higher is better):
+     * <ul>
+     *   <li>COSINE: Lucene scores {@code (1 + cos) / 2}; we return {@code cos} itself, in [-1, 1]
+     *       (1 = same direction), so scores mean the same as in any other cosine tool.</li>
+     *   <li>DOT_PRODUCT: Lucene scores {@code 1 / (1 - dot)} for negative and {@code dot + 1} for
+     *       positive products; we return {@code dot}.</li>
+     *   <li>EUCLIDEAN: Lucene's {@code 1 / (1 + d²)} in (0, 1] is kept (a distance is not a score).</li>
+     * </ul>
+     */
+    static float similarity(VectorSimilarity metric, float luceneScore) {
+        return switch (metric) {
+            case COSINE -> Math.max(-1f, Math.min(1f, 2f * luceneScore - 1f));
+            case DOT_PRODUCT -> luceneScore < 1f ? 1f - 1f / luceneScore : luceneScore - 1f;
+            case EUCLIDEAN -> luceneScore;
+        };
+    }
+}
