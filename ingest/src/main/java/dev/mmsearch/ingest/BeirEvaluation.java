@@ -1,0 +1,139 @@
+package dev.mmsearch.ingest;
+
+import dev.mmsearch.core.CollectionSchema;
+import dev.mmsearch.core.CollectionStore;
+import dev.mmsearch.core.EncoderProvider;
+import dev.mmsearch.core.Hit;
+import dev.mmsearch.core.Retriever;
+import dev.mmsearch.core.SearchCollection;
+import dev.mmsearch.core.SearchRequest;
+import dev.mmsearch.core.Searcher;
+import dev.mmsearch.core.TextEncoder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * Evaluates a model (dense) or BM25 on a BEIR dataset through the product's own path: the corpus is
+ * indexed with {@link Indexer} into a collection of the given store, and every evaluated query goes
+ * through {@link Searcher} (top 100, nothing excluded).
+ *
+ * <p>The collection, {@code beir-<dataset>-<model>}, doubles as the encoded-corpus cache: it is
+ * indexed in resume mode ({@link IndexOptions#skipUnchanged()}), so when it already holds the whole
+ * corpus with this model's stamp nothing is encoded, an interrupted run continues where it stopped,
+ * and a changed document is encoded again. A collection built with another model checksum, or holding
+ * documents the corpus does not have, is deleted and rebuilt. BM25 uses the same collection.
+ */
+public final class BeirEvaluation {
+    private static final Logger log = LoggerFactory.getLogger(BeirEvaluation.class);
+
+    /** Results fetched per query (the depth of Recall@100). */
+    public static final int DEPTH = 100;
+
+    private BeirEvaluation() {
+    }
+
+    /**
+     * Runs the evaluation; error reports (if the corpus has bad lines) go to {@code <tmp>/mmsearch-reports}.
+     *
+     * @param qrelsOverride qrels file instead of {@code qrels/test.tsv}, or {@code null}
+     */
+    public static EvalResult run(Path beirDir, Path qrelsOverride, String modelId, Retriever retriever,
+                                 CollectionStore store, EncoderProvider encoders, IndexProgress progress) {
+        return run(beirDir, qrelsOverride, modelId, retriever, store, encoders, progress,
+                Path.of(System.getProperty("java.io.tmpdir"), "mmsearch-reports"), IndexOptions.defaults());
+    }
+
+    /** As above, with the error report folder and indexing options (resume mode is always on). */
+    public static EvalResult run(Path beirDir, Path qrelsOverride, String modelId, Retriever retriever,
+                                 CollectionStore store, EncoderProvider encoders, IndexProgress progress,
+                                 Path reportDir, IndexOptions options) {
+        Objects.requireNonNull(retriever, "retriever");
+        IndexProgress shown = progress == null ? IndexProgress.NONE : progress;
+        long start = System.nanoTime();
+        BeirDataset dataset = BeirDataset.load(beirDir, qrelsOverride);
+        List<String> queryIds = dataset.evaluatedQueryIds();
+        TextEncoder encoder = encoders.textEncoder(modelId);
+        String name = collectionName(dataset.name(), modelId);
+
+        IndexSummary indexing = prepareCollection(dataset, name, encoder, store, shown, reportDir, options);
+
+        Searcher searcher = new Searcher(store, encoders);
+        double ndcg = 0;
+        double recall = 0;
+        double mrr = 0;
+        long searchStart = System.nanoTime();
+        shown.start("eval " + name + " " + retriever.label(), queryIds.size());
+        try {
+            for (String queryId : queryIds) {
+                String text = dataset.queries().get(queryId);
+                List<String> ranked = text.isBlank() ? List.of()
+                        : searcher.search(name, new SearchRequest(text, retriever, DEPTH, 0, null, false))
+                        .hits().stream().map(Hit::id).toList();
+                Map<String, Integer> judged = dataset.qrels().get(queryId);
+                ndcg += RetrievalMetrics.ndcgAtK(ranked, judged, 10);
+                recall += RetrievalMetrics.recallAtK(ranked, judged, DEPTH);
+                mrr += RetrievalMetrics.mrrAtK(ranked, judged, 10);
+                shown.advance(1);
+            }
+        } finally {
+            shown.finish();
+        }
+        int n = queryIds.size();
+        double seconds = (System.nanoTime() - start) / 1e9;
+        EvalResult result = new EvalResult(n == 0 ? 0 : ndcg / n, n == 0 ? 0 : recall / n, n == 0 ? 0 : mrr / n, n,
+                retriever.label(), modelId, seconds, name, indexing);
+        log.info("evaluated dataset={} collection={} retriever={} queries={} ndcg@10={} recall@100={} mrr@10={} "
+                        + "searchSeconds={} seconds={}", dataset.name(), name, retriever.label(), n,
+                String.format(Locale.ROOT, "%.4f", result.ndcgAt10()), String.format(Locale.ROOT, "%.4f", result.recallAt100()),
+                String.format(Locale.ROOT, "%.4f", result.mrrAt10()),
+                String.format(Locale.ROOT, "%.1f", (System.nanoTime() - searchStart) / 1e9),
+                String.format(Locale.ROOT, "%.1f", seconds));
+        return result;
+    }
+
+    /** {@code beir-<dataset>-<model>} made a valid collection name: lower case, other characters as '-'. */
+    public static String collectionName(String datasetName, String modelId) {
+        String raw = ("beir-" + datasetName + "-" + modelId).toLowerCase(Locale.ROOT)
+                .replaceAll("[^a-z0-9_-]+", "-").replaceAll("-{2,}", "-").replaceAll("-+$", "");
+        return CollectionStore.validateName(raw.length() > 64 ? raw.substring(0, 64).replaceAll("-+$", "") : raw);
+    }
+
+    private static IndexSummary prepareCollection(BeirDataset dataset, String name, TextEncoder encoder,
+                                                  CollectionStore store, IndexProgress progress, Path reportDir,
+                                                  IndexOptions options) {
+        if (store.exists(name)) {
+            SearchCollection existing = store.get(name);
+            if (!existing.stamp().compatibleWith(encoder.stamp()) || !existing.schema().equals(CollectionSchema.BEIR)) {
+                log.info("rebuilding cached corpus collection={} was={} now={}", name, existing.stamp().describe(),
+                        encoder.stamp().describe());
+                store.delete(name);
+            }
+        }
+        IndexSummary summary = indexCorpus(dataset, name, encoder, store, progress, reportDir, options);
+        long distinct = summary.indexed() + summary.skipped();
+        long held = store.get(name).count();
+        if (held != distinct) {
+            log.info("rebuilding cached corpus collection={} holds={} corpus={}", name, held, distinct);
+            store.delete(name);
+            summary = indexCorpus(dataset, name, encoder, store, progress, reportDir, options);
+        } else if (summary.indexed() == 0) {
+            log.info("reusing encoded corpus collection={} documents={}", name, held);
+        }
+        return summary;
+    }
+
+    private static IndexSummary indexCorpus(BeirDataset dataset, String name, TextEncoder encoder, CollectionStore store,
+                                            IndexProgress progress, Path reportDir, IndexOptions options) {
+        SearchCollection collection = store.getOrCreate(name, CollectionSchema.BEIR, encoder.stamp());
+        try (JsonlSource source = JsonlSource.open(dataset.corpus(), BeirDataset.IGNORED_FIELDS)) {
+            return Indexer.index(source, collection, encoder, CollectionSchema.BEIR, options.withSkipUnchanged(true),
+                    progress, reportDir);
+        }
+    }
+}

@@ -1,0 +1,43 @@
+package dev.mmsearch.ingest;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.Objects;
+
+/**
+ * The outcome of one indexing run. Every non-blank input line is counted exactly once:
+ * {@code read = indexed + skipped + failed + duplicates}.
+ *
+ * @param read          records read (non-blank lines)
+ * @param indexed       distinct documents encoded and written
+ * @param skipped       documents the collection already held unchanged (resume mode), not re-encoded
+ * @param failed        bad records (written to the error report)
+ * @param duplicates    records whose id appeared earlier in the same input; the later one replaced the earlier
+ * @param elapsed       wall time of the run
+ * @param docsPerSecond {@code indexed} per second of {@code elapsed}
+ * @param errorReport   the error report file, or {@code null} when there was no error
+ */
+public record IndexSummary(long read, long indexed, long skipped, long failed, long duplicates, Duration elapsed,
+                           double docsPerSecond, Path errorReport) {
+    public IndexSummary {
+        Objects.requireNonNull(elapsed, "elapsed");
+    }
+
+    /**
+     * The one line the CLI prints, e.g.
+     * {@code read 5183, indexed 5183, skipped 0, failed 0 in 812.3 s (6.4 docs/s); errors: none}.
+     * Duplicates are named only when there are some.
+     */
+    public String toLine() {
+        StringBuilder line = new StringBuilder();
+        line.append("read ").append(read).append(", indexed ").append(indexed).append(", skipped ").append(skipped)
+                .append(", failed ").append(failed);
+        if (duplicates > 0) {
+            line.append(", duplicates ").append(duplicates);
+        }
+        line.append(String.format(Locale.ROOT, " in %.1f s (%.1f docs/s); errors: ", elapsed.toMillis() / 1000.0, docsPerSecond));
+        line.append(errorReport == null ? "none" : errorReport.toString());
+        return line.toString();
+    }
+}

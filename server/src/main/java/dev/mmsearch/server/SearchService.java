@@ -1,0 +1,39 @@
+package dev.mmsearch.server;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.springframework.boot.SpringApplication;
+import org.springframework.boot.autoconfigure.SpringBootApplication;
+import org.springframework.context.ConfigurableApplicationContext;
+
+/**
+ * The search service: REST API, actuator (health, Prometheus) and the web UI, over one
+ * {@link Engine}. Started by {@code mmsearch serve} and {@code mmsearch demo}; tests start it on
+ * a random port with their own data directory.
+ */
+@SpringBootApplication
+public class SearchService {
+
+    /**
+     * Starts the service.
+     *
+     * @param dataDirectory where collections and models live
+     * @param port          HTTP port; 0 picks a free one
+     * @param options       engine tuning
+     */
+    public static ConfigurableApplicationContext start(DataDirectory dataDirectory, int port, EngineOptions options) {
+        Map<String, Object> props = new LinkedHashMap<>();
+        props.put("mmsearch.data-dir", dataDirectory.root().toString());
+        props.put("mmsearch.threads", options.intraOpThreads());
+        props.put("mmsearch.batch-size", options.batchSize());
+        props.put("server.port", port);
+        SpringApplication app = new SpringApplication(SearchService.class);
+        app.setDefaultProperties(props);
+        return app.run();
+    }
+
+    /** The port the running service listens on. */
+    public static int port(ConfigurableApplicationContext context) {
+        return Integer.parseInt(context.getEnvironment().getProperty("local.server.port", "-1"));
+    }
+}

@@ -1,0 +1,53 @@
+package dev.mmsearch.server.cli;
+
+import dev.mmsearch.ingest.ConsoleIndexProgress;
+import dev.mmsearch.server.Engine;
+import dev.mmsearch.server.SearchService;
+import dev.mmsearch.server.demo.DemoData;
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code mmsearch demo}: index the bundled SciFact corpus once, then serve it. */
+@Command(name = "demo", mixinStandardHelpOptions = true,
+        description = "Index the bundled SciFact corpus into collection 'scifact' (once), then serve the API and UI.")
+public class DemoCommand implements Callable<Integer> {
+    @Mixin
+    DataDirOption common;
+
+    @Option(names = "--port", defaultValue = "8080", description = "HTTP port (default: ${DEFAULT-VALUE}; 0 = any free port).")
+    int port;
+
+    @Option(names = "--index-only", description = "Prepare the demo collection and exit without serving.")
+    boolean indexOnly;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        try (Engine engine = new Engine(common.dataDirectory(), common.engineOptions())) {
+            DemoData.Outcome outcome = DemoData.ensureIndexed(engine, new ConsoleIndexProgress());
+            out.println("demo collection '" + DemoData.COLLECTION + "' ready (" + outcome.name().toLowerCase(java.util.Locale.ROOT)
+                    + ", " + engine.store().get(DemoData.COLLECTION).count() + " documents, model " + DemoData.MODEL + ")");
+            out.flush();
+        }
+        if (indexOnly) {
+            return 0;
+        }
+        var context = SearchService.start(common.dataDirectory(), port, common.engineOptions());
+        int actualPort = SearchService.port(context);
+        out.printf("""
+                mmsearch demo is serving http://localhost:%d/
+                try: curl -s -XPOST localhost:%d/api/v1/collections/%s/search -H 'content-type: application/json' \\
+                       -d '{"query": "Does vitamin D supplementation reduce fracture risk?", "topK": 5}'
+                """, actualPort, actualPort, DemoData.COLLECTION);
+        out.flush();
+        return ServeCommand.KEEP_RUNNING;
+    }
+}

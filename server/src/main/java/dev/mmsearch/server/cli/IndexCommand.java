@@ -1,0 +1,84 @@
+package dev.mmsearch.server.cli;
+
+import dev.mmsearch.core.CollectionSchema;
+import dev.mmsearch.core.CollectionStore;
+import dev.mmsearch.core.SearchCollection;
+import dev.mmsearch.core.TextEncoder;
+import dev.mmsearch.ingest.ConsoleIndexProgress;
+import dev.mmsearch.ingest.ErrorPolicy;
+import dev.mmsearch.ingest.IndexOptions;
+import dev.mmsearch.ingest.IndexProgress;
+import dev.mmsearch.ingest.IndexSummary;
+import dev.mmsearch.ingest.Indexer;
+import dev.mmsearch.inference.ModelRegistry;
+import dev.mmsearch.server.Engine;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/** {@code mmsearch index}: embed a JSONL file and write it into a collection. */
+@Command(name = "index", mixinStandardHelpOptions = true,
+        description = "Embed and index a JSONL file (one object a line with an id; the BEIR layout {\"_id\",\"title\",\"text\"} works as is).")
+public class IndexCommand implements Callable<Integer> {
+    @Mixin
+    DataDirOption common;
+
+    @Option(names = {"-c", "--collection"}, required = true, description = "Collection to write (created if missing).")
+    String collection;
+
+    @Option(names = {"-i", "--input"}, required = true, description = "JSONL file (.jsonl or .jsonl.gz).")
+    Path input;
+
+    @Option(names = "--model", defaultValue = ModelRegistry.DEFAULT_MODEL,
+            description = "Model id for a new collection (default: ${DEFAULT-VALUE}); an existing collection must use its own.")
+    String model;
+
+    @Option(names = "--embed", defaultValue = "{title}. {text}",
+            description = "Text to embed, with {field} placeholders (default: ${DEFAULT-VALUE}).")
+    String embedTemplate;
+
+    @Option(names = "--text-fields", split = ",", defaultValue = "title,text",
+            description = "Fields searchable with BM25 (default: ${DEFAULT-VALUE}).")
+    List<String> textFields;
+
+    @Option(names = "--keyword-fields", split = ",", description = "Fields indexed as exact keywords.")
+    List<String> keywordFields = List.of();
+
+    @Option(names = "--on-error", defaultValue = "skip",
+            description = "skip: report bad records and index the rest; fail: stop at the first (default: ${DEFAULT-VALUE}).")
+    String onError;
+
+    @Option(names = "--no-progress", description = "Do not draw a progress bar.")
+    boolean noProgress;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        CollectionStore.validateName(collection);
+        CollectionSchema schema = new CollectionSchema(embedTemplate, textFields, keywordFields);
+        IndexOptions options = IndexOptions.defaults().withBatchSize(common.batchSize)
+                .withErrorPolicy(ErrorPolicy.parse(onError));
+        try (Engine engine = new Engine(common.dataDirectory(), common.engineOptions())) {
+            // An existing collection keeps its model unless --model names another one explicitly;
+            // then getOrCreate refuses with an error naming both models.
+            boolean modelGiven = spec.commandLine().getParseResult().hasMatchedOption("--model");
+            String modelId = engine.store().exists(collection) && !modelGiven
+                    ? engine.store().get(collection).stamp().modelId() : model;
+            TextEncoder encoder = engine.encoders().textEncoder(modelId);
+            SearchCollection target = engine.store().getOrCreate(collection, schema, encoder.stamp());
+            IndexSummary summary = Indexer.index(input, target, encoder, null, options,
+                    noProgress ? IndexProgress.NONE : new ConsoleIndexProgress(),
+                    engine.dataDirectory().reports());
+            spec.commandLine().getOut().println(summary.toLine());
+            spec.commandLine().getOut().flush();
+            return 0;
+        }
+    }
+}

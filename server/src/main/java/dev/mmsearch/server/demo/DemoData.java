@@ -1,0 +1,134 @@
+package dev.mmsearch.server.demo;
+
+import dev.mmsearch.core.CollectionSchema;
+import dev.mmsearch.core.Document;
+import dev.mmsearch.core.EmbeddedDocument;
+import dev.mmsearch.core.ErrorCode;
+import dev.mmsearch.core.MmsearchException;
+import dev.mmsearch.core.SearchCollection;
+import dev.mmsearch.core.TextEncoder;
+import dev.mmsearch.ingest.IndexOptions;
+import dev.mmsearch.ingest.IndexProgress;
+import dev.mmsearch.ingest.IndexSummary;
+import dev.mmsearch.ingest.Indexer;
+import dev.mmsearch.ingest.JsonlSource;
+import dev.mmsearch.ingest.SourceDocument;
+import dev.mmsearch.ingest.SourceRecord;
+import dev.mmsearch.inference.ModelRegistry;
+import dev.mmsearch.server.Engine;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The demo collection: the SciFact corpus bundled in the jar, indexed into collection
+ * {@value #COLLECTION} with {@value ModelRegistry#DEFAULT_MODEL}. Uses the bundled vectors when
+ * their stamp matches the model, so a first start takes seconds; otherwise encodes the corpus.
+ */
+public final class DemoData {
+    public static final String COLLECTION = "scifact";
+    public static final String MODEL = ModelRegistry.DEFAULT_MODEL;
+    static final String CORPUS_RESOURCE = "/demo/scifact/corpus.jsonl.gz";
+    static final String VECTORS_RESOURCE = "/demo/scifact/scifact." + MODEL + ".vectors.gz";
+    private static final int IMPORT_BATCH = 512;
+    private static final Logger log = LoggerFactory.getLogger(DemoData.class);
+
+    private DemoData() {
+    }
+
+    /** How the demo collection came to be. */
+    public enum Outcome { REUSED, IMPORTED_VECTORS, ENCODED }
+
+    /**
+     * Makes sure the demo collection holds the whole corpus.
+     *
+     * @param progress progress of importing or encoding
+     */
+    public static Outcome ensureIndexed(Engine engine, IndexProgress progress) {
+        Path corpus = extractCorpus(engine.dataDirectory().root().resolve("demo"));
+        long expected = JsonlSource.countNonBlankLines(corpus);
+        if (engine.store().exists(COLLECTION) && engine.store().get(COLLECTION).count() == expected) {
+            log.info("demo collection ready collection={} docs={}", COLLECTION, expected);
+            return Outcome.REUSED;
+        }
+        TextEncoder encoder = engine.encoders().textEncoder(MODEL);
+        SearchCollection collection = engine.store().getOrCreate(COLLECTION, CollectionSchema.BEIR, encoder.stamp());
+        VectorBundle bundle = readBundle();
+        if (bundle != null && bundle.model().compatibleWith(encoder.stamp())) {
+            importWithVectors(corpus, bundle, collection, encoder, progress, expected);
+            return Outcome.IMPORTED_VECTORS;
+        }
+        log.warn("demo vectors unusable bundle={} model={}: encoding {} documents instead (about 13 minutes on 2 cores)",
+                bundle == null ? "missing" : bundle.model().describe(), encoder.stamp().describe(), expected);
+        IndexSummary summary = Indexer.index(corpus, collection, encoder, CollectionSchema.BEIR, IndexOptions.defaults(),
+                progress, engine.dataDirectory().reports());
+        log.info("demo collection encoded {}", summary.toLine());
+        return Outcome.ENCODED;
+    }
+
+    private static void importWithVectors(Path corpus, VectorBundle bundle, SearchCollection collection,
+                                          TextEncoder encoder, IndexProgress progress, long expected) {
+        progress.start("import " + COLLECTION, expected);
+        List<EmbeddedDocument> batch = new ArrayList<>(IMPORT_BATCH);
+        int encoded = 0;
+        try (JsonlSource source = JsonlSource.open(corpus)) {
+            while (source.hasNext()) {
+                SourceRecord record = source.next();
+                if (!(record instanceof SourceDocument(Document document, long line))) {
+                    throw new MmsearchException(ErrorCode.INTERNAL, "bundled demo corpus is damaged: " + record);
+                }
+                float[] vector = bundle.vector(document.id());
+                if (vector == null) { // a document the bundle lacks: encode it rather than drop it
+                    vector = encoder.encodeDocuments(List.of(CollectionSchema.BEIR.embedText(document)))[0];
+                    encoded++;
+                }
+                batch.add(new EmbeddedDocument(document, vector));
+                if (batch.size() == IMPORT_BATCH) {
+                    collection.upsert(batch);
+                    progress.advance(batch.size());
+                    batch.clear();
+                }
+            }
+        }
+        collection.upsert(batch);
+        progress.advance(batch.size());
+        collection.commit();
+        progress.finish();
+        log.info("demo collection imported collection={} docs={} fromBundle={} encoded={}", COLLECTION,
+                collection.count(), collection.count() - encoded, encoded);
+    }
+
+    private static VectorBundle readBundle() {
+        try (InputStream in = DemoData.class.getResourceAsStream(VECTORS_RESOURCE)) {
+            return in == null ? null : VectorBundle.read(in, VECTORS_RESOURCE);
+        } catch (IOException e) {
+            log.warn("cannot read demo vectors resource={} reason={}", VECTORS_RESOURCE, e.getMessage());
+            return null;
+        }
+    }
+
+    /** Copies the bundled corpus to {@code dir} once (the indexer reads files). */
+    static Path extractCorpus(Path dir) {
+        Path target = dir.resolve("scifact-corpus.jsonl.gz");
+        try (InputStream in = DemoData.class.getResourceAsStream(CORPUS_RESOURCE)) {
+            if (in == null) {
+                throw new MmsearchException(ErrorCode.INTERNAL, "demo corpus " + CORPUS_RESOURCE + " is missing from the jar");
+            }
+            if (!Files.exists(target)) {
+                Files.createDirectories(dir);
+                Path tmp = Files.createTempFile(dir, "corpus", ".tmp");
+                Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
+                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+            }
+            return target;
+        } catch (IOException e) {
+            throw new MmsearchException(ErrorCode.INTERNAL, "cannot extract the demo corpus to " + target + ": " + e.getMessage(), e);
+        }
+    }
+}

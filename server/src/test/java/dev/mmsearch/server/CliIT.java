@@ -1,0 +1,110 @@
+package dev.mmsearch.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.mmsearch.core.Json;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+
+/** The command line against a real data dir: index, collections, search, models, errors. */
+class CliIT {
+    static final String MODEL = "all-MiniLM-L6-v2-q";
+
+    @TempDir
+    Path dataDir;
+
+    Path input() throws Exception {
+        return Path.of(CliIT.class.getResource("/docs/small.jsonl").toURI());
+    }
+
+    @Test
+    void indexReportsBadLinesWithLineNumbersAndIndexesTheRest() throws Exception {
+        Cli.Result r = Cli.run("index", "--data-dir", dataDir.toString(), "-c", "docs", "-i", input().toString(),
+                "--model", MODEL, "--no-progress");
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        assertThat(r.out()).contains("read 27").contains("indexed 25").contains("failed 2");
+        Path report = Files.list(dataDir.resolve("reports")).findFirst().orElseThrow();
+        List<String> lines = Files.readAllLines(report);
+        assertThat(lines).hasSize(2);
+        assertThat(Json.MAPPER.readTree(lines.get(0)).get("line").asInt()).isEqualTo(11);
+        assertThat(Json.MAPPER.readTree(lines.get(1)).get("line").asInt()).isEqualTo(20);
+        assertThat(r.out()).contains(report.getFileName().toString());
+
+        // Re-indexing the same file changes nothing (upsert by id).
+        Cli.run("index", "--data-dir", dataDir.toString(), "-c", "docs", "-i", input().toString(), "--no-progress");
+        Cli.Result listed = Cli.run("collections", "--data-dir", dataDir.toString(), "--json");
+        JsonNode docs = Json.MAPPER.readTree(listed.out()).get(0);
+        assertThat(docs.get("documentCount").asLong()).isEqualTo(25);
+        assertThat(docs.get("stamp").get("modelId").asString()).isEqualTo(MODEL);
+    }
+
+    @Test
+    void failPolicyStopsAtTheFirstBadLine() throws Exception {
+        Cli.Result r = Cli.run("index", "--data-dir", dataDir.toString(), "-c", "docs", "-i", input().toString(),
+                "--model", MODEL, "--on-error", "fail", "--no-progress");
+        assertThat(r.exitCode()).isEqualTo(1);
+        assertThat(r.err()).contains("invalid_input").contains("small.jsonl:11");
+    }
+
+    @Test
+    void indexingWithAnotherModelIsRefusedNamingBothModels() throws Exception {
+        Cli.run("index", "--data-dir", dataDir.toString(), "-c", "docs", "-i", input().toString(), "--model", MODEL, "--no-progress");
+        Cli.Result r = Cli.run("index", "--data-dir", dataDir.toString(), "-c", "docs", "-i", input().toString(),
+                "--model", "bge-small-en-v1.5-q", "--no-progress");
+        assertThat(r.exitCode()).isEqualTo(1);
+        assertThat(r.err()).contains("model_mismatch").contains(MODEL).contains("bge-small-en-v1.5-q");
+    }
+
+    @Test
+    void searchPrintsRankedHitsAndJson() throws Exception {
+        Cli.run("index", "--data-dir", dataDir.toString(), "-c", "docs", "-i", input().toString(), "--model", MODEL, "--no-progress");
+        Cli.Result text = Cli.run("search", "--data-dir", dataDir.toString(), "-c", "docs", "-k", "3", "which", "animal", "has", "three", "hearts");
+        assertThat(text.exitCode()).as(text.err()).isZero();
+        assertThat(text.out().lines().findFirst().orElseThrow()).contains("animal-2").contains("Octopus");
+        Cli.Result json = Cli.run("search", "--data-dir", dataDir.toString(), "-c", "docs", "--retriever", "bm25", "--json", "printing press");
+        JsonNode body = Json.MAPPER.readTree(json.out());
+        assertThat(body.get("hits").get(0).get("id").asString()).isEqualTo("hist-2");
+    }
+
+    @Test
+    void userErrorsPrintOneLineAndExit1() {
+        Cli.Result missing = Cli.run("search", "--data-dir", dataDir.toString(), "-c", "nope", "hello");
+        assertThat(missing.exitCode()).isEqualTo(1);
+        assertThat(missing.err()).startsWith("mmsearch: error [collection_not_found]").doesNotContain("Exception");
+        Cli.Result badName = Cli.run("index", "--data-dir", dataDir.toString(), "-c", "Bad Name", "-i", "x.jsonl");
+        assertThat(badName.exitCode()).isEqualTo(1);
+        assertThat(badName.err()).contains("invalid collection name");
+        Cli.Result noFile = Cli.run("index", "--data-dir", dataDir.toString(), "-c", "docs", "-i",
+                dataDir.resolve("absent.jsonl").toString(), "--model", MODEL);
+        assertThat(noFile.exitCode()).isEqualTo(1);
+        assertThat(noFile.err()).contains("absent.jsonl");
+        Cli.Result unknownModel = Cli.run("index", "--data-dir", dataDir.toString(), "-c", "docs", "-i", "x.jsonl", "--model", "gpt-17");
+        assertThat(unknownModel.exitCode()).isEqualTo(1);
+        assertThat(unknownModel.err()).contains("model_not_found").contains("bge-small-en-v1.5");
+    }
+
+    @Test
+    void modelsListShowsEveryBuiltInWithDimensionPoolingAndSize() throws Exception {
+        Cli.Result r = Cli.run("models", "list", "--json");
+        assertThat(r.exitCode()).isZero();
+        JsonNode models = Json.MAPPER.readTree(r.out());
+        assertThat(models).hasSize(8);
+        JsonNode bge = null;
+        for (JsonNode m : models) {
+            if (m.get("id").asString().equals("bge-small-en-v1.5")) {
+                bge = m;
+            }
+            assertThat(m.get("sizeBytes").asLong()).as(m.toString()).isGreaterThan(10_000_000L);
+            assertThat(m.get("available").asBoolean()).isTrue();
+        }
+        assertThat(bge).isNotNull();
+        assertThat(bge.get("dimension").asInt()).isEqualTo(384);
+        assertThat(bge.get("pooling").asString()).isEqualTo("cls");
+        Cli.Result table = Cli.run("models", "list");
+        assertThat(table.out()).contains("bge-small-zh-v1.5").contains("512").contains("mean").contains("int8");
+    }
+}

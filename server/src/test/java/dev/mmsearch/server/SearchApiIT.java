@@ -1,0 +1,210 @@
+package dev.mmsearch.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.mmsearch.core.Json;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.springframework.context.ConfigurableApplicationContext;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * The search service end to end: a collection indexed by the real CLI into a temporary data
+ * dir, the real Spring Boot app on a random port, real HTTP.
+ */
+class SearchApiIT {
+    static final String MODEL = "all-MiniLM-L6-v2-q";
+
+    @TempDir
+    static Path dataDir;
+    static ConfigurableApplicationContext app;
+    static HttpClient http = HttpClient.newHttpClient();
+    static String base;
+
+    @BeforeAll
+    static void start() throws Exception {
+        Path input = Path.of(SearchApiIT.class.getResource("/docs/small.jsonl").toURI());
+        Cli.Result indexed = Cli.run("index", "--data-dir", dataDir.toString(), "--collection", "docs",
+                "--input", input.toString(), "--model", MODEL, "--keyword-fields", "topic", "--no-progress");
+        assertThat(indexed.exitCode()).as(indexed.err()).isZero();
+        app = SearchService.start(new DataDirectory(dataDir), 0, new EngineOptions(1, 8));
+        base = "http://127.0.0.1:" + SearchService.port(app);
+    }
+
+    @AfterAll
+    static void stop() {
+        if (app != null) {
+            app.close();
+        }
+    }
+
+    static HttpResponse<String> post(String path, String contentType, String body) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create(base + path)).header("content-type", contentType)
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    static HttpResponse<String> search(String collection, String json) throws Exception {
+        return post("/api/v1/collections/" + collection + "/search", "application/json", json);
+    }
+
+    static HttpResponse<String> get(String path) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create(base + path)).GET().build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    static JsonNode json(HttpResponse<String> response) {
+        return Json.MAPPER.readTree(response.body());
+    }
+
+    static List<String> ids(JsonNode response) {
+        List<String> ids = new ArrayList<>();
+        response.get("hits").forEach(h -> ids.add(h.get("id").asString()));
+        return ids;
+    }
+
+    static void assertError(HttpResponse<String> response, int status, String code) {
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(status);
+        JsonNode body = json(response);
+        assertThat(body.get("code").asString()).isEqualTo(code);
+        assertThat(body.get("message").asString()).isNotBlank();
+    }
+
+    @Test
+    void denseSearchFindsTheDocumentThatAnswersTheQuestion() throws Exception {
+        HttpResponse<String> r = search("docs", "{\"query\": \"how do plants make sugar from light?\", \"topK\": 3}");
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        JsonNode body = json(r);
+        assertThat(ids(body).getFirst()).isEqualTo("bio-1");
+        assertThat(body.get("retriever").asString()).isEqualTo("dense");
+        assertThat(body.get("model").asString()).isEqualTo(MODEL);
+        JsonNode top = body.get("hits").get(0);
+        assertThat(top.get("rank").asInt()).isEqualTo(1);
+        assertThat(top.get("fields").get("title").asString()).isEqualTo("Photosynthesis");
+        assertThat(top.get("scores").get("dense").asDouble()).isEqualTo(top.get("score").asDouble());
+        assertThat(body.get("timingsMs").has("encode")).isTrue();
+        assertThat(body.get("timingsMs").get("total").asDouble()).isPositive();
+        // Scores are non-increasing.
+        double previous = Double.MAX_VALUE;
+        for (JsonNode hit : body.get("hits")) {
+            assertThat(hit.get("score").asDouble()).isLessThanOrEqualTo(previous);
+            previous = hit.get("score").asDouble();
+        }
+    }
+
+    @Test
+    void bm25SearchMatchesTermsWithStemming() throws Exception {
+        HttpResponse<String> r = search("docs", "{\"query\": \"erupting volcano magma\", \"retriever\": \"bm25\", \"topK\": 5}");
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        JsonNode body = json(r);
+        assertThat(ids(body).getFirst()).isEqualTo("geo-1");
+        assertThat(body.get("retriever").asString()).isEqualTo("bm25");
+        assertThat(body.get("timingsMs").has("encode")).isFalse();
+    }
+
+    @Test
+    void paginationReturnsTheNextSliceOfTheSameRanking() throws Exception {
+        List<String> first10 = ids(json(search("docs", "{\"query\": \"science\", \"topK\": 10}")));
+        JsonNode page2 = json(search("docs", "{\"query\": \"science\", \"topK\": 5, \"offset\": 5}"));
+        assertThat(ids(page2)).containsExactlyElementsOf(first10.subList(5, 10));
+        assertThat(page2.get("hits").get(0).get("rank").asInt()).isEqualTo(6);
+        JsonNode beyond = json(search("docs", "{\"query\": \"science\", \"topK\": 10, \"offset\": 100}"));
+        assertThat(beyond.get("hits")).isEmpty();
+    }
+
+    @Test
+    void queryLongerThanTheModelLimitIsTruncatedNotRefused() throws Exception {
+        String longQuery = "volcano lava magma eruption ".repeat(2_000); // ~8k tokens, limit is 256
+        HttpResponse<String> r = search("docs", Json.MAPPER.writeValueAsString(java.util.Map.of("query", longQuery)));
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        assertThat(ids(json(r)).getFirst()).isEqualTo("geo-1");
+    }
+
+    @Test
+    void unknownCollectionIs404() throws Exception {
+        assertError(search("nope", "{\"query\": \"x\"}"), 404, "collection_not_found");
+        assertError(get("/api/v1/collections/nope"), 404, "collection_not_found");
+    }
+
+    @Test
+    void emptyOrMissingQueryIs400() throws Exception {
+        assertError(search("docs", "{\"query\": \"   \"}"), 400, "empty_query");
+        assertError(search("docs", "{\"topK\": 3}"), 400, "empty_query");
+        assertError(search("docs", ""), 400, "bad_request");
+    }
+
+    @Test
+    void malformedJsonAndUnknownFieldsAre400() throws Exception {
+        assertError(search("docs", "{\"query\": \"x\""), 400, "bad_request");
+        assertError(search("docs", "{\"query\": \"x\", \"topk\": 3}"), 400, "bad_request");
+        assertError(search("docs", "{\"query\": \"x\", \"topK\": \"ten\"}"), 400, "bad_request");
+        assertError(search("docs", "[1, 2]"), 400, "bad_request");
+    }
+
+    @Test
+    void outOfRangeParametersAre400() throws Exception {
+        assertError(search("docs", "{\"query\": \"x\", \"topK\": 0}"), 400, "invalid_argument");
+        assertError(search("docs", "{\"query\": \"x\", \"offset\": -1}"), 400, "invalid_argument");
+        assertError(search("docs", "{\"query\": \"x\", \"offset\": 9995, \"topK\": 10}"), 400, "invalid_argument");
+        assertError(search("docs", "{\"query\": \"x\", \"retriever\": \"magic\"}"), 400, "invalid_argument");
+    }
+
+    @Test
+    void oversizedQueryIs413() throws Exception {
+        String huge = "a".repeat(100_001);
+        assertError(search("docs", "{\"query\": \"" + huge + "\"}"), 413, "payload_too_large");
+    }
+
+    @Test
+    void wrongModelIs409NamingBothModels() throws Exception {
+        HttpResponse<String> r = search("docs", "{\"query\": \"x\", \"model\": \"e5-small-v2\"}");
+        assertError(r, 409, "model_mismatch");
+        assertThat(json(r).get("message").asString()).contains(MODEL).contains("e5-small-v2");
+    }
+
+    @Test
+    void wrongContentTypeIs415() throws Exception {
+        assertError(post("/api/v1/collections/docs/search", "text/plain", "query=x"), 415, "unsupported_media_type");
+    }
+
+    @Test
+    void collectionsListShowsCountAndStamp() throws Exception {
+        HttpResponse<String> r = get("/api/v1/collections");
+        assertThat(r.statusCode()).isEqualTo(200);
+        JsonNode docs = json(r).get(0);
+        assertThat(docs.get("name").asString()).isEqualTo("docs");
+        assertThat(docs.get("documentCount").asLong()).isEqualTo(25);
+        assertThat(docs.get("stamp").get("modelId").asString()).isEqualTo(MODEL);
+        assertThat(docs.get("stamp").get("dimension").asInt()).isEqualTo(384);
+        assertThat(docs.get("stamp").get("checksum").asString()).hasSize(64);
+    }
+
+    @Test
+    void healthAndPrometheusMetrics() throws Exception {
+        HttpResponse<String> health = get("/actuator/health");
+        assertThat(health.statusCode()).isEqualTo(200);
+        assertThat(json(health).get("status").asString()).isEqualTo("UP");
+        search("docs", "{\"query\": \"bees\"}");
+        HttpResponse<String> metrics = get("/actuator/prometheus");
+        assertThat(metrics.statusCode()).isEqualTo(200);
+        assertThat(metrics.body()).contains("mmsearch_search_seconds_count{")
+                .contains("collection=\"docs\"").contains("outcome=\"ok\"").contains("mmsearch_search_stage_seconds");
+    }
+
+    @Test
+    void searchPageIsServed() throws Exception {
+        HttpResponse<String> page = get("/");
+        assertThat(page.statusCode()).isEqualTo(200);
+        assertThat(page.body()).contains("<title>mmsearch</title>").contains("app.js");
+        assertThat(get("/app.js").body()).contains("textContent");
+        assertError(get("/api/v1/nothing-here"), 404, "not_found");
+    }
+}
