@@ -2,6 +2,7 @@ package dev.mmsearch.core;
 
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 
 /**
  * One collection in a store: documents, their vectors, and the model stamp. Thread-safe.
@@ -39,4 +40,10 @@ public interface SearchCollection {
 
     /** Stored documents by id, in the order of {@code ids}; ids that do not exist are left out. */
     Map<String, Document> fetch(List<String> ids);
+
+    /**
+     * Every committed document with its stored vector, in index order, from one point-in-time
+     * view (writes during the walk are not seen). For export, vector bundles and re-indexing.
+     */
+    void forEachDocument(Consumer<EmbeddedDocument> consumer);
 }

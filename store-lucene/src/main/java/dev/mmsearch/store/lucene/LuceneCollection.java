@@ -1,5 +1,11 @@
 package dev.mmsearch.store.lucene;
 
+import java.util.function.Consumer;
+import org.apache.lucene.search.DocIdSetIterator;
+import org.apache.lucene.util.Bits;
+import org.apache.lucene.index.LeafReader;
+import org.apache.lucene.index.KnnVectorValues;
+import org.apache.lucene.index.FloatVectorValues;
 import dev.mmsearch.core.CollectionInfo;
 import dev.mmsearch.core.CollectionSchema;
 import dev.mmsearch.core.Document;
@@ -378,6 +384,34 @@ public final class LuceneCollection implements SearchCollection {
                 }
             }
             return found;
+        });
+    }
+
+    @Override
+    public void forEachDocument(Consumer<EmbeddedDocument> consumer) {
+        Objects.requireNonNull(consumer, "consumer");
+        withSearcher(searcher -> {
+            for (LeafReaderContext leaf : searcher.getIndexReader().leaves()) {
+                LeafReader reader = leaf.reader();
+                FloatVectorValues vectors = reader.getFloatVectorValues(VECTOR_FIELD);
+                if (vectors == null) {
+                    continue;
+                }
+                Bits live = reader.getLiveDocs();
+                StoredFields stored = reader.storedFields();
+                KnnVectorValues.DocIndexIterator it = vectors.iterator();
+                for (int doc = it.nextDoc(); doc != DocIdSetIterator.NO_MORE_DOCS; doc = it.nextDoc()) {
+                    if (live != null && !live.get(doc)) {
+                        continue;
+                    }
+                    org.apache.lucene.document.Document fields = stored.document(doc, Set.of(ID_FIELD, SOURCE_FIELD));
+                    String id = fields.get(ID_FIELD);
+                    BytesRef source = fields.getBinaryValue(SOURCE_FIELD);
+                    Map<String, Object> values = Json.MAPPER.readValue(source.bytes, source.offset, source.length, FIELDS_TYPE);
+                    consumer.accept(new EmbeddedDocument(new Document(id, values), vectors.vectorValue(it.index()).clone()));
+                }
+            }
+            return null;
         });
     }
 

@@ -76,6 +76,20 @@ class LuceneCollectionTest {
     }
 
     @Test
+    void forEachDocumentWalksCommittedDocumentsWithTheirVectors() {
+        collection.upsert(List.of(doc("d1", "First", "one"), doc("d2", "Second", "two"), doc("d3", "Third", "three")));
+        collection.commit();
+        collection.upsert(List.of(doc("d2", "Second again", "two"), doc("uncommitted", "x", "y")));
+        collection.commit();
+        collection.upsert(List.of(doc("later", "not", "committed")));
+        java.util.Map<String, EmbeddedDocument> seen = new java.util.TreeMap<>();
+        collection.forEachDocument(d -> seen.put(d.id(), d));
+        assertThat(seen.keySet()).containsExactly("d1", "d2", "d3", "uncommitted");
+        assertThat(seen.get("d2").document().text("title")).isEqualTo("Second again");
+        assertThat(seen.get("d1").vector()).containsExactly(vectorFor("d1"));
+    }
+
+    @Test
     void sameIdTwiceInOneBatchKeepsTheLast() {
         collection.upsert(List.of(doc("d1", "old", "old"), doc("d1", "new", "new")));
         collection.commit();

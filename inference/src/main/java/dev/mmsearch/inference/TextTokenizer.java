@@ -1,0 +1,143 @@
+package dev.mmsearch.inference;
+
+import ai.djl.huggingface.tokenizers.Encoding;
+import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import dev.mmsearch.core.ErrorCode;
+import dev.mmsearch.core.MmsearchException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Turns text into the token ids a model sees: a Hugging Face {@code tokenizer.json} run by the
+ * Rust tokenizers library (through DJL), always truncated to the model's maximum length and never
+ * padded (the encoder pads a batch to its longest member). Whatever truncation or padding the
+ * {@code tokenizer.json} itself declares is overridden (all-MiniLM-L6-v2's fixes both at 128).
+ * Thread-safe; owns a native handle, so close it.
+ */
+public final class TextTokenizer implements AutoCloseable {
+
+    static {
+        // DJL "calls home" (an HTTP probe of the EC2 metadata service) when a tokenizer is created,
+        // unless tracking is opted out; mmsearch works offline and must not stall on that probe.
+        if (System.getProperty("OPT_OUT_TRACKING") == null) {
+            System.setProperty("OPT_OUT_TRACKING", "true");
+        }
+        if (System.getProperty("ai.djl.offline") == null) {
+            System.setProperty("ai.djl.offline", "true");
+        }
+    }
+
+    private final HuggingFaceTokenizer tokenizer;
+    private final int maxSequenceLength;
+    private final boolean lowercase;
+
+    private TextTokenizer(HuggingFaceTokenizer tokenizer, int maxSequenceLength, boolean lowercase) {
+        this.tokenizer = tokenizer;
+        this.maxSequenceLength = maxSequenceLength;
+        this.lowercase = lowercase;
+    }
+
+    /**
+     * Loads {@code tokenizerJson}.
+     *
+     * @param maxSequenceLength longest output in tokens, special tokens included
+     * @param lowercase         lower-case the text first (for tokenizers whose normaliser does not)
+     * @throws MmsearchException MODEL_NOT_FOUND when the file is missing, INVALID_ARGUMENT when unreadable
+     */
+    public static TextTokenizer open(Path tokenizerJson, int maxSequenceLength, boolean lowercase) {
+        if (!Files.isRegularFile(tokenizerJson)) {
+            throw new MmsearchException(ErrorCode.MODEL_NOT_FOUND, "missing file " + tokenizerJson.getFileName()
+                    + " in model directory " + tokenizerJson.toAbsolutePath().getParent());
+        }
+        if (maxSequenceLength < 2) {
+            throw new MmsearchException(ErrorCode.INVALID_ARGUMENT,
+                    "maxSequenceLength must be at least 2, got " + maxSequenceLength);
+        }
+        String max = Integer.toString(maxSequenceLength);
+        Map<String, String> options = Map.of(
+                "addSpecialTokens", "true",
+                "truncation", "true",
+                "padding", "false",
+                "maxLength", max,
+                "modelMaxLength", max,
+                "withOverflowingTokens", "false");
+        try {
+            return new TextTokenizer(HuggingFaceTokenizer.newInstance(tokenizerJson, options), maxSequenceLength,
+                    lowercase);
+        } catch (IOException | RuntimeException e) {
+            throw new MmsearchException(ErrorCode.INVALID_ARGUMENT,
+                    "cannot load tokenizer " + tokenizerJson + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Longest output in tokens, special tokens included. */
+    public int maxSequenceLength() {
+        return maxSequenceLength;
+    }
+
+    /** Whether text is lower-cased before tokenizing. */
+    public boolean lowercase() {
+        return lowercase;
+    }
+
+    /** Tokenizes one text (special tokens added, truncated to {@link #maxSequenceLength()}). */
+    public TokenizedText tokenize(String text) {
+        return toTokenized(tokenizer.encode(prepare(text, 0)));
+    }
+
+    /** Tokenizes several texts, in order. */
+    public List<TokenizedText> tokenize(List<String> texts) {
+        if (texts == null) {
+            throw new MmsearchException(ErrorCode.INVALID_INPUT, "the list of texts must not be null");
+        }
+        List<String> prepared = new ArrayList<>(texts.size());
+        for (int i = 0; i < texts.size(); i++) {
+            prepared.add(prepare(texts.get(i), i));
+        }
+        if (prepared.isEmpty()) {
+            return List.of();
+        }
+        Encoding[] encodings = tokenizer.batchEncode(prepared);
+        List<TokenizedText> result = new ArrayList<>(encodings.length);
+        for (Encoding encoding : encodings) {
+            result.add(toTokenized(encoding));
+        }
+        return result;
+    }
+
+    private String prepare(String text, int index) {
+        if (text == null) {
+            throw new MmsearchException(ErrorCode.INVALID_INPUT, "text #" + index + " is null; pass a string (it may be empty)");
+        }
+        return lowercase ? text.toLowerCase(Locale.ROOT) : text;
+    }
+
+    private static TokenizedText toTokenized(Encoding encoding) {
+        return new TokenizedText(encoding.getIds(), encoding.getTypeIds(), List.of(encoding.getTokens()),
+                encoding.exceedMaxLength());
+    }
+
+    @Override
+    public void close() {
+        tokenizer.close();
+    }
+
+    /**
+     * One tokenized text.
+     *
+     * @param ids       token ids, special tokens included
+     * @param typeIds   segment ids (all 0 for a single text)
+     * @param tokens    the tokens as strings (for debugging and tests)
+     * @param truncated whether the text was longer than the maximum and was cut
+     */
+    public record TokenizedText(long[] ids, long[] typeIds, List<String> tokens, boolean truncated) {
+        public int length() {
+            return ids.length;
+        }
+    }
+}
