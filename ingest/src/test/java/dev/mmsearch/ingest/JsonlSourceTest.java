@@ -194,6 +194,7 @@ class JsonlSourceTest {
         try (JsonlSource source = JsonlSource.open(file)) {
             assertThat(source.compressed()).isTrue();
             assertThat(source.estimatedRecords()).isEqualTo(-1);
+            assertThat(JsonlSource.countNonBlankLines(file)).as("counted through decompression").isEqualTo(3);
             List<SourceRecord> records = drain(source);
             assertThat(records).hasSize(3);
             assertDocument(records.get(0), "a", 1);

@@ -4,6 +4,7 @@ import dev.mmsearch.core.Retriever;
 import dev.mmsearch.inference.EncoderOptions;
 import dev.mmsearch.inference.ModelRegistry;
 import dev.mmsearch.store.lucene.LuceneCollectionStore;
+import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -42,7 +43,7 @@ class ScifactQualityIT {
     @Test
     void denseBgeSmallReachesNdcgAt10OfAtLeast070() {
         EvalResult result = BeirEvaluation.run(TestPaths.sharedData().resolve("scifact"), null, MODEL, Retriever.DENSE,
-                store, registry, IndexProgress.NONE);
+                store, registry, new LoggingIndexProgress(Duration.ofSeconds(30)));
         log.info("scifact dense {}", result.toJson());
         assertThat(result.queries()).isEqualTo(300);
         assertThat(store.get(result.collection()).count()).isEqualTo(5183);
@@ -53,7 +54,7 @@ class ScifactQualityIT {
     @Test
     void bm25ReachesNdcgAt10OfAtLeast064() {
         EvalResult result = BeirEvaluation.run(TestPaths.sharedData().resolve("scifact"), null, MODEL, Retriever.BM25,
-                store, registry, IndexProgress.NONE);
+                store, registry, new LoggingIndexProgress(Duration.ofSeconds(30)));
         log.info("scifact bm25 {}", result.toJson());
         assertThat(result.queries()).isEqualTo(300);
         assertThat(result.ndcgAt10()).isGreaterThanOrEqualTo(0.64);

@@ -1,7 +1,5 @@
 package dev.mmsearch.server;
 
-import java.util.LinkedHashMap;
-import java.util.Map;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.context.ConfigurableApplicationContext;
@@ -22,14 +20,12 @@ public class SearchService {
      * @param options       engine tuning
      */
     public static ConfigurableApplicationContext start(DataDirectory dataDirectory, int port, EngineOptions options) {
-        Map<String, Object> props = new LinkedHashMap<>();
-        props.put("mmsearch.data-dir", dataDirectory.root().toString());
-        props.put("mmsearch.threads", options.intraOpThreads());
-        props.put("mmsearch.batch-size", options.batchSize());
-        props.put("server.port", port);
-        SpringApplication app = new SpringApplication(SearchService.class);
-        app.setDefaultProperties(props);
-        return app.run();
+        // Passed as command-line properties: they win over application.properties and the environment.
+        return new SpringApplication(SearchService.class).run(
+                "--mmsearch.data-dir=" + dataDirectory.root(),
+                "--mmsearch.threads=" + options.intraOpThreads(),
+                "--mmsearch.batch-size=" + options.batchSize(),
+                "--server.port=" + port);
     }
 
     /** The port the running service listens on. */

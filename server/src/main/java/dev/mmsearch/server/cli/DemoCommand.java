@@ -45,7 +45,7 @@ public class DemoCommand implements Callable<Integer> {
         out.printf("""
                 mmsearch demo is serving http://localhost:%d/
                 try: curl -s -XPOST localhost:%d/api/v1/collections/%s/search -H 'content-type: application/json' \\
-                       -d '{"query": "Does vitamin D supplementation reduce fracture risk?", "topK": 5}'
+                       -d '{"query": "Do open access articles get cited more?", "topK": 5}'
                 """, actualPort, actualPort, DemoData.COLLECTION);
         out.flush();
         return ServeCommand.KEEP_RUNNING;

@@ -44,7 +44,7 @@ public class ExportVectorsCommand implements Callable<Integer> {
             source.forEachDocument(d -> vectors.put(d.id(), d.vector()));
             Path parent = out.toAbsolutePath().getParent();
             Files.createDirectories(parent);
-            Path tmp = Files.createTempFile(parent, "vectors", ".tmp");
+            Path tmp = out.resolveSibling(out.getFileName() + ".tmp");
             try (OutputStream stream = Files.newOutputStream(tmp)) {
                 VectorBundle.write(stream, source.stamp(), vectors);
             }

@@ -1,9 +1,9 @@
 package dev.mmsearch.server.web;
 
 import dev.mmsearch.core.CollectionInfo;
+import dev.mmsearch.core.Retriever;
+import dev.mmsearch.core.SearchRequest;
 import dev.mmsearch.server.Engine;
-import java.util.LinkedHashSet;
-import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.context.event.ApplicationReadyEvent;
@@ -11,8 +11,9 @@ import org.springframework.context.event.EventListener;
 import org.springframework.stereotype.Component;
 
 /**
- * Loads the model of every collection and runs one query through it once the service is up,
- * so the first user query does not pay for loading the ONNX session.
+ * Once the service is up, loads the model of every collection and runs one dense and one BM25
+ * search on each collection, so the first user query pays neither for loading the ONNX
+ * session nor for Lucene's first touch of the index files.
  */
 @Component
 class ModelWarmup {
@@ -25,17 +26,17 @@ class ModelWarmup {
 
     @EventListener(ApplicationReadyEvent.class)
     void warmUp() {
-        Set<String> models = new LinkedHashSet<>();
         for (CollectionInfo info : engine.store().list()) {
-            models.add(info.stamp().modelId());
-        }
-        for (String model : models) {
             long start = System.nanoTime();
             try {
-                engine.encoders().textEncoder(model).encodeQuery("warm up");
-                log.info("model warm model={} ms={}", model, (System.nanoTime() - start) / 1_000_000);
+                for (Retriever retriever : Retriever.values()) {
+                    engine.searcher().search(info.name(), new SearchRequest("warm up the index", retriever,
+                            SearchRequest.DEFAULT_TOP_K, 0, null, false));
+                }
+                log.info("warm collection={} model={} ms={}", info.name(), info.stamp().modelId(),
+                        (System.nanoTime() - start) / 1_000_000);
             } catch (RuntimeException e) {
-                log.warn("model warm-up failed model={} reason={}", model, e.getMessage());
+                log.warn("warm-up failed collection={} reason={}", info.name(), e.getMessage());
             }
         }
     }
