@@ -12,10 +12,15 @@ import java.util.regex.Pattern;
  *                       e.g. {@code "{title}. {text}"}; missing fields render as empty and
  *                       the result is whitespace-normalised
  * @param textFields     fields indexed for BM25 (analysed full text)
- * @param keywordFields  fields indexed as exact keywords (filterable)
+ * @param keywordFields  fields indexed as exact keywords (filterable with {@link Filter.Term} and
+ *                       {@link Filter.Terms})
+ * @param numericFields  fields indexed as numbers (filterable with {@link Filter.Range}); a document's value
+ *                       must be a number or a list of numbers; null means none. A field cannot be both a
+ *                       keyword and a numeric field.
  * <p>Every field of a document is stored and returned in results.
  */
-public record CollectionSchema(String embedTemplate, List<String> textFields, List<String> keywordFields) {
+public record CollectionSchema(String embedTemplate, List<String> textFields, List<String> keywordFields,
+                               List<String> numericFields) {
     private static final Pattern PLACEHOLDER = Pattern.compile("\\{([A-Za-z0-9_.-]+)}");
 
     /** The BEIR layout ({@code _id, title, text}) as read by the BEIR source. */
@@ -29,6 +34,18 @@ public record CollectionSchema(String embedTemplate, List<String> textFields, Li
         }
         textFields = List.copyOf(textFields);
         keywordFields = List.copyOf(keywordFields);
+        numericFields = numericFields == null ? List.of() : List.copyOf(numericFields);
+        for (String field : numericFields) {
+            if (keywordFields.contains(field)) {
+                throw new MmsearchException(ErrorCode.INVALID_ARGUMENT, "field '" + field
+                        + "' is both a keyword and a numeric field; make it one or the other");
+            }
+        }
+    }
+
+    /** A schema without numeric fields (the form before numeric fields existed). */
+    public CollectionSchema(String embedTemplate, List<String> textFields, List<String> keywordFields) {
+        this(embedTemplate, textFields, keywordFields, List.of());
     }
 
     /** Fields the embed template refers to, in order of appearance. */

@@ -38,6 +38,37 @@ public interface SearchCollection {
     /** BM25 over the schema's text fields, best first. */
     List<ScoredId> textSearch(String query, int k);
 
+    /**
+     * {@link #vectorSearch(float[], int, int)} restricted to documents matching {@code filter}
+     * (null = all), applied inside the HNSW search so a selective filter still yields k hits.
+     *
+     * @throws MmsearchException INVALID_ARGUMENT when the filter names a field the schema does not make filterable
+     */
+    default List<ScoredId> vectorSearch(float[] vector, int k, int numCandidates, Filter filter) {
+        if (filter != null) {
+            throw new MmsearchException(ErrorCode.INVALID_ARGUMENT, "collection '" + name() + "' does not support filters");
+        }
+        return vectorSearch(vector, k, numCandidates);
+    }
+
+    /** {@link #textSearch(String, int)} restricted to documents matching {@code filter} (null = all). */
+    default List<ScoredId> textSearch(String query, int k, Filter filter) {
+        if (filter != null) {
+            throw new MmsearchException(ErrorCode.INVALID_ARGUMENT, "collection '" + name() + "' does not support filters");
+        }
+        return textSearch(query, k);
+    }
+
+    /**
+     * Best-matching fragments of {@code fields} of document {@code id} for the BM25 terms of
+     * {@code query}, matches wrapped in {@code <em>}/{@code </em>} and all other text HTML-escaped,
+     * so a client can render them as HTML safely. Fields without a match are left out.
+     * A store without highlighting returns an empty map.
+     */
+    default Map<String, List<String>> highlight(String id, String query, List<String> fields) {
+        return Map.of();
+    }
+
     /** Stored documents by id, in the order of {@code ids}; ids that do not exist are left out. */
     Map<String, Document> fetch(List<String> ids);
 

@@ -28,8 +28,17 @@ import tools.jackson.core.type.TypeReference;
  */
 record CommitMetadata(ModelStamp stamp, CollectionSchema schema, Instant createdAt, Instant committedAt) {
 
-    /** Version of the layout of fields and user data this code writes; bump on any incompatible change. */
-    static final int FORMAT_VERSION = 1;
+    /**
+     * Newest layout of fields and user data this code reads and writes; bump on any incompatible change.
+     * Format 2 added numeric fields ({@code num.<field>} points and doc values, {@value #SCHEMA_NUMERIC_FIELDS}).
+     * A collection without numeric fields is still written as format 1, so an older mmsearch keeps opening it;
+     * one with numeric fields is format 2, so an older mmsearch refuses it instead of silently dropping the
+     * numeric fields from its schema on its next commit.
+     */
+    static final int FORMAT_VERSION = 2;
+
+    /** The format of collections without numeric fields. */
+    static final int FORMAT_VERSION_WITHOUT_NUMERIC_FIELDS = 1;
 
     static final String FORMAT = "mmsearch.format";
     static final String MODEL_ID = "mmsearch.model.id";
@@ -39,6 +48,8 @@ record CommitMetadata(ModelStamp stamp, CollectionSchema schema, Instant created
     static final String SCHEMA_EMBED_TEMPLATE = "mmsearch.schema.embedTemplate";
     static final String SCHEMA_TEXT_FIELDS = "mmsearch.schema.textFields";
     static final String SCHEMA_KEYWORD_FIELDS = "mmsearch.schema.keywordFields";
+    /** Absent in collections written before numeric fields existed: read as none. */
+    static final String SCHEMA_NUMERIC_FIELDS = "mmsearch.schema.numericFields";
     static final String CREATED_AT = "mmsearch.createdAt";
     static final String COMMITTED_AT = "mmsearch.committedAt";
 
@@ -52,7 +63,8 @@ record CommitMetadata(ModelStamp stamp, CollectionSchema schema, Instant created
 
     Map<String, String> toUserData() {
         Map<String, String> data = new LinkedHashMap<>();
-        data.put(FORMAT, Integer.toString(FORMAT_VERSION));
+        data.put(FORMAT, Integer.toString(schema.numericFields().isEmpty() ? FORMAT_VERSION_WITHOUT_NUMERIC_FIELDS
+                : FORMAT_VERSION));
         data.put(MODEL_ID, stamp.modelId());
         data.put(MODEL_CHECKSUM, stamp.checksum());
         data.put(MODEL_DIMENSION, Integer.toString(stamp.dimension()));
@@ -60,6 +72,7 @@ record CommitMetadata(ModelStamp stamp, CollectionSchema schema, Instant created
         data.put(SCHEMA_EMBED_TEMPLATE, schema.embedTemplate());
         data.put(SCHEMA_TEXT_FIELDS, Json.MAPPER.writeValueAsString(schema.textFields()));
         data.put(SCHEMA_KEYWORD_FIELDS, Json.MAPPER.writeValueAsString(schema.keywordFields()));
+        data.put(SCHEMA_NUMERIC_FIELDS, Json.MAPPER.writeValueAsString(schema.numericFields()));
         data.put(CREATED_AT, createdAt.toString());
         data.put(COMMITTED_AT, committedAt.toString());
         return data;
@@ -98,7 +111,9 @@ record CommitMetadata(ModelStamp stamp, CollectionSchema schema, Instant created
                     VectorSimilarity.valueOf(required(data, MODEL_METRIC)));
             CollectionSchema schema = new CollectionSchema(required(data, SCHEMA_EMBED_TEMPLATE),
                     Json.MAPPER.readValue(required(data, SCHEMA_TEXT_FIELDS), STRING_LIST),
-                    Json.MAPPER.readValue(required(data, SCHEMA_KEYWORD_FIELDS), STRING_LIST));
+                    Json.MAPPER.readValue(required(data, SCHEMA_KEYWORD_FIELDS), STRING_LIST),
+                    data.containsKey(SCHEMA_NUMERIC_FIELDS)
+                            ? Json.MAPPER.readValue(data.get(SCHEMA_NUMERIC_FIELDS), STRING_LIST) : List.of());
             return new CommitMetadata(stamp, schema, Instant.parse(required(data, CREATED_AT)),
                     Instant.parse(required(data, COMMITTED_AT)));
         } catch (IllegalArgumentException | JacksonException | DateTimeParseException | MmsearchException e) {

@@ -11,6 +11,7 @@ import dev.mmsearch.core.CollectionSchema;
 import dev.mmsearch.core.Document;
 import dev.mmsearch.core.EmbeddedDocument;
 import dev.mmsearch.core.ErrorCode;
+import dev.mmsearch.core.Filter;
 import dev.mmsearch.core.Json;
 import dev.mmsearch.core.MmsearchException;
 import dev.mmsearch.core.ModelStamp;
@@ -31,6 +32,7 @@ import java.util.Objects;
 import java.util.Set;
 import org.apache.lucene.analysis.Analyzer;
 import org.apache.lucene.analysis.en.EnglishAnalyzer;
+import org.apache.lucene.document.DoubleField;
 import org.apache.lucene.document.Field;
 import org.apache.lucene.document.FieldType;
 import org.apache.lucene.document.KnnFloatVectorField;
@@ -55,11 +57,15 @@ import org.apache.lucene.index.SegmentInfos;
 import org.apache.lucene.index.SortedDocValues;
 import org.apache.lucene.index.StoredFields;
 import org.apache.lucene.index.Term;
+import org.apache.lucene.search.BooleanClause;
+import org.apache.lucene.search.BooleanQuery;
 import org.apache.lucene.search.IndexSearcher;
 import org.apache.lucene.search.KnnFloatVectorQuery;
+import org.apache.lucene.search.MatchAllDocsQuery;
 import org.apache.lucene.search.Query;
 import org.apache.lucene.search.ScoreDoc;
 import org.apache.lucene.search.SearcherManager;
+import org.apache.lucene.search.TermInSetQuery;
 import org.apache.lucene.search.TermQuery;
 import org.apache.lucene.search.TopDocs;
 import org.apache.lucene.store.AlreadyClosedException;
@@ -69,6 +75,7 @@ import org.apache.lucene.store.LockObtainFailedException;
 import org.apache.lucene.util.BytesRef;
 import org.apache.lucene.util.IOUtils;
 import org.apache.lucene.util.QueryBuilder;
+import org.apache.lucene.search.uhighlight.UnifiedHighlighter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tools.jackson.core.JacksonException;
@@ -91,8 +98,15 @@ import tools.jackson.core.type.TypeReference;
  *   <li>{@value #TEXT_FIELD}: the schema's text fields concatenated, analysed with Lucene's
  *       {@link EnglishAnalyzer} (stemming), searched with BM25;</li>
  *   <li>{@value #VECTOR_FIELD}: the embedding, HNSW-indexed (see {@link VectorIndexing});</li>
- *   <li>{@code kw.<field>} per schema keyword field: exact terms plus sorted-set doc values, for filters.</li>
+ *   <li>{@code kw.<field>} per schema keyword field: exact terms plus sorted-set doc values, for filters;</li>
+ *   <li>{@code num.<field>} per schema numeric field: a {@link DoubleField} per value (points for range
+ *       queries plus sorted-numeric doc values), for range filters (format 2).</li>
  * </ul>
+ *
+ * <p>Filters ({@link Filter}) become a Lucene query over {@code kw.*} and {@code num.*} ({@link #filterQuery});
+ * dense search passes it to {@link KnnFloatVectorQuery} as its filter, so it is applied during the HNSW
+ * search (Lucene switches to an exact scan of the matching documents when the filter is selective), and
+ * BM25 adds it as a non-scoring FILTER clause.
  *
  * <p>Scores: {@link #vectorSearch} returns the metric's own similarity, for COSINE the cosine itself in
  * [-1, 1] (Lucene's internal {@code (1 + cos) / 2} is converted back); {@link #textSearch} returns BM25.
@@ -105,6 +119,7 @@ public final class LuceneCollection implements SearchCollection {
     static final String TEXT_FIELD = "_text";
     static final String VECTOR_FIELD = "_vector";
     static final String KEYWORD_FIELD_PREFIX = "kw.";
+    static final String NUMERIC_FIELD_PREFIX = "num.";
 
     /** Upper bound on {@code k} and {@code numCandidates}: beyond it a kNN or BM25 search is a scan in disguise. */
     public static final int MAX_RESULTS = 10_000;
@@ -119,6 +134,7 @@ public final class LuceneCollection implements SearchCollection {
     private final IndexWriter writer;
     private final SearcherManager searchers;
     private final FieldType vectorFieldType;
+    private final UnifiedHighlighter highlighter;
     private final Object commitLock = new Object();
     private volatile CommitMetadata metadata;
     private volatile boolean closed;
@@ -134,6 +150,7 @@ public final class LuceneCollection implements SearchCollection {
         this.metadata = metadata;
         this.vectorFieldType = KnnFloatVectorField.createFieldType(metadata.stamp().dimension(),
                 VectorIndexing.luceneFunction(metadata.stamp().metric()));
+        this.highlighter = Highlighting.highlighter(analyzer);
     }
 
     /**
@@ -314,6 +331,23 @@ public final class LuceneCollection implements SearchCollection {
      */
     @Override
     public List<ScoredId> vectorSearch(float[] vector, int k, int numCandidates) {
+        return vectorSearch(vector, k, numCandidates, null);
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>As {@link #vectorSearch(float[], int, int)}, with the filter inside the HNSW search
+     * ({@code KnnFloatVectorQuery} with a filter query): the graph is walked over all documents but only
+     * matching ones are collected, and Lucene falls back to an exact scan of the matching documents when the
+     * filter is so selective that the walk would visit more nodes than there are matches. So a filter
+     * matching few documents still yields {@code min(k, matches)} hits, and then the exact ones.
+     *
+     * @throws MmsearchException INVALID_ARGUMENT as the unfiltered search, and for a filter on a field that is
+     *                           not a keyword field (term, terms) or numeric field (range) of the schema
+     */
+    @Override
+    public List<ScoredId> vectorSearch(float[] vector, int k, int numCandidates, Filter filter) {
         requireResultCount("k", k, 1);
         requireResultCount("numCandidates", numCandidates, 0);
         if (vector == null) {
@@ -324,7 +358,8 @@ public final class LuceneCollection implements SearchCollection {
             throw new MmsearchException(ErrorCode.INVALID_ARGUMENT, "query vector for collection '" + name + "' "
                     + problem);
         }
-        Query query = new KnnFloatVectorQuery(VECTOR_FIELD, vector.clone(), Math.max(k, numCandidates));
+        Query filterQuery = filterQuery(filter);
+        Query query = new KnnFloatVectorQuery(VECTOR_FIELD, vector.clone(), Math.max(k, numCandidates), filterQuery);
         VectorSimilarity metric = stamp().metric();
         return search(query, k, score -> VectorIndexing.similarity(metric, score));
     }
@@ -341,21 +376,177 @@ public final class LuceneCollection implements SearchCollection {
      */
     @Override
     public List<ScoredId> textSearch(String query, int k) {
+        return textSearch(query, k, null);
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>As {@link #textSearch(String, int)}; the filter is a non-scoring FILTER clause, so BM25 scores are those
+     * of the unfiltered search.
+     *
+     * @throws MmsearchException INVALID_ARGUMENT as the unfiltered search, and for a filter on a field that is
+     *                           not a keyword field (term, terms) or numeric field (range) of the schema
+     */
+    @Override
+    public List<ScoredId> textSearch(String query, int k, Filter filter) {
         requireResultCount("k", k, 1);
         if (query == null) {
             throw new MmsearchException(ErrorCode.INVALID_ARGUMENT, "text query is missing");
         }
-        Query parsed;
+        Query filterQuery = filterQuery(filter);
+        Query parsed = analyse(TEXT_FIELD, query);
+        if (parsed == null) {
+            return List.of();
+        }
+        if (filterQuery != null) {
+            parsed = new BooleanQuery.Builder()
+                    .add(parsed, BooleanClause.Occur.MUST)
+                    .add(filterQuery, BooleanClause.Occur.FILTER)
+                    .build();
+        }
+        return search(parsed, k, score -> score);
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>The query is analysed like the indexed text (English stemming, stop words), so "running" marks
+     * "runs". The field text comes from the stored document (lists joined by line breaks) and is highlighted
+     * by Lucene's {@link UnifiedHighlighter} re-analysing it; at most {@value Highlighting#MAX_FRAGMENTS}
+     * fragments of about {@value Highlighting#FRAGMENT_CHARS} characters per field, best first. Fields that
+     * are absent, or have no match, are left out; an unknown id or a query without terms gives an empty map.
+     *
+     * @throws MmsearchException INVALID_ARGUMENT for a null id, query or fields
+     */
+    @Override
+    public Map<String, List<String>> highlight(String id, String query, List<String> fields) {
+        if (id == null || query == null || fields == null) {
+            throw new MmsearchException(ErrorCode.INVALID_ARGUMENT, "highlight needs a document id, a query and"
+                    + " fields; got id=" + id + " query=" + query + " fields=" + fields);
+        }
+        Document document = fetch(List.of(id)).get(id);
+        if (document == null) {
+            return Map.of();
+        }
+        Map<String, List<String>> highlighted = new LinkedHashMap<>();
+        for (String field : new java.util.LinkedHashSet<>(fields)) {
+            if (field == null) {
+                continue;
+            }
+            List<String> values = values(document.fields().get(field));
+            if (values.isEmpty()) {
+                continue;
+            }
+            Query terms = analyse(field, query);
+            if (terms == null) {
+                return Map.of();
+            }
+            List<String> fragments = Highlighting.fragments(highlighter, field, terms, String.join("\n", values));
+            if (!fragments.isEmpty()) {
+                highlighted.put(field, fragments);
+            }
+        }
+        return highlighted;
+    }
+
+    /** The BM25 query for free text on {@code field}: its analysed terms OR-ed; null when no term is left. */
+    private Query analyse(String field, String query) {
         try {
-            parsed = new QueryBuilder(analyzer).createBooleanQuery(TEXT_FIELD, query);
+            return new QueryBuilder(analyzer).createBooleanQuery(field, query);
         } catch (IndexSearcher.TooManyClauses e) {
             throw new MmsearchException(ErrorCode.INVALID_ARGUMENT, "text query has more than "
                     + IndexSearcher.getMaxClauseCount() + " distinct terms; shorten it", e);
         }
-        if (parsed == null) {
-            return List.of();
+    }
+
+    /**
+     * The Lucene query for a filter, or null for none: term and terms on {@code kw.<field>}, range on
+     * {@code num.<field>} (bounds made inclusive with {@link Math#nextUp}/{@link Math#nextDown}), and, or
+     * and not as boolean queries of non-scoring clauses.
+     *
+     * @throws MmsearchException INVALID_ARGUMENT naming a field the schema does not make filterable that way
+     */
+    Query filterQuery(Filter filter) {
+        return filter == null ? null : filterQuery(filter, 1);
+    }
+
+    private Query filterQuery(Filter filter, int depth) {
+        if (depth > Filter.MAX_DEPTH) {
+            throw new MmsearchException(ErrorCode.INVALID_ARGUMENT, "filter nests deeper than " + Filter.MAX_DEPTH
+                    + " levels; flatten the and/or/not");
         }
-        return search(parsed, k, score -> score);
+        return switch (filter) {
+            case Filter.Term term -> new TermQuery(new Term(keywordField(requireKeywordField(term.field())),
+                    term.value()));
+            case Filter.Terms terms -> new TermInSetQuery(keywordField(requireKeywordField(terms.field())),
+                    terms.values().stream().map(BytesRef::new).toList());
+            case Filter.Range range -> DoubleField.newRangeQuery(numericField(requireNumericField(range.field())),
+                    lowerBound(range), upperBound(range));
+            case Filter.And and -> {
+                BooleanQuery.Builder all = new BooleanQuery.Builder();
+                for (Filter clause : and.filters()) {
+                    all.add(filterQuery(clause, depth + 1), BooleanClause.Occur.FILTER);
+                }
+                yield all.build();
+            }
+            case Filter.Or or -> {
+                // Only SHOULD clauses: a document must match at least one.
+                BooleanQuery.Builder any = new BooleanQuery.Builder();
+                for (Filter clause : or.filters()) {
+                    any.add(filterQuery(clause, depth + 1), BooleanClause.Occur.SHOULD);
+                }
+                yield any.build();
+            }
+            case Filter.Not not -> new BooleanQuery.Builder()
+                    .add(new MatchAllDocsQuery(), BooleanClause.Occur.FILTER)
+                    .add(filterQuery(not.filter(), depth + 1), BooleanClause.Occur.MUST_NOT)
+                    .build();
+        };
+    }
+
+    private static double lowerBound(Filter.Range range) {
+        if (range.gte() != null) {
+            return positiveZero(range.gte());
+        }
+        return range.gt() != null ? Math.nextUp(positiveZero(range.gt())) : Double.NEGATIVE_INFINITY;
+    }
+
+    private static double upperBound(Filter.Range range) {
+        if (range.lte() != null) {
+            return positiveZero(range.lte());
+        }
+        return range.lt() != null ? Math.nextDown(positiveZero(range.lt())) : Double.POSITIVE_INFINITY;
+    }
+
+    /**
+     * Points order -0.0 below 0.0, numbers do not: values and bounds are indexed and queried with -0.0 as 0.0,
+     * so {@code gte: 0} matches a stored {@code -0.0}.
+     */
+    private static double positiveZero(double value) {
+        return value == 0.0 ? 0.0 : value;
+    }
+
+    private String requireKeywordField(String field) {
+        if (!schema().keywordFields().contains(field)) {
+            throw unfilterable(field, schema().numericFields().contains(field)
+                    ? "is a numeric field: filter it with range" : "is not a keyword field");
+        }
+        return field;
+    }
+
+    private String requireNumericField(String field) {
+        if (!schema().numericFields().contains(field)) {
+            throw unfilterable(field, schema().keywordFields().contains(field)
+                    ? "is a keyword field: filter it with term or terms" : "is not a numeric field");
+        }
+        return field;
+    }
+
+    private MmsearchException unfilterable(String field, String problem) {
+        return new MmsearchException(ErrorCode.INVALID_ARGUMENT, "filter field '" + field + "' " + problem
+                + " of collection '" + name + "'; keyword fields (term, terms): " + schema().keywordFields()
+                + ", numeric fields (range): " + schema().numericFields());
     }
 
     @Override
@@ -440,7 +631,13 @@ public final class LuceneCollection implements SearchCollection {
 
     private List<ScoredId> search(Query query, int k, ScoreConversion conversion) {
         return withSearcher(searcher -> {
-            TopDocs top = searcher.search(query, k);
+            TopDocs top;
+            try {
+                top = searcher.search(query, k);
+            } catch (IndexSearcher.TooManyClauses e) {
+                throw new MmsearchException(ErrorCode.INVALID_ARGUMENT, "query and filter together have more than "
+                        + IndexSearcher.getMaxClauseCount() + " clauses; use terms for long lists of values", e);
+            }
             List<LeafReaderContext> leaves = searcher.getIndexReader().leaves();
             List<ScoredId> hits = new ArrayList<>(top.scoreDocs.length);
             for (ScoreDoc hit : top.scoreDocs) {
@@ -534,7 +731,46 @@ public final class LuceneCollection implements SearchCollection {
                 doc.add(new SortedSetDocValuesField(luceneField, new BytesRef(value)));
             }
         }
+        for (String field : schema.numericFields()) {
+            String luceneField = numericField(field);
+            for (double value : numbers(id, field, document.fields().get(field))) {
+                doc.add(new DoubleField(luceneField, positiveZero(value), Field.Store.NO));
+            }
+        }
         return doc;
+    }
+
+    /** The Lucene field that holds the values of schema numeric field {@code field}. */
+    static String numericField(String field) {
+        return NUMERIC_FIELD_PREFIX + field;
+    }
+
+    /**
+     * A numeric field's value as numbers: a number, or a list of numbers (nulls skipped); null gives none.
+     *
+     * @throws MmsearchException INVALID_INPUT for anything else (a string, a boolean, NaN or infinity)
+     */
+    private static List<Double> numbers(String id, String field, Object value) {
+        if (value == null) {
+            return List.of();
+        }
+        Collection<?> elements = value instanceof Collection<?> many ? many : List.of(value);
+        List<Double> out = new ArrayList<>(elements.size());
+        for (Object element : elements) {
+            if (element == null) {
+                continue;
+            }
+            if (!(element instanceof Number number) || !Double.isFinite(number.doubleValue())) {
+                String shown = element instanceof String text ? "\"" + abbreviate(text) + "\"" : abbreviate(
+                        String.valueOf(element));
+                throw new MmsearchException(ErrorCode.INVALID_INPUT, "document '" + abbreviate(id)
+                        + "': numeric field '" + field + "' has the value " + shown + " ("
+                        + element.getClass().getSimpleName() + "); a numeric field takes a finite number or a list"
+                        + " of numbers; nothing of this batch was written");
+            }
+            out.add(number.doubleValue());
+        }
+        return out;
     }
 
     /** The Lucene field that holds the exact values of schema keyword field {@code field}. */

@@ -10,6 +10,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.mmsearch.core.CollectionInfo;
 import dev.mmsearch.core.CollectionSchema;
+import dev.mmsearch.core.Document;
+import dev.mmsearch.core.EmbeddedDocument;
+import dev.mmsearch.core.Filter;
 import dev.mmsearch.core.ErrorCode;
 import dev.mmsearch.core.MmsearchException;
 import dev.mmsearch.core.ScoredId;
@@ -114,6 +117,69 @@ class LuceneCollectionStoreTest {
             SearchCollection docs = copy.get("docs");
             assertThat(docs.count()).isEqualTo(2);
             assertThat(docs.fetch(List.of("a", "b", "c")).keySet()).containsExactly("a", "b");
+        }
+    }
+
+    @Test
+    void numericFieldsSurviveReopeningAndMakeTheCollectionFormat2() throws IOException {
+        CollectionSchema withNumbers = new CollectionSchema("{title}", List.of("title"), List.of("category"),
+                List.of("price", "year"));
+        try (LuceneCollectionStore store = new LuceneCollectionStore(root)) {
+            SearchCollection shop = store.getOrCreate("shop", withNumbers, STAMP_A);
+            shop.upsert(List.of(
+                    new EmbeddedDocument(new Document("cheap", Map.of("title", "Cheap", "price", 3, "year", 2020)),
+                            vectorFor("cheap")),
+                    new EmbeddedDocument(new Document("dear", Map.of("title", "Dear", "price", 300.5)),
+                            vectorFor("dear"))));
+            shop.commit();
+            store.getOrCreate("plain", SCHEMA, STAMP_A).commit();
+        }
+        assertThat(commitData(root.resolve("shop"))).containsEntry(CommitMetadata.FORMAT, "2")
+                .containsEntry(CommitMetadata.SCHEMA_NUMERIC_FIELDS, "[\"price\",\"year\"]");
+        assertThat(commitData(root.resolve("plain"))).as("no numeric fields: still readable by format-1 readers")
+                .containsEntry(CommitMetadata.FORMAT, "1").containsEntry(CommitMetadata.SCHEMA_NUMERIC_FIELDS, "[]");
+        try (LuceneCollectionStore store = new LuceneCollectionStore(root)) {
+            SearchCollection shop = store.get("shop");
+            assertThat(shop.schema()).isEqualTo(withNumbers);
+            assertThat(shop.schema().numericFields()).containsExactly("price", "year");
+            assertThat(store.list()).filteredOn(info -> info.name().equals("shop"))
+                    .extracting(CollectionInfo::schema).containsExactly(withNumbers);
+            assertThat(shop.vectorSearch(vectorFor("x"), 5, 10, new Filter.Range("price", null, 3.0, null, null)))
+                    .extracting(ScoredId::id).containsExactly("dear");
+            assertThat(shop.vectorSearch(vectorFor("x"), 5, 10, new Filter.Range("year", 2020.0, null, null, null)))
+                    .extracting(ScoredId::id).containsExactly("cheap");
+            assertThat(store.get("plain").schema()).isEqualTo(SCHEMA);
+        }
+    }
+
+    @Test
+    void aCollectionStoredBeforeNumericFieldsExistedStillOpens() throws IOException {
+        createWithDocuments("docs", 4);
+        rewriteCommitData(root.resolve("docs"), data -> {
+            data.remove(CommitMetadata.SCHEMA_NUMERIC_FIELDS);
+            data.put(CommitMetadata.FORMAT, "1");
+        });
+        assertThat(commitData(root.resolve("docs"))).doesNotContainKey(CommitMetadata.SCHEMA_NUMERIC_FIELDS);
+        try (LuceneCollectionStore store = new LuceneCollectionStore(root)) {
+            assertThat(store.list()).extracting(CollectionInfo::schema).containsExactly(SCHEMA);
+            SearchCollection docs = store.get("docs");
+            assertThat(docs.schema().numericFields()).isEmpty();
+            assertThat(docs.schema()).isEqualTo(SCHEMA);
+            assertThat(docs.count()).isEqualTo(4);
+            assertThat(docs.textSearch("text", 10, new Filter.Term("category", "none"))).isEmpty();
+            assertThatThrownBy(() -> docs.textSearch("text", 10, new Filter.Range("price", 1.0, null, null, null)))
+                    .isInstanceOfSatisfying(MmsearchException.class,
+                            e -> assertThat(e.getMessage()).contains("numeric fields (range): []"));
+            docs.upsert(List.of(doc("d9", "title 9", "some text 9")));
+            docs.commit();
+        }
+        assertThat(commitData(root.resolve("docs"))).as("written back with the key, same format")
+                .containsEntry(CommitMetadata.FORMAT, "1").containsEntry(CommitMetadata.SCHEMA_NUMERIC_FIELDS, "[]");
+    }
+
+    private static Map<String, String> commitData(Path dir) throws IOException {
+        try (var directory = FSDirectory.open(dir)) {
+            return org.apache.lucene.index.SegmentInfos.readLatestCommit(directory).getUserData();
         }
     }
 
@@ -253,11 +319,12 @@ class LuceneCollectionStoreTest {
     @Test
     void aNewerStorageFormatIsRefused() throws IOException {
         createWithDocuments("docs", 3);
-        rewriteCommitData(root.resolve("docs"), data -> data.put(CommitMetadata.FORMAT, "2"));
+        String newer = Integer.toString(CommitMetadata.FORMAT_VERSION + 1);
+        rewriteCommitData(root.resolve("docs"), data -> data.put(CommitMetadata.FORMAT, newer));
         try (LuceneCollectionStore store = new LuceneCollectionStore(root)) {
-            assertCode(() -> store.get("docs"), ErrorCode.INTERNAL, "collection 'docs'", "format 2",
+            assertCode(() -> store.get("docs"), ErrorCode.INTERNAL, "collection 'docs'", "format " + newer,
                     "upgrade mmsearch");
-            assertCode(() -> store.get("docs"), ErrorCode.INTERNAL, "format 2");
+            assertCode(() -> store.get("docs"), ErrorCode.INTERNAL, "format " + newer);
         }
     }
 

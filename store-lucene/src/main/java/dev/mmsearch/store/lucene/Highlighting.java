@@ -1,0 +1,114 @@
+package dev.mmsearch.store.lucene;
+
+import dev.mmsearch.core.ErrorCode;
+import dev.mmsearch.core.MmsearchException;
+import java.io.IOException;
+import java.text.BreakIterator;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import org.apache.lucene.analysis.Analyzer;
+import org.apache.lucene.search.Query;
+import org.apache.lucene.search.highlight.SimpleHTMLEncoder;
+import org.apache.lucene.search.uhighlight.LengthGoalBreakIterator;
+import org.apache.lucene.search.uhighlight.Passage;
+import org.apache.lucene.search.uhighlight.PassageFormatter;
+import org.apache.lucene.search.uhighlight.UnifiedHighlighter;
+
+/**
+ * How a collection highlights query terms in stored text: Lucene's {@link UnifiedHighlighter} without an
+ * index searcher (the text comes from the stored {@code _source}, not from term vectors or offsets in the
+ * index), re-analysing the text with the collection's analyzer. Fragments are about
+ * {@value #FRAGMENT_CHARS} characters cut at word boundaries around the matches, best first; matches are
+ * wrapped in {@code <em>}/{@code </em>} and everything else is HTML-escaped with Lucene's
+ * {@link SimpleHTMLEncoder}.
+ */
+final class Highlighting {
+    /** Most fragments returned per field. */
+    static final int MAX_FRAGMENTS = 3;
+    /** Length the fragments aim at, in characters. */
+    static final int FRAGMENT_CHARS = 160;
+    /** Text beyond this many characters of a field is not highlighted (bounds the work per call). */
+    static final int MAX_ANALYZED_CHARS = 100_000;
+
+    static final String PRE_TAG = "<em>";
+    static final String POST_TAG = "</em>";
+
+    private Highlighting() {
+    }
+
+    /** A thread-safe highlighter over {@code analyzer}. */
+    static UnifiedHighlighter highlighter(Analyzer analyzer) {
+        return UnifiedHighlighter.builderWithoutSearcher(analyzer)
+                // Word boundaries, closest to the goal length, matches in the middle of their fragment.
+                .withBreakIterator(() -> LengthGoalBreakIterator.createClosestToLength(
+                        BreakIterator.getWordInstance(Locale.ROOT), FRAGMENT_CHARS, 0.5f))
+                .withMaxLength(MAX_ANALYZED_CHARS)
+                // A field without a match gives nothing (rather than its first sentences).
+                .withMaxNoHighlightPassages(0)
+                .withPassageSortComparator(Comparator.comparingDouble(Passage::getScore).reversed()
+                        .thenComparingInt(Passage::getStartOffset))
+                .withFormatter(new FragmentFormatter())
+                .build();
+    }
+
+    /** The fragments of {@code text} (field {@code field}) that match {@code query}, best first; empty when none. */
+    static List<String> fragments(UnifiedHighlighter highlighter, String field, Query query, String text) {
+        Object formatted;
+        try {
+            formatted = highlighter.highlightWithoutSearcher(field, query, text, MAX_FRAGMENTS);
+        } catch (IOException e) {
+            // Analysis of an in-memory string does not do I/O; this is a bug, not a user error.
+            throw new MmsearchException(ErrorCode.INTERNAL, "highlighting field '" + field + "' failed: " + e, e);
+        }
+        if (formatted == null) {
+            return List.of();
+        }
+        @SuppressWarnings("unchecked")
+        List<String> fragments = (List<String>) formatted;
+        return fragments;
+    }
+
+    /** Formats each passage on its own (the default formatter joins them into one string). */
+    private static final class FragmentFormatter extends PassageFormatter {
+        @Override
+        public Object format(Passage[] passages, String content) {
+            List<String> fragments = new ArrayList<>(passages.length);
+            for (Passage passage : passages) {
+                if (passage.getNumMatches() > 0) {
+                    fragments.add(format(passage, content));
+                }
+            }
+            return List.copyOf(fragments);
+        }
+
+        private static String format(Passage passage, String content) {
+            StringBuilder out = new StringBuilder();
+            int position = passage.getStartOffset();
+            int[] starts = passage.getMatchStarts();
+            int[] ends = passage.getMatchEnds();
+            for (int i = 0; i < passage.getNumMatches(); i++) {
+                int start = Math.max(starts[i], position);
+                int end = ends[i];
+                // Matches come in start order; one overlapping the previous (e.g. two terms at one position)
+                // only extends the highlighted span.
+                while (i + 1 < passage.getNumMatches() && starts[i + 1] < end) {
+                    end = Math.max(end, ends[++i]);
+                }
+                if (end <= start) {
+                    continue;
+                }
+                out.append(encode(content, position, start))
+                        .append(PRE_TAG).append(encode(content, start, end)).append(POST_TAG);
+                position = end;
+            }
+            out.append(encode(content, position, Math.max(position, passage.getEndOffset())));
+            return out.toString().strip();
+        }
+
+        private static String encode(String content, int start, int end) {
+            return SimpleHTMLEncoder.htmlEncode(content.substring(start, end));
+        }
+    }
+}
