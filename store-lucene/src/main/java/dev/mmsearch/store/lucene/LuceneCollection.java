@@ -1,5 +1,8 @@
 package dev.mmsearch.store.lucene;
 
+import org.apache.lucene.index.PostingsEnum;
+import org.apache.lucene.index.TermsEnum;
+import org.apache.lucene.index.Terms;
 import java.util.function.Consumer;
 import org.apache.lucene.search.DocIdSetIterator;
 import org.apache.lucene.util.Bits;
@@ -554,28 +557,46 @@ public final class LuceneCollection implements SearchCollection {
         Objects.requireNonNull(ids, "ids");
         return withSearcher(searcher -> {
             Map<String, Document> found = new LinkedHashMap<>();
-            StoredFields storedFields = searcher.getIndexReader().storedFields();
+            List<LeafReaderContext> leaves = searcher.getIndexReader().leaves();
+            // One TermsEnum per segment, reused for every id: a term seek per id instead of a query per id.
+            TermsEnum[] termsEnums = new TermsEnum[leaves.size()];
+            for (int i = 0; i < leaves.size(); i++) {
+                Terms terms = leaves.get(i).reader().terms(ID_FIELD);
+                termsEnums[i] = terms == null ? null : terms.iterator();
+            }
+            PostingsEnum postings = null;
             for (String id : ids) {
                 if (id == null || found.containsKey(id)) {
                     continue;
                 }
-                TopDocs top = searcher.search(new TermQuery(new Term(ID_FIELD, id)), 1);
-                if (top.scoreDocs.length == 0) {
-                    continue;
-                }
-                BytesRef source = storedFields.document(top.scoreDocs[0].doc, Set.of(SOURCE_FIELD))
-                        .getBinaryValue(SOURCE_FIELD);
-                try {
-                    Map<String, Object> fields = Json.MAPPER.readValue(source.bytes, source.offset, source.length,
-                            FIELDS_TYPE);
-                    found.put(id, new Document(id, fields));
-                } catch (JacksonException e) {
-                    throw new MmsearchException(ErrorCode.INTERNAL, "collection '" + name + "' at " + path
-                            + " has an unreadable stored document '" + id + "': " + e.getOriginalMessage(), e);
+                BytesRef term = new BytesRef(id);
+                for (int i = 0; i < leaves.size() && !found.containsKey(id); i++) {
+                    if (termsEnums[i] == null || !termsEnums[i].seekExact(term)) {
+                        continue;
+                    }
+                    LeafReader reader = leaves.get(i).reader();
+                    Bits live = reader.getLiveDocs();
+                    postings = termsEnums[i].postings(postings, PostingsEnum.NONE);
+                    for (int doc = postings.nextDoc(); doc != DocIdSetIterator.NO_MORE_DOCS; doc = postings.nextDoc()) {
+                        if (live == null || live.get(doc)) {
+                            BytesRef source = reader.storedFields().document(doc, Set.of(SOURCE_FIELD)).getBinaryValue(SOURCE_FIELD);
+                            found.put(id, new Document(id, readSource(id, source)));
+                            break;
+                        }
+                    }
                 }
             }
             return found;
         });
+    }
+
+    private Map<String, Object> readSource(String id, BytesRef source) {
+        try {
+            return Json.MAPPER.readValue(source.bytes, source.offset, source.length, FIELDS_TYPE);
+        } catch (JacksonException e) {
+            throw new MmsearchException(ErrorCode.INTERNAL, "collection '" + name + "' at " + path
+                    + " has an unreadable stored document '" + id + "': " + e.getOriginalMessage(), e);
+        }
     }
 
     @Override
@@ -598,7 +619,7 @@ public final class LuceneCollection implements SearchCollection {
                     org.apache.lucene.document.Document fields = stored.document(doc, Set.of(ID_FIELD, SOURCE_FIELD));
                     String id = fields.get(ID_FIELD);
                     BytesRef source = fields.getBinaryValue(SOURCE_FIELD);
-                    Map<String, Object> values = Json.MAPPER.readValue(source.bytes, source.offset, source.length, FIELDS_TYPE);
+                    Map<String, Object> values = readSource(id, source);
                     consumer.accept(new EmbeddedDocument(new Document(id, values), vectors.vectorValue(it.index()).clone()));
                 }
             }
