@@ -1,0 +1,52 @@
+package dev.mmsearch.retrieval;
+
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * One document on its way through recall and rank. Immutable: a stage that rescores returns new
+ * candidates.
+ *
+ * @param id     document id
+ * @param score  current score (higher is better); what the last stage that scored it decided
+ * @param scores one entry per recall that found the document (its raw score, keyed by recall name)
+ *               and per rank stage that scored it (e.g. {@code fusion}); a recall that did not find
+ *               the document has no entry (absent, not 0)
+ */
+public record Candidate(String id, float score, Map<String, Float> scores) {
+    /** Best score first; equal scores by id, so every ranking is a total, reproducible order. */
+    public static final Comparator<Candidate> BY_SCORE_THEN_ID =
+            Comparator.comparingDouble((Candidate c) -> c.score).reversed().thenComparing(Candidate::id);
+
+    public Candidate {
+        Objects.requireNonNull(id, "id");
+        scores = scores == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(scores));
+    }
+
+    /** A candidate found by one recall: its score map holds just that recall's score. */
+    public static Candidate recalled(String id, String recall, float score) {
+        return new Candidate(id, score, Map.of(recall, score));
+    }
+
+    /** This candidate with a new score, recorded under {@code stage} in the score map too. */
+    public Candidate rescored(String stage, float newScore) {
+        Map<String, Float> copy = new LinkedHashMap<>(scores);
+        copy.put(stage, newScore);
+        return new Candidate(id, newScore, copy);
+    }
+
+    /** This candidate with one more score-map entry; the score itself is unchanged. */
+    public Candidate annotated(String stage, float value) {
+        Map<String, Float> copy = new LinkedHashMap<>(scores);
+        copy.put(stage, value);
+        return new Candidate(id, score, copy);
+    }
+
+    /** The score recorded under {@code name}, or null when that recall/stage did not score it. */
+    public Float score(String name) {
+        return scores.get(name);
+    }
+}

@@ -1,0 +1,97 @@
+package dev.mmsearch.retrieval;
+
+import dev.mmsearch.core.EncoderProvider;
+import dev.mmsearch.core.ErrorCode;
+import dev.mmsearch.core.MmsearchException;
+import dev.mmsearch.core.ModelStamp;
+import dev.mmsearch.core.SearchCollection;
+import dev.mmsearch.core.TextEncoder;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Everything one request needs and produces on its way through a {@link Pipeline}: the query,
+ * the collection, the encoders, the query text after qp, the query vector per model (encoded at
+ * most once per request, however many recalls use it) and the {@link Trace}. Created per request
+ * and discarded with it; the shared, immutable stages keep their per-request state here.
+ */
+public final class RequestContext {
+    private final SearchQuery query;
+    private final SearchCollection collection;
+    private final EncoderProvider encoders;
+    private final Trace trace;
+    private final Map<String, float[]> vectors = new ConcurrentHashMap<>();
+    private volatile String queryText;
+    private volatile List<String> recallNames = List.of();
+
+    public RequestContext(SearchQuery query, SearchCollection collection, EncoderProvider encoders) {
+        this.query = Objects.requireNonNull(query, "query");
+        this.collection = Objects.requireNonNull(collection, "collection");
+        this.encoders = Objects.requireNonNull(encoders, "encoders");
+        if (!collection.name().equals(query.collection())) {
+            throw new IllegalArgumentException("query is for collection '" + query.collection()
+                    + "' but the context holds collection '" + collection.name() + "'");
+        }
+        this.trace = new Trace(query.debug());
+        this.queryText = query.text();
+    }
+
+    public SearchQuery query() {
+        return query;
+    }
+
+    public SearchCollection collection() {
+        return collection;
+    }
+
+    public EncoderProvider encoders() {
+        return encoders;
+    }
+
+    public Trace trace() {
+        return trace;
+    }
+
+    /** The query text recalls and highlighting use: the qp stage's rewrite once it ran, the raw text before. */
+    public String queryText() {
+        return queryText;
+    }
+
+    void queryText(String rewritten) {
+        this.queryText = rewritten;
+    }
+
+    /** Names of the recalls of this request's pipeline, in configuration order (fusion stages rank over these). */
+    public List<String> recallNames() {
+        return recallNames;
+    }
+
+    void recallNames(List<String> names) {
+        this.recallNames = List.copyOf(names);
+    }
+
+    /**
+     * The query text embedded with {@code modelId}; encoded on first use and memoised for the rest of the
+     * request. The model must match the collection's stamp.
+     *
+     * @throws MmsearchException MODEL_MISMATCH when the model is not the one the collection was built with
+     */
+    public float[] queryVector(String modelId) {
+        ModelStamp stamp = collection.stamp();
+        if (!stamp.modelId().equals(modelId)) {
+            throw new MmsearchException(ErrorCode.MODEL_MISMATCH, "collection '" + collection.name()
+                    + "' was built with model " + stamp.describe() + " but the recall asked for model '" + modelId
+                    + "'; search it with " + stamp.modelId() + " or re-index it");
+        }
+        return vectors.computeIfAbsent(modelId, id -> {
+            long start = System.nanoTime();
+            TextEncoder encoder = encoders.textEncoder(id);
+            ModelStamp.requireCompatible(collection.name(), stamp, encoder.stamp());
+            float[] vector = encoder.encodeQuery(queryText);
+            trace.time("encode", start);
+            return vector;
+        });
+    }
+}

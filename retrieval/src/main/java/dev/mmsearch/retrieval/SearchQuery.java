@@ -1,0 +1,83 @@
+package dev.mmsearch.retrieval;
+
+import dev.mmsearch.core.ErrorCode;
+import dev.mmsearch.core.Filter;
+import dev.mmsearch.core.MmsearchException;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * One search request as the pipeline sees it. Immutable and validated on construction, so a
+ * pipeline never sees an impossible page.
+ *
+ * @param collection collection to search
+ * @param text       the raw query text (the qp stage may rewrite it)
+ * @param topK       page size, 1..{@value #MAX_DEPTH}
+ * @param offset     results to skip, {@code offset + topK <= }{@value #MAX_DEPTH}
+ * @param filter     restriction on keyword/numeric fields, applied inside every recall; null = none
+ * @param userId     stable caller id for experiment bucketing; null/blank = anonymous (random arms)
+ * @param debug      when true the response carries every stage's candidates
+ * @param forcedArms layer name → arm name overrides (debugging); never null
+ * @param scene      scene to run; null = the config's default scene
+ */
+public record SearchQuery(String collection, String text, int topK, int offset, Filter filter, String userId,
+                          boolean debug, Map<String, String> forcedArms, String scene) {
+    /** Deepest result position a request may ask for; deeper paging is refused (use a narrower query or a filter). */
+    public static final int MAX_DEPTH = 1_000;
+
+    public SearchQuery {
+        if (collection == null || collection.isBlank()) {
+            throw new MmsearchException(ErrorCode.INVALID_ARGUMENT, "the search names no collection");
+        }
+        if (text == null || text.isBlank()) {
+            throw new MmsearchException(ErrorCode.EMPTY_QUERY, "the query text is empty; type something to search for");
+        }
+        if (topK < 1 || topK > MAX_DEPTH) {
+            throw new MmsearchException(ErrorCode.INVALID_ARGUMENT, "topK must be between 1 and " + MAX_DEPTH
+                    + ", got " + topK);
+        }
+        if (offset < 0) {
+            throw new MmsearchException(ErrorCode.INVALID_ARGUMENT, "offset must be 0 or more, got " + offset);
+        }
+        if ((long) offset + topK > MAX_DEPTH) {
+            throw new MmsearchException(ErrorCode.INVALID_ARGUMENT, "offset + topK = " + ((long) offset + topK)
+                    + " is deeper than the " + MAX_DEPTH + " results a search can page through; refine the query or add a filter");
+        }
+        forcedArms = forcedArms == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(forcedArms));
+    }
+
+    /** A first-page query for {@code topK} results: no filter, anonymous, default scene, no debug. */
+    public static SearchQuery of(String collection, String text, int topK) {
+        return new SearchQuery(collection, text, topK, 0, null, null, false, Map.of(), null);
+    }
+
+    public SearchQuery withPage(int newOffset, int newTopK) {
+        return new SearchQuery(collection, text, newTopK, newOffset, filter, userId, debug, forcedArms, scene);
+    }
+
+    public SearchQuery withFilter(Filter newFilter) {
+        return new SearchQuery(collection, text, topK, offset, newFilter, userId, debug, forcedArms, scene);
+    }
+
+    public SearchQuery withUser(String newUserId) {
+        return new SearchQuery(collection, text, topK, offset, filter, newUserId, debug, forcedArms, scene);
+    }
+
+    public SearchQuery withDebug(boolean newDebug) {
+        return new SearchQuery(collection, text, topK, offset, filter, userId, newDebug, forcedArms, scene);
+    }
+
+    public SearchQuery withForcedArms(Map<String, String> newForcedArms) {
+        return new SearchQuery(collection, text, topK, offset, filter, userId, debug, newForcedArms, scene);
+    }
+
+    public SearchQuery withScene(String newScene) {
+        return new SearchQuery(collection, text, topK, offset, filter, userId, debug, forcedArms, newScene);
+    }
+
+    /** Results the ranked list must hold at least: {@code offset + topK}. */
+    public int depth() {
+        return offset + topK;
+    }
+}

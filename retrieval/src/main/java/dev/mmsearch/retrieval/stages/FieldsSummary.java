@@ -1,0 +1,91 @@
+package dev.mmsearch.retrieval.stages;
+
+import dev.mmsearch.core.Document;
+import dev.mmsearch.core.Hit;
+import dev.mmsearch.retrieval.Candidate;
+import dev.mmsearch.retrieval.ParamChecks;
+import dev.mmsearch.retrieval.RequestContext;
+import dev.mmsearch.retrieval.SummaryStage;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * summary {@code fields}: fetches the page's stored documents and returns the chosen fields,
+ * optionally cutting long text and adding BM25 highlights. Highlights (from
+ * {@link dev.mmsearch.core.SearchCollection#highlight}: HTML-escaped fragments with matches in
+ * {@code <em>}) go into the hit's fields under {@value #HIGHLIGHTS_FIELD} as
+ * {@code {field: [fragment, ...]}}, only for fields with a match. A document deleted between
+ * recall and summary is returned with no fields (as the plain search does).
+ */
+public final class FieldsSummary implements SummaryStage {
+    public static final String TYPE = "fields";
+    /** Field holding the highlights in a hit. */
+    public static final String HIGHLIGHTS_FIELD = "_highlights";
+    private static final String ELLIPSIS = "…";
+
+    /**
+     * @param fields       fields to return, in this order (default: all stored fields)
+     * @param highlight    text fields to highlight (default: none)
+     * @param maxTextChars cut string values longer than this, 1..1000000, adding "…" (default: no limit;
+     *                     highlights are never cut, that would break their markup)
+     */
+    public record Params(List<String> fields, List<String> highlight, Integer maxTextChars) {
+        public Params {
+            fields = ParamChecks.fieldNames("fields", fields, null);
+            highlight = ParamChecks.fieldNames("highlight", highlight, List.of());
+            if (maxTextChars != null) {
+                ParamChecks.intIn("maxTextChars", maxTextChars, 0, 1, 1_000_000);
+            }
+        }
+    }
+
+    private final Params params;
+
+    public FieldsSummary(Params params) {
+        this.params = params;
+    }
+
+    @Override
+    public List<Hit> summarize(RequestContext context, List<Candidate> page, int offset) {
+        Map<String, Document> docs = context.collection().fetch(page.stream().map(Candidate::id).toList());
+        List<Hit> hits = new ArrayList<>(page.size());
+        for (int i = 0; i < page.size(); i++) {
+            Candidate c = page.get(i);
+            Document doc = docs.get(c.id());
+            Map<String, Object> fields = doc == null ? new LinkedHashMap<>() : select(doc.fields());
+            if (doc != null && !params.highlight().isEmpty()) {
+                Map<String, List<String>> highlights = context.collection().highlight(c.id(), context.queryText(),
+                        params.highlight());
+                if (!highlights.isEmpty()) {
+                    fields.put(HIGHLIGHTS_FIELD, highlights);
+                }
+            }
+            hits.add(new Hit(c.id(), offset + i + 1, c.score(), c.scores(), java.util.Collections.unmodifiableMap(fields)));
+        }
+        return hits;
+    }
+
+    private Map<String, Object> select(Map<String, Object> stored) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        if (params.fields() == null) {
+            stored.forEach((name, value) -> out.put(name, cut(value)));
+        } else {
+            for (String name : params.fields()) {
+                if (stored.containsKey(name)) {
+                    out.put(name, cut(stored.get(name)));
+                }
+            }
+        }
+        return out;
+    }
+
+    private Object cut(Object value) {
+        Integer max = params.maxTextChars();
+        if (max == null || !(value instanceof String s) || s.codePointCount(0, s.length()) <= max) {
+            return value;
+        }
+        return s.substring(0, s.offsetByCodePoints(0, max)) + ELLIPSIS;
+    }
+}

@@ -1,0 +1,71 @@
+package dev.mmsearch.retrieval.stages;
+
+import dev.mmsearch.core.ScoredId;
+import dev.mmsearch.retrieval.Candidate;
+import dev.mmsearch.retrieval.ParamChecks;
+import dev.mmsearch.retrieval.RecallStage;
+import dev.mmsearch.retrieval.RequestContext;
+import java.util.List;
+
+/**
+ * recall {@code vector}: approximate nearest neighbours (HNSW) of the query embedding, with the
+ * request's filter applied inside the graph search. The query is embedded with the collection's
+ * model once per request (see {@link RequestContext#queryVector}); asking for another model is a
+ * MODEL_MISMATCH.
+ */
+public final class VectorRecall implements RecallStage {
+    public static final String TYPE = "vector";
+    /** Smallest HNSW candidate list by default (as {@link dev.mmsearch.core.Searcher#MIN_NUM_CANDIDATES}). */
+    public static final int MIN_NUM_CANDIDATES = 100;
+
+    /**
+     * @param name          score-map key (default {@code vector})
+     * @param k             candidates to recall, 1..10000 (default 100; at least {@code offset + topK} are recalled)
+     * @param numCandidates HNSW candidate list size, k..10000 (default {@code max(k, 100)}); larger = better recall, slower
+     * @param model         model id to embed the query with (default: the collection's stamp model; another one is refused)
+     */
+    public record Params(String name, Integer k, Integer numCandidates, String model) {
+        public Params {
+            name = ParamChecks.scoreName("name", name, TYPE);
+            k = ParamChecks.intIn("k", k, 100, 1, ParamChecks.MAX_K);
+            numCandidates = ParamChecks.intIn("numCandidates", numCandidates, Math.max(k, MIN_NUM_CANDIDATES), 1,
+                    ParamChecks.MAX_K);
+            if (numCandidates < k) {
+                throw new IllegalArgumentException("parameter 'numCandidates' (" + numCandidates
+                        + ") must be at least k (" + k + ")");
+            }
+            if (model != null && model.isBlank()) {
+                throw new IllegalArgumentException("parameter 'model' is blank; leave it out to use the collection's model");
+            }
+        }
+    }
+
+    private final Params params;
+
+    public VectorRecall(Params params) {
+        this.params = params;
+    }
+
+    public Params params() {
+        return params;
+    }
+
+    @Override
+    public List<Candidate> recall(RequestContext context) {
+        long start = System.nanoTime();
+        String model = params.model() != null ? params.model() : context.collection().stamp().modelId();
+        float[] vector = context.queryVector(model);
+        int depth = Math.min(ParamChecks.MAX_K, Math.max(context.query().depth(), params.k()));
+        int numCandidates = Math.min(ParamChecks.MAX_K, Math.max(params.numCandidates(), depth));
+        List<ScoredId> hits = context.collection().vectorSearch(vector, depth, numCandidates, context.query().filter());
+        List<Candidate> candidates = Recalls.toCandidates(hits, params.name());
+        context.trace().time("recall." + params.name(), start);
+        context.trace().candidates("recall." + params.name(), candidates);
+        return candidates;
+    }
+
+    @Override
+    public List<String> recallNames() {
+        return List.of(params.name());
+    }
+}
