@@ -24,12 +24,14 @@ import org.springframework.context.ConfigurableApplicationContext;
 import tools.jackson.databind.JsonNode;
 
 /**
- * Query latency at one client, embedded: for each query, in turn, (1) the raw encoder call,
- * (2) the raw Lucene kNN call with the same vector, (3) the full search over HTTP on loopback.
- * Interleaving puts the three under the same conditions. Reports p50/p99 of each and the
- * overhead ratio server p50 / (encode p50 + kNN p50).
+ * Query latency at one client, embedded. For each query, in turn: the raw encoder call, the raw
+ * Lucene kNN call (k=10, 100 candidates) and the raw BM25 call with the same inputs, then the
+ * full search over HTTP on loopback once per recall arm (forced with {@code retriever}). The
+ * interleaving puts all of them under the same conditions. Reports p50/p99 and the ratios
+ * server p50 / (raw encode p50 + raw kNN p50) for the dense arm and
+ * server p50 / (raw encode + raw kNN + raw BM25) for the hybrid arm.
  *
- * <p>Usage: {@code bench/run.sh latency --data-dir DIR --collection scifact --queries FILE [--n 300] [--warmup 30]}
+ * <p>Usage: {@code bench/run.sh latency --data-dir DIR --collection scifact --queries FILE [--n 300] [--warmup 30] [--arms dense,hybrid]}
  */
 public final class SearchLatencyBench {
 
@@ -41,6 +43,7 @@ public final class SearchLatencyBench {
         int n = Integer.parseInt(opts.getOrDefault("--n", "300"));
         int warmup = Integer.parseInt(opts.getOrDefault("--warmup", "30"));
         int threads = Integer.parseInt(opts.getOrDefault("--threads", "0"));
+        List<String> arms = List.of(opts.getOrDefault("--arms", "dense,hybrid").split(","));
         List<String> queries = readQueries(queriesFile, n + warmup);
 
         ConfigurableApplicationContext context = SearchService.start(dataDir, 0, new EngineOptions(threads, 32));
@@ -52,66 +55,87 @@ public final class SearchLatencyBench {
             HttpClient http = HttpClient.newHttpClient();
 
             int measured = queries.size() - warmup;
-            double[] encode = new double[measured];
-            double[] knn = new double[measured];
-            double[] server = new double[measured];
-            double[] roundTrip = new double[measured];
+            Map<String, double[]> samples = new LinkedHashMap<>();
+            for (String name : List.of("encode", "knn", "bm25")) {
+                samples.put(name, new double[measured]);
+            }
+            for (String arm : arms) {
+                for (String what : List.of("server", "roundtrip", "encode", "recall", "rank", "summary")) {
+                    samples.put(arm + "." + what, new double[measured]);
+                }
+            }
             for (int i = 0; i < queries.size(); i++) {
                 String q = queries.get(i);
+                int j = i - warmup;
                 long t0 = System.nanoTime();
                 float[] v = encoder.encodeQuery(q);
                 long t1 = System.nanoTime();
                 collection.vectorSearch(v, 10, 100);
                 long t2 = System.nanoTime();
-                String body = Json.MAPPER.writeValueAsString(Map.of("query", q, "topK", 10));
-                HttpResponse<String> response = http.send(HttpRequest.newBuilder(uri)
-                        .header("content-type", "application/json")
-                        .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+                collection.textSearch(q, 10);
                 long t3 = System.nanoTime();
-                if (response.statusCode() != 200) {
-                    throw new IllegalStateException("search failed: " + response.statusCode() + " " + response.body());
+                if (j >= 0) {
+                    samples.get("encode")[j] = (t1 - t0) / 1e6;
+                    samples.get("knn")[j] = (t2 - t1) / 1e6;
+                    samples.get("bm25")[j] = (t3 - t2) / 1e6;
                 }
-                if (i >= warmup) {
-                    int j = i - warmup;
-                    encode[j] = (t1 - t0) / 1e6;
-                    knn[j] = (t2 - t1) / 1e6;
-                    roundTrip[j] = (t3 - t2) / 1e6;
-                    JsonNode json = Json.MAPPER.readTree(response.body());
-                    server[j] = json.get("timingsMs").get("total").asDouble();
+                for (String arm : arms) {
+                    String body = Json.MAPPER.writeValueAsString(Map.of("query", q, "topK", 10, "retriever", arm));
+                    long s0 = System.nanoTime();
+                    HttpResponse<String> response = http.send(HttpRequest.newBuilder(uri)
+                            .header("content-type", "application/json")
+                            .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+                    long s1 = System.nanoTime();
+                    if (response.statusCode() != 200) {
+                        throw new IllegalStateException("search failed: " + response.statusCode() + " " + response.body());
+                    }
+                    if (j >= 0) {
+                        JsonNode timings = Json.MAPPER.readTree(response.body()).get("timingsMs");
+                        samples.get(arm + ".roundtrip")[j] = (s1 - s0) / 1e6;
+                        samples.get(arm + ".server")[j] = timings.get("total").asDouble();
+                        for (String stage : List.of("encode", "recall", "rank", "summary")) {
+                            samples.get(arm + "." + stage)[j] = timings.has(stage) ? timings.get(stage).asDouble() : 0;
+                        }
+                    }
                 }
             }
-            Percentiles pe = new Percentiles(encode);
-            Percentiles pk = new Percentiles(knn);
-            Percentiles ps = new Percentiles(server);
-            Percentiles pr = new Percentiles(roundTrip);
+            Map<String, Percentiles> p = new LinkedHashMap<>();
+            samples.forEach((k, v) -> p.put(k, new Percentiles(v)));
+            StringBuilder table = new StringBuilder(String.format(Locale.ROOT,
+                    "| measure (1 client, %d queries, %s, %d docs) | p50 ms | p99 ms |%n|---|---|---|%n",
+                    measured, collection.stamp().modelId(), collection.count()));
             Map<String, Object> result = new LinkedHashMap<>();
-            result.put("collection", collectionName);
-            result.put("documents", collection.count());
-            result.put("model", collection.stamp().modelId());
             result.put("queries", measured);
             result.put("cores", Runtime.getRuntime().availableProcessors());
-            result.put("encode_ms", Map.of("p50", pe.at(50), "p99", pe.at(99), "mean", pe.mean()));
-            result.put("knn_ms", Map.of("p50", pk.at(50), "p99", pk.at(99), "mean", pk.mean()));
-            result.put("server_total_ms", Map.of("p50", ps.at(50), "p99", ps.at(99), "mean", ps.mean()));
-            result.put("http_round_trip_ms", Map.of("p50", pr.at(50), "p99", pr.at(99), "mean", pr.mean()));
-            double ratio = ps.at(50) / (pe.at(50) + pk.at(50));
-            result.put("overhead_ratio_p50", ratio);
-            String table = String.format(Locale.ROOT, """
-                    | measure (1 client, %d queries) | p50 ms | p99 ms |
-                    |---|---|---|
-                    | raw encode (%s) | %.2f | %.2f |
-                    | raw Lucene kNN (k=10, 100 candidates) | %.3f | %.3f |
-                    | server-side search total | %.2f | %.2f |
-                    | HTTP round trip (loopback) | %.2f | %.2f |
-                    | ratio server p50 / (encode p50 + kNN p50) | %.3f | |
-                    """, measured, collection.stamp().modelId(), pe.at(50), pe.at(99), pk.at(50), pk.at(99),
-                    ps.at(50), ps.at(99), pr.at(50), pr.at(99), ratio);
+            p.forEach((k, v) -> {
+                table.append(String.format(Locale.ROOT, "| %s | %.3f | %.3f |%n", label(k), v.at(50), v.at(99)));
+                result.put(k + "_ms", Map.of("p50", v.at(50), "p99", v.at(99), "mean", v.mean()));
+            });
+            double rawDense = p.get("encode").at(50) + p.get("knn").at(50);
+            double rawHybrid = rawDense + p.get("bm25").at(50);
+            for (String arm : arms) {
+                double raw = arm.equals("hybrid") ? rawHybrid : arm.equals("bm25") ? p.get("bm25").at(50) : rawDense;
+                double ratio = p.get(arm + ".server").at(50) / raw;
+                table.append(String.format(Locale.ROOT, "| ratio %s server p50 / raw parts p50 (%.2f ms) | %.3f | |%n", arm, raw, ratio));
+                result.put(arm + "_overhead_ratio_p50", ratio);
+            }
             // A benchmark's report is its output: stdout is the right place for it.
             System.out.println(table);
             System.out.println(Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(result));
         } finally {
             context.close();
         }
+    }
+
+    private static String label(String key) {
+        return switch (key) {
+            case "encode" -> "raw encode";
+            case "knn" -> "raw Lucene kNN (k=10, 100 candidates)";
+            case "bm25" -> "raw Lucene BM25 (k=10)";
+            default -> key.endsWith(".server") ? key.replace(".server", "") + " arm: server-side total"
+                    : key.endsWith(".roundtrip") ? key.replace(".roundtrip", "") + " arm: HTTP round trip"
+                    : key.replace(".", " arm: server ") + " stage";
+        };
     }
 
     static List<String> readQueries(Path file, int limit) throws Exception {

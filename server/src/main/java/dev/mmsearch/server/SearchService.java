@@ -1,5 +1,6 @@
 package dev.mmsearch.server;
 
+import dev.mmsearch.server.experiments.ExperimentSettings;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.context.ConfigurableApplicationContext;
@@ -20,11 +21,20 @@ public class SearchService {
      * @param options       engine tuning
      */
     public static ConfigurableApplicationContext start(DataDirectory dataDirectory, int port, EngineOptions options) {
+        return start(dataDirectory, port, options, ExperimentSettings.DEFAULTS);
+    }
+
+    /** Starts the service with experiments from {@code experiments} (file, ZooKeeper, or the default lookup). */
+    public static ConfigurableApplicationContext start(DataDirectory dataDirectory, int port, EngineOptions options,
+                                                       ExperimentSettings experiments) {
         // Passed as command-line properties: they win over application.properties and the environment.
         return new SpringApplication(SearchService.class).run(
                 "--mmsearch.data-dir=" + dataDirectory.root(),
                 "--mmsearch.threads=" + options.intraOpThreads(),
                 "--mmsearch.batch-size=" + options.batchSize(),
+                "--mmsearch.experiments.file=" + (experiments.file() == null ? "" : experiments.file().toAbsolutePath()),
+                "--mmsearch.zookeeper.connect=" + (experiments.zkConnect() == null ? "" : experiments.zkConnect()),
+                "--mmsearch.zookeeper.path=" + experiments.zkPath(),
                 "--server.port=" + port);
     }
 

@@ -1,5 +1,6 @@
 package dev.mmsearch.server;
 
+import dev.mmsearch.server.experiments.ExperimentSettings;
 import java.nio.file.Path;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.context.annotation.Bean;
@@ -12,8 +13,13 @@ class ServiceConfiguration {
     @Bean(destroyMethod = "close")
     Engine engine(@Value("${mmsearch.data-dir:}") String dataDir,
                   @Value("${mmsearch.threads:0}") int threads,
-                  @Value("${mmsearch.batch-size:32}") int batchSize) {
+                  @Value("${mmsearch.batch-size:32}") int batchSize,
+                  @Value("${mmsearch.experiments.file:}") String experimentsFile,
+                  @Value("${mmsearch.zookeeper.connect:}") String zkConnect,
+                  @Value("${mmsearch.zookeeper.path:}") String zkPath) {
         DataDirectory directory = dataDir.isBlank() ? DataDirectory.defaultLocation() : new DataDirectory(Path.of(dataDir));
-        return new Engine(directory, new EngineOptions(threads, batchSize));
+        ExperimentSettings experiments = new ExperimentSettings(experimentsFile.isBlank() ? null : Path.of(experimentsFile),
+                zkConnect, zkPath);
+        return new Engine(directory, new EngineOptions(threads, batchSize), experiments);
     }
 }

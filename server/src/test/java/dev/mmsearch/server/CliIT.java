@@ -62,7 +62,8 @@ class CliIT {
     @Test
     void searchPrintsRankedHitsAndJson() throws Exception {
         Cli.run("index", "--data-dir", dataDir.toString(), "-c", "docs", "-i", input().toString(), "--model", MODEL, "--no-progress");
-        Cli.Result text = Cli.run("search", "--data-dir", dataDir.toString(), "-c", "docs", "-k", "3", "which", "animal", "has", "three", "hearts");
+        Cli.Result text = Cli.run("search", "--data-dir", dataDir.toString(), "-c", "docs", "-k", "3", "--retriever", "dense",
+                "which", "animal", "has", "three", "hearts");
         assertThat(text.exitCode()).as(text.err()).isZero();
         assertThat(text.out().lines().findFirst().orElseThrow()).contains("animal-2").contains("Octopus");
         Cli.Result json = Cli.run("search", "--data-dir", dataDir.toString(), "-c", "docs", "--retriever", "bm25", "--json", "printing press");
@@ -89,7 +90,7 @@ class CliIT {
 
     @Test
     void modelsListShowsEveryBuiltInWithDimensionPoolingAndSize() throws Exception {
-        Cli.Result r = Cli.run("models", "list", "--json");
+        Cli.Result r = Cli.run("models", "list", "--json", "--data-dir", dataDir.toString());
         assertThat(r.exitCode()).isZero();
         JsonNode models = Json.MAPPER.readTree(r.out());
         assertThat(models).hasSize(8);
@@ -100,6 +101,7 @@ class CliIT {
             }
             assertThat(m.get("sizeBytes").asLong()).as(m.toString()).isGreaterThan(10_000_000L);
             assertThat(m.get("available").asBoolean()).isTrue();
+            assertThat(m.get("cached").asBoolean()).as("nothing extracted in a fresh data dir").isFalse();
         }
         assertThat(bge).isNotNull();
         assertThat(bge.get("dimension").asInt()).isEqualTo(384);

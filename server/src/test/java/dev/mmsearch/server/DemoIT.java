@@ -29,6 +29,7 @@ class DemoIT {
         // SciFact test claim 51 -> its relevant abstract 45638119 (qrels/test.tsv); bge-small ranks it first
         // with a clear margin (0.871 vs 0.745 for the runner-up).
         Cli.Result search = Cli.run("search", "--data-dir", dataDir.toString(), "-c", DemoData.COLLECTION, "--json", "-k", "10",
+                "--retriever", "dense",
                 "ALDH1 expression is associated with better breast cancer outcomes.");
         assertThat(search.exitCode()).as(search.err()).isZero();
         JsonNode hits = Json.MAPPER.readTree(search.out()).get("hits");

@@ -80,16 +80,19 @@ class SearchApiIT {
 
     @Test
     void denseSearchFindsTheDocumentThatAnswersTheQuestion() throws Exception {
-        HttpResponse<String> r = search("docs", "{\"query\": \"how do plants make sugar from light?\", \"topK\": 3}");
+        HttpResponse<String> r = search("docs", "{\"query\": \"how do plants make sugar from light?\", \"topK\": 3, \"retriever\": \"dense\"}");
         assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
         JsonNode body = json(r);
         assertThat(ids(body).getFirst()).isEqualTo("bio-1");
-        assertThat(body.get("retriever").asString()).isEqualTo("dense");
         assertThat(body.get("model").asString()).isEqualTo(MODEL);
+        assertThat(body.get("arms").get("recall").asString()).isEqualTo("dense");
+        assertThat(body.get("configVersion").asString()).isEqualTo("builtin-1");
+        assertThat(body.get("queryId").asString()).hasSize(36);
         JsonNode top = body.get("hits").get(0);
         assertThat(top.get("rank").asInt()).isEqualTo(1);
         assertThat(top.get("fields").get("title").asString()).isEqualTo("Photosynthesis");
-        assertThat(top.get("scores").get("dense").asDouble()).isEqualTo(top.get("score").asDouble());
+        assertThat(top.get("scores").get("vector").asDouble()).isGreaterThan(0.3);
+        assertThat(top.get("scores").has("bm25")).isFalse();
         assertThat(body.get("timingsMs").has("encode")).isTrue();
         assertThat(body.get("timingsMs").get("total").asDouble()).isPositive();
         // Scores are non-increasing.
@@ -101,19 +104,77 @@ class SearchApiIT {
     }
 
     @Test
-    void bm25SearchMatchesTermsWithStemming() throws Exception {
+    void bm25SearchMatchesTermsWithStemmingAndHighlights() throws Exception {
         HttpResponse<String> r = search("docs", "{\"query\": \"erupting volcano magma\", \"retriever\": \"bm25\", \"topK\": 5}");
         assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
         JsonNode body = json(r);
         assertThat(ids(body).getFirst()).isEqualTo("geo-1");
-        assertThat(body.get("retriever").asString()).isEqualTo("bm25");
+        assertThat(body.get("arms").get("recall").asString()).isEqualTo("bm25");
         assertThat(body.get("timingsMs").has("encode")).isFalse();
+        JsonNode highlights = body.get("hits").get(0).get("fields").get("_highlights");
+        assertThat(highlights.get("text").get(0).asString()).contains("<em>magma</em>");
+    }
+
+    @Test
+    void hybridArmMergesBothRecallsScores() throws Exception {
+        JsonNode body = json(search("docs", "{\"query\": \"volcano lava\", \"forceArms\": {\"recall\": \"hybrid\"}, \"debug\": true}"));
+        assertThat(body.get("arms").get("recall").asString()).isEqualTo("hybrid");
+        JsonNode top = body.get("hits").get(0);
+        assertThat(top.get("id").asString()).isEqualTo("geo-1");
+        assertThat(top.get("scores").has("vector")).isTrue();
+        assertThat(top.get("scores").has("bm25")).isTrue();
+        assertThat(body.get("debug").get("candidates").has("rank")).isTrue();
+    }
+
+    @Test
+    void sameUserGetsTheSameArmsAndForcingOverridesThem() throws Exception {
+        String first = json(search("docs", "{\"query\": \"bees\", \"userId\": \"user-42\"}")).get("arms").toString();
+        for (int i = 0; i < 5; i++) {
+            assertThat(json(search("docs", "{\"query\": \"bees\", \"userId\": \"user-42\"}")).get("arms").toString()).isEqualTo(first);
+        }
+        assertError(search("docs", "{\"query\": \"bees\", \"forceArms\": {\"recall\": \"nope\"}}"), 400, "invalid_argument");
+        assertError(search("docs", "{\"query\": \"bees\", \"retriever\": \"magic\"}"), 400, "invalid_argument");
+    }
+
+    @Test
+    void filterRestrictsResultsToMatchingDocuments() throws Exception {
+        JsonNode body = json(search("docs", "{\"query\": \"science\", \"topK\": 10, \"filter\": {\"term\": {\"topic\": \"bio\"}}}"));
+        assertThat(ids(body)).containsExactlyInAnyOrder("bio-1", "bio-2", "bio-3");
+        assertError(search("docs", "{\"query\": \"x\", \"filter\": {\"term\": {\"title\": \"x\"}}}"), 400, "invalid_argument");
+        assertError(search("docs", "{\"query\": \"x\", \"filter\": {\"like\": {\"topic\": \"x\"}}}"), 400, "invalid_argument");
+    }
+
+    @Test
+    void feedbackIsCreditedToTheServingArms() throws Exception {
+        JsonNode body = json(search("docs", "{\"query\": \"chess game\", \"retriever\": \"dense\"}"));
+        String queryId = body.get("queryId").asString();
+        String docId = body.get("hits").get(0).get("id").asString();
+        HttpResponse<String> ok = post("/api/v1/feedback", "application/json",
+                "{\"queryId\": \"" + queryId + "\", \"docId\": \"" + docId + "\", \"position\": 1}");
+        assertThat(ok.statusCode()).as(ok.body()).isEqualTo(200);
+        assertThat(json(ok).get("arms").get("recall").asString()).isEqualTo("dense");
+        assertError(post("/api/v1/feedback", "application/json", "{\"queryId\": \"nope\", \"docId\": \"x\", \"position\": 1}"),
+                404, "not_found");
+        assertError(post("/api/v1/feedback", "application/json",
+                "{\"queryId\": \"" + queryId + "\", \"docId\": \"not-a-hit\", \"position\": 1}"), 400, "invalid_argument");
+        assertError(post("/api/v1/feedback", "application/json", "{\"queryId\": \"" + queryId + "\"}"), 400, "bad_request");
+        String metrics = get("/actuator/prometheus").body();
+        assertThat(metrics).containsPattern("mmsearch_experiment_clicks_total\\{[^}]*arm=\"dense\"[^}]*layer=\"recall\"[^}]*} 1\\.0")
+                .containsPattern("mmsearch_experiment_requests_seconds_count\\{[^}]*arm=\"dense\"");
+    }
+
+    @Test
+    void experimentsEndpointShowsTheLiveConfig() throws Exception {
+        JsonNode body = json(get("/api/v1/experiments"));
+        assertThat(body.get("version").asString()).isEqualTo("builtin-1");
+        assertThat(body.get("source").asString()).contains("built-in");
+        assertThat(body.get("config").get("scenes").get("default").get("layers")).hasSize(3);
     }
 
     @Test
     void paginationReturnsTheNextSliceOfTheSameRanking() throws Exception {
-        List<String> first10 = ids(json(search("docs", "{\"query\": \"science\", \"topK\": 10}")));
-        JsonNode page2 = json(search("docs", "{\"query\": \"science\", \"topK\": 5, \"offset\": 5}"));
+        List<String> first10 = ids(json(search("docs", "{\"query\": \"science\", \"topK\": 10, \"userId\": \"u1\"}")));
+        JsonNode page2 = json(search("docs", "{\"query\": \"science\", \"topK\": 5, \"offset\": 5, \"userId\": \"u1\"}"));
         assertThat(ids(page2)).containsExactlyElementsOf(first10.subList(5, 10));
         assertThat(page2.get("hits").get(0).get("rank").asInt()).isEqualTo(6);
         JsonNode beyond = json(search("docs", "{\"query\": \"science\", \"topK\": 10, \"offset\": 100}"));
@@ -123,7 +184,7 @@ class SearchApiIT {
     @Test
     void queryLongerThanTheModelLimitIsTruncatedNotRefused() throws Exception {
         String longQuery = "volcano lava magma eruption ".repeat(2_000); // ~8k tokens, limit is 256
-        HttpResponse<String> r = search("docs", Json.MAPPER.writeValueAsString(java.util.Map.of("query", longQuery)));
+        HttpResponse<String> r = search("docs", Json.MAPPER.writeValueAsString(java.util.Map.of("query", longQuery, "retriever", "dense")));
         assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
         assertThat(ids(json(r)).getFirst()).isEqualTo("geo-1");
     }
@@ -153,8 +214,7 @@ class SearchApiIT {
     void outOfRangeParametersAre400() throws Exception {
         assertError(search("docs", "{\"query\": \"x\", \"topK\": 0}"), 400, "invalid_argument");
         assertError(search("docs", "{\"query\": \"x\", \"offset\": -1}"), 400, "invalid_argument");
-        assertError(search("docs", "{\"query\": \"x\", \"offset\": 9995, \"topK\": 10}"), 400, "invalid_argument");
-        assertError(search("docs", "{\"query\": \"x\", \"retriever\": \"magic\"}"), 400, "invalid_argument");
+        assertError(search("docs", "{\"query\": \"x\", \"offset\": 995, \"topK\": 10}"), 400, "invalid_argument");
     }
 
     @Test
@@ -196,7 +256,8 @@ class SearchApiIT {
         HttpResponse<String> metrics = get("/actuator/prometheus");
         assertThat(metrics.statusCode()).isEqualTo(200);
         assertThat(metrics.body()).contains("mmsearch_search_seconds_count{")
-                .contains("collection=\"docs\"").contains("outcome=\"ok\"").contains("mmsearch_search_stage_seconds");
+                .contains("collection=\"docs\"").contains("outcome=\"ok\"").contains("mmsearch_search_stage_seconds")
+                .contains("mmsearch_experiment_reloads_total");
     }
 
     @Test

@@ -19,6 +19,9 @@ public class DemoCommand implements Callable<Integer> {
     @Mixin
     DataDirOption common;
 
+    @Mixin
+    ExperimentOptions experimentOptions;
+
     @Option(names = "--port", defaultValue = "8080", description = "HTTP port (default: ${DEFAULT-VALUE}; 0 = any free port).")
     int port;
 
@@ -40,7 +43,7 @@ public class DemoCommand implements Callable<Integer> {
         if (indexOnly) {
             return 0;
         }
-        var context = SearchService.start(common.dataDirectory(), port, common.engineOptions());
+        var context = SearchService.start(common.dataDirectory(), port, common.engineOptions(), experimentOptions.settings());
         int actualPort = SearchService.port(context);
         out.printf("""
                 mmsearch demo is serving http://localhost:%d/

@@ -28,8 +28,16 @@ public class ModelsCommand implements Runnable {
     /** {@code mmsearch models list}: id, dimension, pooling and size of each built-in model. Loads none. */
     @Command(name = "list", mixinStandardHelpOptions = true, description = "List built-in models with dimension, pooling and size.")
     static class ListModels implements Callable<Integer> {
+        @picocli.CommandLine.Mixin
+        DataDirOption common;
+
         @Option(names = "--json", description = "Print JSON.")
         boolean json;
+
+        /** Whether the model's files are already extracted into the data dir's model cache (complete copies only). */
+        private boolean cached(BuiltinModel m) {
+            return BuiltinModels.isCached(m, common.dataDirectory().models());
+        }
 
         @Spec
         CommandSpec spec;
@@ -48,16 +56,17 @@ public class ModelsCommand implements Runnable {
                     row.put("maxSequenceLength", m.manifest().maxSequenceLength());
                     row.put("sizeBytes", m.sizeBytes());
                     row.put("available", m.available());
+                    row.put("cached", cached(m));
                     return row;
                 }).toList();
                 out.println(Json.MAPPER.writeValueAsString(rows));
             } else {
-                out.printf("%-22s %5s  %-7s %-9s %7s %10s  %s%n", "ID", "DIM", "POOLING", "QUANTIZED", "MAX_LEN", "SIZE", "");
+                out.printf("%-22s %5s  %-7s %-9s %7s %10s  %-6s %s%n", "ID", "DIM", "POOLING", "WEIGHTS", "MAX_LEN", "SIZE", "CACHED", "");
                 for (BuiltinModel m : models) {
-                    out.printf("%-22s %5d  %-7s %-9s %7d %10s  %s%n", m.id(), m.dimension(),
+                    out.printf("%-22s %5d  %-7s %-9s %7d %10s  %-6s %s%n", m.id(), m.dimension(),
                             m.pooling().name().toLowerCase(java.util.Locale.ROOT), m.quantized() ? "int8" : "fp32",
                             m.manifest().maxSequenceLength(), m.sizeBytes() < 0 ? "?" : Formats.bytes(m.sizeBytes()),
-                            m.available() ? "" : "(artifact not on the classpath)");
+                            cached(m) ? "yes" : "no", m.available() ? "" : "(artifact not on the classpath)");
                 }
             }
             out.flush();

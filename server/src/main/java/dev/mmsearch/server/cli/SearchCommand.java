@@ -2,10 +2,10 @@ package dev.mmsearch.server.cli;
 
 import dev.mmsearch.core.Hit;
 import dev.mmsearch.core.Json;
-import dev.mmsearch.core.Retriever;
-import dev.mmsearch.core.SearchRequest;
-import dev.mmsearch.core.SearchResponse;
+import dev.mmsearch.core.Filter;
+import dev.mmsearch.retrieval.SearchQuery;
 import dev.mmsearch.server.Engine;
+import dev.mmsearch.server.SearchResult;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -24,8 +24,20 @@ public class SearchCommand implements Callable<Integer> {
     @Option(names = {"-c", "--collection"}, required = true, description = "Collection to search.")
     String collection;
 
-    @Option(names = "--retriever", defaultValue = "dense", description = "dense or bm25 (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--retriever", description = "Force the recall arm of this name (dense, bm25, hybrid in the built-in config).")
     String retriever;
+
+    @Option(names = "--user", description = "User id for experiment bucketing.")
+    String userId;
+
+    @Option(names = "--force-arm", paramLabel = "LAYER=ARM", description = "Pin an experiment arm (repeatable).")
+    java.util.Map<String, String> forcedArms = new java.util.LinkedHashMap<>();
+
+    @Option(names = "--filter", paramLabel = "JSON", description = "Filter, e.g. '{\"term\": {\"topic\": \"bio\"}}'.")
+    String filter;
+
+    @Mixin
+    ExperimentOptions experimentOptions;
 
     @Option(names = {"-k", "--top-k"}, defaultValue = "10", description = "Hits to show (default: ${DEFAULT-VALUE}).")
     int topK;
@@ -44,9 +56,11 @@ public class SearchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        SearchRequest request = new SearchRequest(String.join(" ", query), Retriever.parse(retriever), topK, offset, null, false);
-        try (Engine engine = new Engine(common.dataDirectory(), common.engineOptions())) {
-            SearchResponse response = engine.searcher().search(collection, request);
+        Filter parsed = filter == null ? null : Filter.parse(Json.MAPPER.readTree(filter));
+        SearchQuery request = new SearchQuery(collection, String.join(" ", query), topK, offset, parsed, userId, false,
+                forcedArms, null);
+        try (Engine engine = new Engine(common.dataDirectory(), common.engineOptions(), experimentOptions.settings())) {
+            SearchResult response = engine.search(request, null, retriever);
             PrintWriter out = spec.commandLine().getOut();
             if (json) {
                 out.println(Json.MAPPER.writeValueAsString(response));
@@ -57,8 +71,8 @@ public class SearchCommand implements Callable<Integer> {
                     out.printf("%3d. %.4f  %s  %s%n", hit.rank(), hit.score(), hit.id(), Formats.snippet(title, 80));
                     out.printf("      %s%n", Formats.snippet(text, 110));
                 }
-                out.printf("%d hits from %s (%s, model %s) in %.1f ms%n", response.hits().size(), collection,
-                        response.retriever(), response.model(), response.timingsMs().get("total"));
+                out.printf("%d hits from %s (model %s, arms %s, config %s) in %.1f ms%n", response.hits().size(), collection,
+                        response.model(), response.arms(), response.configVersion(), response.timingsMs().get("total"));
             }
             out.flush();
         }

@@ -18,6 +18,9 @@ public class ServeCommand implements Callable<Integer> {
     @Mixin
     DataDirOption common;
 
+    @Mixin
+    ExperimentOptions experimentOptions;
+
     @Option(names = "--port", defaultValue = "8080", description = "HTTP port (default: ${DEFAULT-VALUE}; 0 = any free port).")
     int port;
 
@@ -26,7 +29,7 @@ public class ServeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        var context = SearchService.start(common.dataDirectory(), port, common.engineOptions());
+        var context = SearchService.start(common.dataDirectory(), port, common.engineOptions(), experimentOptions.settings());
         spec.commandLine().getOut().println("mmsearch is serving http://localhost:" + SearchService.port(context)
                 + "/ (data dir " + common.dataDirectory().root() + ")");
         spec.commandLine().getOut().flush();

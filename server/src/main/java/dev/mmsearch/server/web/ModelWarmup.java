@@ -1,8 +1,8 @@
 package dev.mmsearch.server.web;
 
 import dev.mmsearch.core.CollectionInfo;
-import dev.mmsearch.core.Retriever;
-import dev.mmsearch.core.SearchRequest;
+import dev.mmsearch.core.SearchCollection;
+import dev.mmsearch.retrieval.SearchQuery;
 import dev.mmsearch.server.Engine;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,10 +29,11 @@ class ModelWarmup {
         for (CollectionInfo info : engine.store().list()) {
             long start = System.nanoTime();
             try {
-                for (Retriever retriever : Retriever.values()) {
-                    engine.searcher().search(info.name(), new SearchRequest("warm up the index", retriever,
-                            SearchRequest.DEFAULT_TOP_K, 0, null, false));
-                }
+                SearchCollection collection = engine.store().get(info.name());
+                float[] vector = engine.encoders().textEncoder(info.stamp().modelId()).encodeQuery("warm up the index");
+                collection.vectorSearch(vector, 10, 100);
+                collection.textSearch("warm up the index", 10);
+                engine.search(SearchQuery.of(info.name(), "warm up the index", 10), null, null);
                 log.info("warm collection={} model={} ms={}", info.name(), info.stamp().modelId(),
                         (System.nanoTime() - start) / 1_000_000);
             } catch (RuntimeException e) {

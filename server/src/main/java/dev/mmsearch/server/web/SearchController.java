@@ -2,10 +2,13 @@ package dev.mmsearch.server.web;
 
 import dev.mmsearch.core.CollectionInfo;
 import dev.mmsearch.core.CollectionStore;
+import dev.mmsearch.core.ErrorCode;
+import dev.mmsearch.core.Hit;
 import dev.mmsearch.core.MmsearchException;
-import dev.mmsearch.core.SearchRequest;
-import dev.mmsearch.core.SearchResponse;
+import dev.mmsearch.retrieval.SearchQuery;
 import dev.mmsearch.server.Engine;
+import dev.mmsearch.server.SearchResult;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -22,7 +25,14 @@ import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RestController;
 
-/** The search API, version 1. */
+/**
+ * The search API, version 1: collections, search (through the experiment pipelines), feedback.
+ *
+ * <p>Metrics: {@code mmsearch.search} (all searches by collection and outcome),
+ * {@code mmsearch.search.stage} (time per stage), {@code mmsearch.experiment.requests} (latency
+ * histogram per scene, layer and arm), {@code mmsearch.experiment.zero_results} and
+ * {@code mmsearch.experiment.clicks} (per arm; click-through = clicks / requests).
+ */
 @RestController
 @RequestMapping("/api/v1")
 class SearchController {
@@ -30,6 +40,7 @@ class SearchController {
 
     private final Engine engine;
     private final MeterRegistry meters;
+    private final RecentQueries recent = new RecentQueries();
 
     SearchController(Engine engine, MeterRegistry meters) {
         this.engine = engine;
@@ -48,19 +59,19 @@ class SearchController {
 
     @PostMapping(path = "/collections/{name}/search", consumes = MediaType.APPLICATION_JSON_VALUE,
             produces = MediaType.APPLICATION_JSON_VALUE)
-    SearchResponse search(@PathVariable String name, @RequestBody(required = false) SearchBody body) {
+    SearchResult search(@PathVariable String name, @RequestBody(required = false) SearchBody body) {
         long start = System.nanoTime();
         String outcome = "ok";
-        String retriever = "unknown";
         try {
             if (body == null) {
                 throw MmsearchException.badRequest("request body is empty; send JSON like {\"query\": \"...\"}");
             }
-            SearchRequest request = body.toRequest();
-            retriever = request.retriever().label();
-            SearchResponse response = engine.searcher().search(name, request);
-            record(name, response);
-            return response;
+            SearchQuery query = body.toQuery(name);
+            SearchResult result = engine.search(query, body.model(), body.retriever());
+            record(result, System.nanoTime() - start);
+            recent.remember(result.queryId(), new RecentQueries.Served(result.collection(), result.scene(),
+                    result.configVersion(), result.arms(), result.hits().stream().map(Hit::id).toList()));
+            return result;
         } catch (MmsearchException e) {
             outcome = e.code().code();
             throw e;
@@ -70,30 +81,73 @@ class SearchController {
         } finally {
             long nanos = System.nanoTime() - start;
             Timer.builder("mmsearch.search")
-                    .description("Search requests, server side, by collection, retriever and outcome")
-                    .tags("collection", safeTag(name), "retriever", retriever, "outcome", outcome)
+                    .description("Search requests, server side, by collection and outcome")
+                    .tags("collection", safeTag(name), "outcome", outcome)
                     .publishPercentileHistogram()
                     .register(meters)
                     .record(Duration.ofNanos(nanos));
-            log.debug("search collection={} retriever={} outcome={} ms={}", name, retriever, outcome, nanos / 1e6);
+            log.debug("search collection={} outcome={} ms={}", name, outcome, nanos / 1e6);
         }
     }
 
-    private void record(String collection, SearchResponse response) {
-        for (Map.Entry<String, Double> stage : response.timingsMs().entrySet()) {
+    @PostMapping(path = "/feedback", consumes = MediaType.APPLICATION_JSON_VALUE, produces = MediaType.APPLICATION_JSON_VALUE)
+    Map<String, Object> feedback(@RequestBody(required = false) FeedbackBody body) {
+        if (body == null || body.queryId() == null || body.docId() == null || body.position() == null) {
+            throw MmsearchException.badRequest("feedback needs queryId, docId and position, e.g. "
+                    + "{\"queryId\": \"...\", \"docId\": \"...\", \"position\": 1}");
+        }
+        RecentQueries.Served served = recent.get(body.queryId());
+        if (served == null) {
+            throw new MmsearchException(ErrorCode.NOT_FOUND, "unknown or expired queryId '" + body.queryId()
+                    + "' (this node remembers its last " + RecentQueries.CAPACITY + " queries)");
+        }
+        if (!served.hitIds().contains(body.docId())) {
+            throw new MmsearchException(ErrorCode.INVALID_ARGUMENT, "document '" + body.docId()
+                    + "' was not among the results of query " + body.queryId());
+        }
+        if (body.position() < 1) {
+            throw new MmsearchException(ErrorCode.INVALID_ARGUMENT, "position is 1-based, got " + body.position());
+        }
+        served.arms().forEach((layer, arm) -> Counter.builder("mmsearch.experiment.clicks")
+                .description("Clicks on results, credited to the arm of each layer that served the query")
+                .tags("scene", served.scene(), "layer", layer, "arm", arm)
+                .register(meters).increment());
+        DistributionSummary.builder("mmsearch.feedback.position")
+                .description("Position of clicked results")
+                .tags("collection", served.collection())
+                .register(meters).record(body.position());
+        return Map.of("recorded", true, "queryId", body.queryId(), "arms", served.arms());
+    }
+
+    private void record(SearchResult result, long nanos) {
+        for (Map.Entry<String, Double> stage : result.timingsMs().entrySet()) {
             if (!stage.getKey().equals("total")) {
                 Timer.builder("mmsearch.search.stage")
                         .description("Time per search stage")
-                        .tags("collection", collection, "stage", stage.getKey())
+                        .tags("collection", result.collection(), "stage", stage.getKey())
                         .register(meters)
                         .record(Duration.ofNanos((long) (stage.getValue() * 1e6)));
             }
         }
+        for (Map.Entry<String, String> arm : result.arms().entrySet()) {
+            Timer.builder("mmsearch.experiment.requests")
+                    .description("Requests served by each experiment arm, with their latency")
+                    .tags("scene", result.scene(), "layer", arm.getKey(), "arm", arm.getValue())
+                    .publishPercentileHistogram()
+                    .register(meters)
+                    .record(Duration.ofNanos(nanos));
+            if (result.hits().isEmpty()) {
+                Counter.builder("mmsearch.experiment.zero_results")
+                        .description("Requests that returned no hit, per arm")
+                        .tags("scene", result.scene(), "layer", arm.getKey(), "arm", arm.getValue())
+                        .register(meters).increment();
+            }
+        }
         DistributionSummary.builder("mmsearch.search.hits")
                 .description("Hits returned per search")
-                .tags("collection", collection)
+                .tags("collection", result.collection())
                 .register(meters)
-                .record(response.hits().size());
+                .record(result.hits().size());
     }
 
     /** Unknown collection names would otherwise create one meter per typo. */

@@ -1,5 +1,8 @@
 package dev.mmsearch.store.lucene;
 
+import org.apache.lucene.search.BoostQuery;
+import org.apache.lucene.analysis.tokenattributes.CharTermAttribute;
+import org.apache.lucene.analysis.TokenStream;
 import org.apache.lucene.index.PostingsEnum;
 import org.apache.lucene.index.TermsEnum;
 import org.apache.lucene.index.Terms;
@@ -77,7 +80,6 @@ import org.apache.lucene.store.FSDirectory;
 import org.apache.lucene.store.LockObtainFailedException;
 import org.apache.lucene.util.BytesRef;
 import org.apache.lucene.util.IOUtils;
-import org.apache.lucene.util.QueryBuilder;
 import org.apache.lucene.search.uhighlight.UnifiedHighlighter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -453,14 +455,37 @@ public final class LuceneCollection implements SearchCollection {
         return highlighted;
     }
 
-    /** The BM25 query for free text on {@code field}: its analysed terms OR-ed; null when no term is left. */
+    /**
+     * The BM25 query for free text on {@code field}: its analysed terms OR-ed, a term that occurs n
+     * times boosted by n (the same scores as n repeated clauses); null when no term is left. Only
+     * the first {@link IndexSearcher#getMaxClauseCount()} distinct terms are used, so a very long
+     * query is truncated like the encoder truncates it, never refused.
+     */
     private Query analyse(String field, String query) {
-        try {
-            return new QueryBuilder(analyzer).createBooleanQuery(field, query);
-        } catch (IndexSearcher.TooManyClauses e) {
-            throw new MmsearchException(ErrorCode.INVALID_ARGUMENT, "text query has more than "
-                    + IndexSearcher.getMaxClauseCount() + " distinct terms; shorten it", e);
+        Map<String, Integer> counts = new LinkedHashMap<>();
+        int max = IndexSearcher.getMaxClauseCount();
+        try (TokenStream tokens = analyzer.tokenStream(field, query)) {
+            CharTermAttribute term = tokens.addAttribute(CharTermAttribute.class);
+            tokens.reset();
+            while (tokens.incrementToken()) {
+                String text = term.toString();
+                if (counts.containsKey(text) || counts.size() < max) {
+                    counts.merge(text, 1, Integer::sum);
+                }
+            }
+            tokens.end();
+        } catch (IOException e) {
+            throw new MmsearchException(ErrorCode.INTERNAL, "cannot analyse the query: " + e.getMessage(), e);
         }
+        if (counts.isEmpty()) {
+            return null;
+        }
+        BooleanQuery.Builder builder = new BooleanQuery.Builder();
+        counts.forEach((text, count) -> {
+            Query clause = new TermQuery(new Term(field, text));
+            builder.add(count == 1 ? clause : new BoostQuery(clause, count), BooleanClause.Occur.SHOULD);
+        });
+        return builder.build();
     }
 
     /**

@@ -261,8 +261,21 @@ class LuceneCollectionTest {
     void textSearchRejectsBadArguments() {
         assertInvalidArgument(() -> collection.textSearch(null, 10), "missing");
         assertInvalidArgument(() -> collection.textSearch("x", 0), "k must be");
-        String manyTerms = String.join(" ", IntStream.range(0, 2_000).mapToObj(i -> "term" + i).toList());
-        assertInvalidArgument(() -> collection.textSearch(manyTerms, 10), "distinct terms");
+    }
+
+    @Test
+    void aVeryLongTextQueryIsTruncatedToTheFirstDistinctTermsNotRefused() {
+        collection.upsert(List.of(doc("early", "Early", "zzearly appears first"), doc("late", "Late", "zzlate appears last")));
+        collection.commit();
+        List<String> words = new java.util.ArrayList<>(IntStream.range(0, 2_000).mapToObj(i -> "filler" + i).toList());
+        words.add(5, "zzearly");
+        words.add("zzlate"); // distinct term number 2,002: beyond the 1,024 kept
+        List<ScoredId> hits = collection.textSearch(String.join(" ", words), 10);
+        assertThat(hits).extracting(ScoredId::id).containsExactly("early");
+        // Repeating a term is the same as boosting it: the score grows with the repeats.
+        float once = collection.textSearch("zzearly", 1).getFirst().score();
+        float thrice = collection.textSearch("zzearly zzearly zzearly", 1).getFirst().score();
+        assertThat(thrice).isCloseTo(3 * once, org.assertj.core.data.Offset.offset(1e-4f));
     }
 
     @Test

@@ -1,0 +1,198 @@
+package dev.mmsearch.server;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.mmsearch.config.ZooKeeperConfigSource;
+import dev.mmsearch.core.Json;
+import dev.mmsearch.server.experiments.ExperimentSettings;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.apache.curator.framework.CuratorFramework;
+import org.apache.curator.framework.CuratorFrameworkFactory;
+import org.apache.curator.retry.RetryOneTime;
+import org.apache.curator.test.TestingCluster;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.springframework.context.ConfigurableApplicationContext;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * Hot reload of the experiment config while searches run: from a watched file, and from a
+ * ZooKeeper node on a real 3-server ensemble. A valid change must be served within 2 s with no
+ * failed request; an invalid change must leave the running config serving.
+ */
+class ExperimentReloadIT {
+    static final String MODEL = "all-MiniLM-L6-v2-q";
+
+    @TempDir
+    static Path dataDir;
+
+    @BeforeAll
+    static void index() throws Exception {
+        Path input = Path.of(ExperimentReloadIT.class.getResource("/docs/small.jsonl").toURI());
+        Cli.Result r = Cli.run("index", "--data-dir", dataDir.toString(), "-c", "docs", "-i", input.toString(),
+                "--model", MODEL, "--no-progress");
+        assertThat(r.exitCode()).as(r.err()).isZero();
+    }
+
+    /** A config whose recall layer serves arm {@code served} to everyone. */
+    static String config(String version, String served) {
+        return """
+                version: "%s"
+                scenes:
+                  default:
+                    layers:
+                      - name: recall
+                        stage: recall
+                        salt: reload-test
+                        arms:
+                          - {name: dense, weight: %d, params: {type: vector, k: 20}}
+                          - {name: keyword, weight: %d, params: {type: bm25, k: 20}}
+                """.formatted(version, served.equals("dense") ? 100 : 0, served.equals("keyword") ? 100 : 0);
+    }
+
+    static final String INVALID = """
+            version: "broken"
+            scenes:
+              default:
+                layers:
+                  - name: recall
+                    stage: recall
+                    salt: reload-test
+                    arms:
+                      - {name: dense, weight: 100, params: {type: no-such-stage}}
+            """;
+
+    /** Sends searches from two threads until stopped, counting failures and remembering the last answer. */
+    static final class Load implements AutoCloseable {
+        final AtomicBoolean running = new AtomicBoolean(true);
+        final AtomicInteger requests = new AtomicInteger();
+        final ConcurrentLinkedQueue<String> failures = new ConcurrentLinkedQueue<>();
+        final AtomicReference<JsonNode> last = new AtomicReference<>();
+        final Thread[] threads = new Thread[2];
+
+        Load(int port) {
+            HttpClient http = HttpClient.newHttpClient();
+            URI uri = URI.create("http://127.0.0.1:" + port + "/api/v1/collections/docs/search");
+            for (int t = 0; t < threads.length; t++) {
+                int thread = t;
+                threads[t] = new Thread(() -> {
+                    int i = 0;
+                    while (running.get()) {
+                        try {
+                            String body = "{\"query\": \"volcano lava\", \"userId\": \"u" + thread + "-" + (i++) + "\"}";
+                            HttpResponse<String> r = http.send(HttpRequest.newBuilder(uri).header("content-type", "application/json")
+                                    .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+                            requests.incrementAndGet();
+                            if (r.statusCode() != 200) {
+                                failures.add(r.statusCode() + " " + r.body());
+                            } else {
+                                last.set(Json.MAPPER.readTree(r.body()));
+                            }
+                        } catch (Exception e) {
+                            failures.add(e.toString());
+                        }
+                    }
+                });
+                threads[t].start();
+            }
+        }
+
+        /** Milliseconds until a response shows {@code version} served by {@code arm}; fails after 10 s. */
+        long awaitServed(String version, String arm) throws InterruptedException {
+            long start = System.nanoTime();
+            while (System.nanoTime() - start < 10_000_000_000L) {
+                JsonNode r = last.get();
+                if (r != null && r.get("configVersion").asString().equals(version) && r.get("arms").get("recall").asString().equals(arm)) {
+                    return (System.nanoTime() - start) / 1_000_000;
+                }
+                Thread.sleep(10);
+            }
+            throw new AssertionError("version " + version + " not served within 10 s; last: " + last.get());
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            running.set(false);
+            for (Thread t : threads) {
+                t.join(10_000);
+            }
+        }
+    }
+
+    static JsonNode experiments(int port) throws Exception {
+        HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + port + "/api/v1/experiments")).build(), HttpResponse.BodyHandlers.ofString());
+        return Json.MAPPER.readTree(r.body());
+    }
+
+    @Test
+    void fileChangesApplyWithin2SecondsWithoutFailedRequestsAndInvalidOnesAreRejected(@TempDir Path configDir) throws Exception {
+        Path file = configDir.resolve("experiments.yaml");
+        Files.writeString(file, config("v1", "dense"));
+        ConfigurableApplicationContext app = SearchService.start(new DataDirectory(dataDir), 0, new EngineOptions(1, 8),
+                new ExperimentSettings(file, null, null));
+        int port = SearchService.port(app);
+        try (Load load = new Load(port)) {
+            load.awaitServed("v1", "dense");
+
+            Path tmp = configDir.resolve("experiments.yaml.tmp");
+            Files.writeString(tmp, config("v2", "keyword"));
+            Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            assertThat(load.awaitServed("v2", "keyword")).as("ms until v2 is served").isLessThan(2_000);
+
+            Files.writeString(file, INVALID); // in-place write of an invalid config
+            Thread.sleep(2_000);
+            assertThat(load.last.get().get("configVersion").asString()).isEqualTo("v2");
+            assertThat(experiments(port).get("rejectedReloads").asLong()).isGreaterThanOrEqualTo(1);
+
+            Files.writeString(file, config("v3", "dense"));
+            assertThat(load.awaitServed("v3", "dense")).isLessThan(2_000);
+            load.close();
+            assertThat(load.failures).as("failed requests during reloads").isEmpty();
+            assertThat(load.requests.get()).isGreaterThan(20);
+        } finally {
+            app.close();
+        }
+    }
+
+    @Test
+    void zooKeeperChangesApplyWithin2SecondsWithoutFailedRequestsAndInvalidOnesAreRejected() throws Exception {
+        try (TestingCluster zk = new TestingCluster(3)) {
+            zk.start();
+            String path = "/mmsearch/test-experiments";
+            try (CuratorFramework client = CuratorFrameworkFactory.newClient(zk.getConnectString(), new RetryOneTime(100))) {
+                client.start();
+                ZooKeeperConfigSource.publish(client, path, config("z1", "dense"));
+                ConfigurableApplicationContext app = SearchService.start(new DataDirectory(dataDir), 0, new EngineOptions(1, 8),
+                        new ExperimentSettings(null, zk.getConnectString(), path));
+                int port = SearchService.port(app);
+                try (Load load = new Load(port)) {
+                    load.awaitServed("z1", "dense");
+                    ZooKeeperConfigSource.publish(client, path, config("z2", "keyword"));
+                    assertThat(load.awaitServed("z2", "keyword")).as("ms until z2 is served").isLessThan(2_000);
+
+                    client.setData().forPath(path, INVALID.getBytes(StandardCharsets.UTF_8)); // bypasses publish's validation
+                    Thread.sleep(2_000);
+                    assertThat(load.last.get().get("configVersion").asString()).isEqualTo("z2");
+                    assertThat(experiments(port).get("rejectedReloads").asLong()).isGreaterThanOrEqualTo(1);
+                    load.close();
+                    assertThat(load.failures).as("failed requests during reloads").isEmpty();
+                } finally {
+                    app.close();
+                }
+            }
+        }
+    }
+}
