@@ -99,6 +99,11 @@ public final class BuiltinModels {
         return ALL.stream().filter(m -> m.id().equals(id)).findFirst();
     }
 
+    /** Whether a complete copy of the model is in the cache (its checksum file, written last, exists). */
+    public static boolean isCached(BuiltinModel model, Path modelCacheDir) {
+        return java.nio.file.Files.exists(modelCacheDir.resolve(model.id()).resolve(CHECKSUM_FILE));
+    }
+
     /**
      * Makes sure {@code model}'s files exist under {@code <modelCacheDir>/<id>/} and returns the bundle.
      * Copies from the classpath the first time (to temporary files, renamed atomically when complete

@@ -46,7 +46,9 @@ class BuiltinModelsTest {
     @Test
     void materializeCopiesOnceVerifiesAndReusesWithoutRewriting() throws IOException {
         BuiltinModel model = BuiltinModels.find("all-MiniLM-L6-v2-q").orElseThrow();
+        assertThat(BuiltinModels.isCached(model, cache)).isFalse();
         ModelBundle first = BuiltinModels.materialize(model, cache);
+        assertThat(BuiltinModels.isCached(model, cache)).isTrue();
         Path dir = cache.resolve("all-MiniLM-L6-v2-q");
         assertThat(first.modelFile()).isEqualTo(dir.resolve("model.onnx"));
         assertThat(first.tokenizerFile()).isEqualTo(dir.resolve("tokenizer.json"));
