@@ -57,24 +57,58 @@ public final class BeirEvaluation {
         IndexProgress shown = progress == null ? IndexProgress.NONE : progress;
         long start = System.nanoTime();
         BeirDataset dataset = BeirDataset.load(beirDir, qrelsOverride);
-        List<String> queryIds = dataset.evaluatedQueryIds();
         TextEncoder encoder = encoders.textEncoder(modelId);
         String name = collectionName(dataset.name(), modelId);
 
         IndexSummary indexing = prepareCollection(dataset, name, encoder, store, shown, reportDir, options);
-
         Searcher searcher = new Searcher(store, encoders);
+        Ranker ranker = text -> searcher.search(name, new SearchRequest(text, retriever, DEPTH, 0, null, false))
+                .hits().stream().map(Hit::id).toList();
+        Metrics metrics = evaluate(dataset, name + " " + retriever.label(), ranker, shown);
+        double seconds = (System.nanoTime() - start) / 1e9;
+        EvalResult result = new EvalResult(metrics.ndcgAt10(), metrics.recallAt100(), metrics.mrrAt10(), metrics.queries(),
+                retriever.label(), modelId, seconds, name, indexing);
+        log.info("evaluated dataset={} collection={} retriever={} queries={} ndcg@10={} recall@100={} mrr@10={} seconds={}",
+                dataset.name(), name, retriever.label(), metrics.queries(),
+                String.format(Locale.ROOT, "%.4f", result.ndcgAt10()), String.format(Locale.ROOT, "%.4f", result.recallAt100()),
+                String.format(Locale.ROOT, "%.4f", result.mrrAt10()), String.format(Locale.ROOT, "%.1f", seconds));
+        return result;
+    }
+
+    /** Ranks the corpus for one query text: document ids, best first, at least {@value #DEPTH} deep where possible. */
+    @FunctionalInterface
+    public interface Ranker {
+        List<String> rank(String queryText);
+    }
+
+    /** Mean metrics over the evaluated queries. */
+    public record Metrics(double ndcgAt10, double recallAt100, double mrrAt10, int queries) {
+    }
+
+    /**
+     * Makes sure the store holds the dataset's corpus embedded with {@code modelId} (reusing a
+     * complete cached collection) and returns the collection's name.
+     */
+    public static String prepare(BeirDataset dataset, String modelId, CollectionStore store, EncoderProvider encoders,
+                                 IndexProgress progress, Path reportDir, IndexOptions options) {
+        String name = collectionName(dataset.name(), modelId);
+        prepareCollection(dataset, name, encoders.textEncoder(modelId), store,
+                progress == null ? IndexProgress.NONE : progress, reportDir, options);
+        return name;
+    }
+
+    /** Runs every evaluated query through {@code ranker} and averages nDCG@10, Recall@100 and MRR@10. */
+    public static Metrics evaluate(BeirDataset dataset, String label, Ranker ranker, IndexProgress progress) {
+        IndexProgress shown = progress == null ? IndexProgress.NONE : progress;
+        List<String> queryIds = dataset.evaluatedQueryIds();
         double ndcg = 0;
         double recall = 0;
         double mrr = 0;
-        long searchStart = System.nanoTime();
-        shown.start("eval " + name + " " + retriever.label(), queryIds.size());
+        shown.start("eval " + label, queryIds.size());
         try {
             for (String queryId : queryIds) {
                 String text = dataset.queries().get(queryId);
-                List<String> ranked = text.isBlank() ? List.of()
-                        : searcher.search(name, new SearchRequest(text, retriever, DEPTH, 0, null, false))
-                        .hits().stream().map(Hit::id).toList();
+                List<String> ranked = text.isBlank() ? List.of() : ranker.rank(text);
                 Map<String, Integer> judged = dataset.qrels().get(queryId);
                 ndcg += RetrievalMetrics.ndcgAtK(ranked, judged, 10);
                 recall += RetrievalMetrics.recallAtK(ranked, judged, DEPTH);
@@ -85,16 +119,7 @@ public final class BeirEvaluation {
             shown.finish();
         }
         int n = queryIds.size();
-        double seconds = (System.nanoTime() - start) / 1e9;
-        EvalResult result = new EvalResult(n == 0 ? 0 : ndcg / n, n == 0 ? 0 : recall / n, n == 0 ? 0 : mrr / n, n,
-                retriever.label(), modelId, seconds, name, indexing);
-        log.info("evaluated dataset={} collection={} retriever={} queries={} ndcg@10={} recall@100={} mrr@10={} "
-                        + "searchSeconds={} seconds={}", dataset.name(), name, retriever.label(), n,
-                String.format(Locale.ROOT, "%.4f", result.ndcgAt10()), String.format(Locale.ROOT, "%.4f", result.recallAt100()),
-                String.format(Locale.ROOT, "%.4f", result.mrrAt10()),
-                String.format(Locale.ROOT, "%.1f", (System.nanoTime() - searchStart) / 1e9),
-                String.format(Locale.ROOT, "%.1f", seconds));
-        return result;
+        return n == 0 ? new Metrics(0, 0, 0, 0) : new Metrics(ndcg / n, recall / n, mrr / n, n);
     }
 
     /** {@code beir-<dataset>-<model>} made a valid collection name: lower case, other characters as '-'. */

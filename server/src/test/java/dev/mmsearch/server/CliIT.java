@@ -109,4 +109,28 @@ class CliIT {
         Cli.Result table = Cli.run("models", "list");
         assertThat(table.out()).contains("bge-small-zh-v1.5").contains("512").contains("mean").contains("int8");
     }
+
+    @Test
+    void evalComparesExperimentArmsSideBySide() throws Exception {
+        Path beir = Path.of(CliIT.class.getResource("/beir-mini").toURI());
+        Cli.Result r = Cli.run("eval", "--data-dir", dataDir.toString(), "--beir", beir.toString(), "--model", MODEL,
+                "--arm", "dense", "--arm", "bm25", "--arm", "recall=hybrid,rank=rrf", "--json");
+        assertThat(r.exitCode()).as(r.err()).isZero();
+        JsonNode body = Json.MAPPER.readTree(r.out());
+        assertThat(body.get("configVersion").asString()).isEqualTo("builtin-1");
+        JsonNode arms = body.get("arms");
+        assertThat(arms).hasSize(3);
+        for (JsonNode arm : arms) {
+            assertThat(arm.get("queries").asInt()).isEqualTo(6);
+            assertThat(arm.get("ndcg@10").asDouble()).as(arm.toString()).isGreaterThan(0.6);
+        }
+        assertThat(arms.get(2).get("forcedArms").get("rank").asString()).isEqualTo("rrf");
+        Cli.Result table = Cli.run("eval", "--data-dir", dataDir.toString(), "--beir", beir.toString(), "--model", MODEL,
+                "--arm", "dense", "--arm", "hybrid");
+        assertThat(table.out()).contains("ARM").contains("nDCG@10").contains("dense").contains("hybrid");
+        Cli.Result bad = Cli.run("eval", "--data-dir", dataDir.toString(), "--beir", beir.toString(), "--model", MODEL,
+                "--arm", "no-such-arm");
+        assertThat(bad.exitCode()).isEqualTo(1);
+        assertThat(bad.err()).contains("no-such-arm").contains("LAYER=ARM");
+    }
 }
