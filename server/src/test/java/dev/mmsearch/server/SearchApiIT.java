@@ -35,7 +35,8 @@ class SearchApiIT {
     static void start() throws Exception {
         Path input = Path.of(SearchApiIT.class.getResource("/docs/small.jsonl").toURI());
         Cli.Result indexed = Cli.run("index", "--data-dir", dataDir.toString(), "--collection", "docs",
-                "--input", input.toString(), "--model", MODEL, "--keyword-fields", "topic", "--no-progress");
+                "--input", input.toString(), "--model", MODEL, "--keyword-fields", "topic", "--numeric-fields", "year",
+                "--no-progress");
         assertThat(indexed.exitCode()).as(indexed.err()).isZero();
         app = SearchService.start(new DataDirectory(dataDir), 0, new EngineOptions(1, 8));
         base = "http://127.0.0.1:" + SearchService.port(app);
@@ -140,6 +141,10 @@ class SearchApiIT {
     void filterRestrictsResultsToMatchingDocuments() throws Exception {
         JsonNode body = json(search("docs", "{\"query\": \"science\", \"topK\": 10, \"filter\": {\"term\": {\"topic\": \"bio\"}}}"));
         assertThat(ids(body)).containsExactlyInAnyOrder("bio-1", "bio-2", "bio-3");
+        // year = 2000 + line index: bio-1..3 are on lines 3-5 -> 2002..2004; the range keeps bio-2 and bio-3.
+        JsonNode ranged = json(search("docs", "{\"query\": \"science\", \"filter\": {\"and\": [{\"term\": {\"topic\": \"bio\"}}, "
+                + "{\"range\": {\"year\": {\"gt\": 2002}}}]}}"));
+        assertThat(ids(ranged)).containsExactlyInAnyOrder("bio-2", "bio-3");
         assertError(search("docs", "{\"query\": \"x\", \"filter\": {\"term\": {\"title\": \"x\"}}}"), 400, "invalid_argument");
         assertError(search("docs", "{\"query\": \"x\", \"filter\": {\"like\": {\"topic\": \"x\"}}}"), 400, "invalid_argument");
     }

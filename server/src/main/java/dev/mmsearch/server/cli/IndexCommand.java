@@ -49,6 +49,9 @@ public class IndexCommand implements Callable<Integer> {
     @Option(names = "--keyword-fields", split = ",", description = "Fields indexed as exact keywords.")
     List<String> keywordFields = List.of();
 
+    @Option(names = "--numeric-fields", split = ",", description = "Fields indexed as numbers (range filters).")
+    List<String> numericFields = List.of();
+
     @Option(names = "--on-error", defaultValue = "skip",
             description = "skip: report bad records and index the rest; fail: stop at the first (default: ${DEFAULT-VALUE}).")
     String onError;
@@ -62,7 +65,7 @@ public class IndexCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         CollectionStore.validateName(collection);
-        CollectionSchema schema = new CollectionSchema(embedTemplate, textFields, keywordFields);
+        CollectionSchema schema = new CollectionSchema(embedTemplate, textFields, keywordFields, numericFields);
         IndexOptions options = IndexOptions.defaults().withBatchSize(common.batchSize)
                 .withErrorPolicy(ErrorPolicy.parse(onError));
         try (Engine engine = new Engine(common.dataDirectory(), common.engineOptions())) {
