@@ -22,6 +22,22 @@ public interface CollectionStore extends AutoCloseable {
      */
     SearchCollection getOrCreate(String name, CollectionSchema schema, ModelStamp stamp);
 
+    /**
+     * {@link #getOrCreate(String, CollectionSchema, ModelStamp)} choosing how a new collection indexes its
+     * vectors; an existing collection keeps the encoding it was created with. This default supports only
+     * {@link VectorEncoding#FLOAT32}.
+     *
+     * @throws MmsearchException INVALID_ARGUMENT when the store cannot index vectors that way
+     */
+    default SearchCollection getOrCreate(String name, CollectionSchema schema, ModelStamp stamp,
+                                         VectorEncoding encoding) {
+        if (encoding != VectorEncoding.FLOAT32) {
+            throw new MmsearchException(ErrorCode.INVALID_ARGUMENT, "this collection store does not support vector"
+                    + " encoding " + (encoding == null ? null : encoding.label()) + "; use float32");
+        }
+        return getOrCreate(name, schema, stamp);
+    }
+
     /** Removes the collection and its data. @throws MmsearchException COLLECTION_NOT_FOUND */
     void delete(String name);
 

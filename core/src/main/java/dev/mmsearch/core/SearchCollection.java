@@ -1,7 +1,9 @@
 package dev.mmsearch.core;
 
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.function.Consumer;
 
 /**
@@ -18,6 +20,11 @@ public interface SearchCollection {
     CollectionSchema schema();
 
     CollectionInfo info();
+
+    /** How the vectors are indexed for the HNSW search; fixed when the collection was created. */
+    default VectorEncoding vectorEncoding() {
+        return VectorEncoding.FLOAT32;
+    }
 
     /** Documents visible to searches now. */
     long count();
@@ -71,6 +78,30 @@ public interface SearchCollection {
 
     /** Stored documents by id, in the order of {@code ids}; ids that do not exist are left out. */
     Map<String, Document> fetch(List<String> ids);
+
+    /**
+     * The full-precision stored vectors of {@code ids} (the floats that were written, also in a quantised
+     * collection), in the order of {@code ids}; ids that do not exist are left out. The arrays are copies.
+     *
+     * <p>This default walks every document ({@link #forEachDocument}); stores override it with a lookup by id.
+     */
+    default Map<String, float[]> vectors(List<String> ids) {
+        Objects.requireNonNull(ids, "ids");
+        Map<String, float[]> found = new java.util.HashMap<>();
+        java.util.Set<String> wanted = new java.util.HashSet<>(ids);
+        forEachDocument(document -> {
+            if (wanted.contains(document.id())) {
+                found.put(document.id(), document.vector());
+            }
+        });
+        Map<String, float[]> ordered = new LinkedHashMap<>();
+        for (String id : ids) {
+            if (id != null && found.containsKey(id)) {
+                ordered.put(id, found.get(id));
+            }
+        }
+        return ordered;
+    }
 
     /**
      * Every committed document with its stored vector, in index order, from one point-in-time

@@ -4,6 +4,7 @@ import dev.mmsearch.core.CollectionSchema;
 import dev.mmsearch.core.CollectionStore;
 import dev.mmsearch.core.SearchCollection;
 import dev.mmsearch.core.TextEncoder;
+import dev.mmsearch.core.VectorEncoding;
 import dev.mmsearch.ingest.ConsoleIndexProgress;
 import dev.mmsearch.ingest.ErrorPolicy;
 import dev.mmsearch.ingest.IndexOptions;
@@ -38,7 +39,7 @@ public class IndexCommand implements Callable<Integer> {
             description = "Model id for a new collection (default: ${DEFAULT-VALUE}); an existing collection must use its own.")
     String model;
 
-    @Option(names = "--embed", defaultValue = "{title}. {text}",
+    @Option(names = "--embed", defaultValue = "{title} {text}",
             description = "Text to embed, with {field} placeholders (default: ${DEFAULT-VALUE}).")
     String embedTemplate;
 
@@ -51,6 +52,11 @@ public class IndexCommand implements Callable<Integer> {
 
     @Option(names = "--numeric-fields", split = ",", description = "Fields indexed as numbers (range filters).")
     List<String> numericFields = List.of();
+
+    @Option(names = "--vector-encoding", defaultValue = "float32",
+            description = "How a new collection indexes its vectors: float32, or int8 (scalar-quantised HNSW, the exact"
+                    + " floats kept for rescoring) (default: ${DEFAULT-VALUE}); an existing collection keeps its own.")
+    String vectorEncoding;
 
     @Option(names = "--on-error", defaultValue = "skip",
             description = "skip: report bad records and index the rest; fail: stop at the first (default: ${DEFAULT-VALUE}).")
@@ -65,6 +71,7 @@ public class IndexCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         CollectionStore.validateName(collection);
+        VectorEncoding encoding = VectorEncoding.parse(vectorEncoding);
         CollectionSchema schema = new CollectionSchema(embedTemplate, textFields, keywordFields, numericFields);
         IndexOptions options = IndexOptions.defaults().withBatchSize(common.batchSize)
                 .withErrorPolicy(ErrorPolicy.parse(onError));
@@ -75,7 +82,7 @@ public class IndexCommand implements Callable<Integer> {
             String modelId = engine.store().exists(collection) && !modelGiven
                     ? engine.store().get(collection).stamp().modelId() : model;
             TextEncoder encoder = engine.encoders().textEncoder(modelId);
-            SearchCollection target = engine.store().getOrCreate(collection, schema, encoder.stamp());
+            SearchCollection target = engine.store().getOrCreate(collection, schema, encoder.stamp(), encoding);
             IndexSummary summary = Indexer.index(input, target, encoder, null, options,
                     noProgress ? IndexProgress.NONE : new ConsoleIndexProgress(),
                     engine.dataDirectory().reports());
