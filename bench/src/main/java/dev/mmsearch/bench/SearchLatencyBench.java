@@ -31,7 +31,8 @@ import tools.jackson.databind.JsonNode;
  * server p50 / (raw encode p50 + raw kNN p50) for the dense arm and
  * server p50 / (raw encode + raw kNN + raw BM25) for the hybrid arm.
  *
- * <p>Usage: {@code bench/run.sh latency --data-dir DIR --collection scifact --queries FILE [--n 300] [--warmup 30] [--arms dense,hybrid]}
+ * <p>Usage: {@code bench/run.sh latency --data-dir DIR --collection scifact --queries FILE [--n 300] [--warmup 30]
+ * [--arms dense,hybrid] [--summary plain|highlight]}. The server's {@code recall} stage time includes the query encoding.
  */
 public final class SearchLatencyBench {
 
@@ -44,6 +45,8 @@ public final class SearchLatencyBench {
         int warmup = Integer.parseInt(opts.getOrDefault("--warmup", "30"));
         int threads = Integer.parseInt(opts.getOrDefault("--threads", "0"));
         List<String> arms = List.of(opts.getOrDefault("--arms", "dense,hybrid").split(","));
+        // Summary arm forced for every request ("plain" = stored fields without highlighting); "" = the config's choice.
+        String summaryArm = opts.getOrDefault("--summary", "plain");
         List<String> queries = readQueries(queriesFile, n + warmup);
 
         ConfigurableApplicationContext context = SearchService.start(dataDir, 0, new EngineOptions(threads, 32));
@@ -80,7 +83,11 @@ public final class SearchLatencyBench {
                     samples.get("bm25")[j] = (t3 - t2) / 1e6;
                 }
                 for (String arm : arms) {
-                    String body = Json.MAPPER.writeValueAsString(Map.of("query", q, "topK", 10, "retriever", arm));
+                    Map<String, Object> request = new LinkedHashMap<>(Map.of("query", q, "topK", 10, "retriever", arm));
+                    if (!summaryArm.isEmpty()) {
+                        request.put("forceArms", Map.of("summary", summaryArm));
+                    }
+                    String body = Json.MAPPER.writeValueAsString(request);
                     long s0 = System.nanoTime();
                     HttpResponse<String> response = http.send(HttpRequest.newBuilder(uri)
                             .header("content-type", "application/json")
@@ -102,8 +109,8 @@ public final class SearchLatencyBench {
             Map<String, Percentiles> p = new LinkedHashMap<>();
             samples.forEach((k, v) -> p.put(k, new Percentiles(v)));
             StringBuilder table = new StringBuilder(String.format(Locale.ROOT,
-                    "| measure (1 client, %d queries, %s, %d docs) | p50 ms | p99 ms |%n|---|---|---|%n",
-                    measured, collection.stamp().modelId(), collection.count()));
+                    "| measure (1 client, %d queries, %s, %d docs, summary arm '%s') | p50 ms | p99 ms |%n|---|---|---|%n",
+                    measured, collection.stamp().modelId(), collection.count(), summaryArm));
             Map<String, Object> result = new LinkedHashMap<>();
             result.put("queries", measured);
             result.put("cores", Runtime.getRuntime().availableProcessors());
