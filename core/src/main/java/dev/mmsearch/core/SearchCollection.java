@@ -67,6 +67,24 @@ public interface SearchCollection {
     }
 
     /**
+     * BM25 over chosen text fields, each with its own weight: the sum over {@code fieldBoosts} of
+     * {@code boost x BM25 of the query on that field alone} (each field with its own length normalisation
+     * and statistics). Fields not named are not searched. Null or empty boosts: the same as
+     * {@link #textSearch(String, int, Filter)} over all text fields together.
+     *
+     * @throws MmsearchException INVALID_ARGUMENT for a field that is not a text field of the schema, a boost
+     *                           that is not a positive finite number, or a store/collection without per-field
+     *                           text (this default supports only empty boosts)
+     */
+    default List<ScoredId> textSearch(String query, int k, Filter filter, Map<String, Float> fieldBoosts) {
+        if (fieldBoosts != null && !fieldBoosts.isEmpty()) {
+            throw new MmsearchException(ErrorCode.INVALID_ARGUMENT, "collection '" + name()
+                    + "' does not support per-field BM25 boosts; leave the field boosts out");
+        }
+        return textSearch(query, k, filter);
+    }
+
+    /**
      * Best-matching fragments of {@code fields} of document {@code id} for the BM25 terms of
      * {@code query}, matches wrapped in {@code <em>}/{@code </em>} and all other text HTML-escaped,
      * so a client can render them as HTML safely. Fields without a match are left out.

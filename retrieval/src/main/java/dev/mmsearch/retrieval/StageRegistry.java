@@ -12,6 +12,7 @@ import dev.mmsearch.retrieval.stages.MmrRank;
 import dev.mmsearch.retrieval.stages.MultiRecall;
 import dev.mmsearch.retrieval.stages.NoRank;
 import dev.mmsearch.retrieval.stages.NormalizeQuery;
+import dev.mmsearch.retrieval.stages.RescoreRank;
 import dev.mmsearch.retrieval.stages.RrfRank;
 import dev.mmsearch.retrieval.stages.ThresholdRank;
 import dev.mmsearch.retrieval.stages.VectorRecall;
@@ -62,6 +63,7 @@ public final class StageRegistry {
             .with(StageKind.RANK, RrfRank.TYPE, RrfRank.Params.class, (p, n) -> new RrfRank(p))
             .with(StageKind.RANK, WeightedRank.TYPE, WeightedRank.Params.class, (p, n) -> new WeightedRank(p))
             .with(StageKind.RANK, MmrRank.TYPE, MmrRank.Params.class, (p, n) -> new MmrRank(p))
+            .with(StageKind.RANK, RescoreRank.TYPE, RescoreRank.Params.class, (p, n) -> new RescoreRank(p))
             .with(StageKind.RANK, ThresholdRank.TYPE, ThresholdRank.Params.class, (p, n) -> new ThresholdRank(p))
             .with(StageKind.RANK, ChainRank.TYPE, ChainRank.Params.class, ChainRank::create)
             .with(StageKind.SUMMARY, FieldsSummary.TYPE, FieldsSummary.Params.class, (p, n) -> new FieldsSummary(p));
@@ -78,7 +80,7 @@ public final class StageRegistry {
         this.registrations = registrations;
     }
 
-    /** The stages of this module: qp identity/normalize; recall vector/bm25/multi; rank none/rrf/weighted/mmr/threshold/chain; summary fields. */
+    /** The stages of this module: qp identity/normalize; recall vector/bm25/multi; rank none/rrf/weighted/mmr/rescore/threshold/chain; summary fields. */
     public static StageRegistry builtin() {
         return BUILTIN;
     }

@@ -32,7 +32,7 @@ class StageRegistryTest {
     void listsTheBuiltinTypes() {
         assertThat(REGISTRY.types(StageKind.QP)).containsExactly("identity", "normalize");
         assertThat(REGISTRY.types(StageKind.RECALL)).containsExactly("bm25", "multi", "vector");
-        assertThat(REGISTRY.types(StageKind.RANK)).containsExactly("chain", "mmr", "none", "rrf", "threshold", "weighted");
+        assertThat(REGISTRY.types(StageKind.RANK)).containsExactly("chain", "mmr", "none", "rescore", "rrf", "threshold", "weighted");
         assertThat(REGISTRY.types(StageKind.SUMMARY)).containsExactly("fields");
     }
 

@@ -21,10 +21,10 @@ import java.util.regex.Pattern;
  * in [0, 1]); candidates after the top k keep their order behind them.
  *
  * <p>Similarity is the Jaccard overlap of the documents' word sets (lower-cased letter/digit
- * runs of the chosen text fields, minus a short English stop list), not embedding cosine: the
- * store exposes stored vectors only through a full scan ({@code forEachDocument}), and
- * re-encoding k documents per request costs far more than the search. Word overlap catches the
- * redundancy MMR is for (near-duplicates, the same abstract twice) at a fraction of a millisecond.
+ * runs of the chosen text fields, minus a short English stop list), not embedding cosine. Word
+ * overlap catches the redundancy MMR is for (near-duplicates, the same abstract twice) at a
+ * fraction of a millisecond; an embedding variant could now read the stored vectors by id
+ * ({@link dev.mmsearch.core.SearchCollection#vectors}), as {@link RescoreRank} does.
  *
  * <p>MMR reorders but does not rescore: a candidate keeps its score (so thresholds after it still
  * mean relevance) and gets its marginal value recorded as {@code mmr}.

@@ -5,6 +5,7 @@ import dev.mmsearch.core.ErrorCode;
 import dev.mmsearch.core.Json;
 import dev.mmsearch.core.MmsearchException;
 import dev.mmsearch.core.ModelStamp;
+import dev.mmsearch.core.VectorEncoding;
 import dev.mmsearch.core.VectorSimilarity;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -25,8 +26,15 @@ import tools.jackson.core.type.TypeReference;
  * @param schema      field roles
  * @param createdAt   when the collection was created
  * @param committedAt when this commit was made
+ * @param vectorEncoding how the vectors are indexed ({@value #VECTOR_ENCODING}; absent in collections written
+ *                       before int8 existed: read as FLOAT32)
  */
-record CommitMetadata(ModelStamp stamp, CollectionSchema schema, Instant createdAt, Instant committedAt) {
+record CommitMetadata(ModelStamp stamp, CollectionSchema schema, Instant createdAt, Instant committedAt,
+                      VectorEncoding vectorEncoding) {
+
+    CommitMetadata {
+        vectorEncoding = vectorEncoding == null ? VectorEncoding.FLOAT32 : vectorEncoding;
+    }
 
     /**
      * Newest layout of fields and user data this code reads and writes; bump on any incompatible change.
@@ -50,6 +58,8 @@ record CommitMetadata(ModelStamp stamp, CollectionSchema schema, Instant created
     static final String SCHEMA_KEYWORD_FIELDS = "mmsearch.schema.keywordFields";
     /** Absent in collections written before numeric fields existed: read as none. */
     static final String SCHEMA_NUMERIC_FIELDS = "mmsearch.schema.numericFields";
+    /** Absent in collections written before int8 vectors existed: read as FLOAT32. */
+    static final String VECTOR_ENCODING = "mmsearch.vectorEncoding";
     static final String CREATED_AT = "mmsearch.createdAt";
     static final String COMMITTED_AT = "mmsearch.committedAt";
 
@@ -58,7 +68,7 @@ record CommitMetadata(ModelStamp stamp, CollectionSchema schema, Instant created
 
     /** The same collection, committed at {@code time}. */
     CommitMetadata committedAt(Instant time) {
-        return new CommitMetadata(stamp, schema, createdAt, time);
+        return new CommitMetadata(stamp, schema, createdAt, time, vectorEncoding);
     }
 
     Map<String, String> toUserData() {
@@ -73,6 +83,7 @@ record CommitMetadata(ModelStamp stamp, CollectionSchema schema, Instant created
         data.put(SCHEMA_TEXT_FIELDS, Json.MAPPER.writeValueAsString(schema.textFields()));
         data.put(SCHEMA_KEYWORD_FIELDS, Json.MAPPER.writeValueAsString(schema.keywordFields()));
         data.put(SCHEMA_NUMERIC_FIELDS, Json.MAPPER.writeValueAsString(schema.numericFields()));
+        data.put(VECTOR_ENCODING, vectorEncoding.name());
         data.put(CREATED_AT, createdAt.toString());
         data.put(COMMITTED_AT, committedAt.toString());
         return data;
@@ -114,8 +125,10 @@ record CommitMetadata(ModelStamp stamp, CollectionSchema schema, Instant created
                     Json.MAPPER.readValue(required(data, SCHEMA_KEYWORD_FIELDS), STRING_LIST),
                     data.containsKey(SCHEMA_NUMERIC_FIELDS)
                             ? Json.MAPPER.readValue(data.get(SCHEMA_NUMERIC_FIELDS), STRING_LIST) : List.of());
+            VectorEncoding vectorEncoding = data.containsKey(VECTOR_ENCODING)
+                    ? VectorEncoding.valueOf(data.get(VECTOR_ENCODING)) : VectorEncoding.FLOAT32;
             return new CommitMetadata(stamp, schema, Instant.parse(required(data, CREATED_AT)),
-                    Instant.parse(required(data, COMMITTED_AT)));
+                    Instant.parse(required(data, COMMITTED_AT)), vectorEncoding);
         } catch (IllegalArgumentException | JacksonException | DateTimeParseException | MmsearchException e) {
             throw damaged(collection, path, e.getMessage(), e);
         }

@@ -23,6 +23,7 @@ import dev.mmsearch.core.MmsearchException;
 import dev.mmsearch.core.ModelStamp;
 import dev.mmsearch.core.ScoredId;
 import dev.mmsearch.core.SearchCollection;
+import dev.mmsearch.core.VectorEncoding;
 import dev.mmsearch.core.VectorSimilarity;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -102,6 +103,9 @@ import tools.jackson.core.type.TypeReference;
  *   <li>{@value #SOURCE_FIELD}: the document's fields as stored JSON, returned by {@link #fetch};</li>
  *   <li>{@value #TEXT_FIELD}: the schema's text fields concatenated, analysed with Lucene's
  *       {@link EnglishAnalyzer} (stemming), searched with BM25;</li>
+ *   <li>{@code txt.<field>} per schema text field: the field alone, analysed the same way, for BM25 with
+ *       per-field boosts ({@link #textSearch(String, int, Filter, Map)}); collections written before it
+ *       existed lack it and must be re-indexed to use boosts;</li>
  *   <li>{@value #VECTOR_FIELD}: the embedding, HNSW-indexed (see {@link VectorIndexing});</li>
  *   <li>{@code kw.<field>} per schema keyword field: exact terms plus sorted-set doc values, for filters;</li>
  *   <li>{@code num.<field>} per schema numeric field: a {@link DoubleField} per value (points for range
@@ -125,6 +129,7 @@ public final class LuceneCollection implements SearchCollection {
     static final String VECTOR_FIELD = "_vector";
     static final String KEYWORD_FIELD_PREFIX = "kw.";
     static final String NUMERIC_FIELD_PREFIX = "num.";
+    static final String TEXT_FIELD_PREFIX = "txt.";
 
     /** Upper bound on {@code k} and {@code numCandidates}: beyond it a kNN or BM25 search is a scan in disguise. */
     public static final int MAX_RESULTS = 10_000;
@@ -163,6 +168,13 @@ public final class LuceneCollection implements SearchCollection {
      * disk before the first document.
      */
     static LuceneCollection create(String name, Path path, CollectionSchema schema, ModelStamp stamp) {
+        return create(name, path, schema, stamp, VectorEncoding.FLOAT32);
+    }
+
+    /** As {@link #create(String, Path, CollectionSchema, ModelStamp)}, indexing the vectors with {@code encoding}. */
+    static LuceneCollection create(String name, Path path, CollectionSchema schema, ModelStamp stamp,
+                                   VectorEncoding encoding) {
+        Objects.requireNonNull(encoding, "encoding");
         if (stamp.dimension() > VectorIndexing.MAX_DIMENSIONS) {
             throw new MmsearchException(ErrorCode.INVALID_ARGUMENT, "model " + stamp.describe() + " has "
                     + stamp.dimension() + "-d vectors but the Lucene store indexes at most "
@@ -176,13 +188,14 @@ public final class LuceneCollection implements SearchCollection {
             java.nio.file.Files.createDirectories(path);
             directory = FSDirectory.open(path);
             analyzer = new EnglishAnalyzer();
-            writer = new IndexWriter(directory, writerConfig(analyzer, OpenMode.CREATE));
+            writer = new IndexWriter(directory, writerConfig(analyzer, OpenMode.CREATE, encoding));
             Instant now = Instant.now();
-            CommitMetadata metadata = new CommitMetadata(stamp, schema, now, now);
+            CommitMetadata metadata = new CommitMetadata(stamp, schema, now, now, encoding);
             writer.setLiveCommitData(metadata.toUserData().entrySet());
             writer.commit();
             searchers = new SearcherManager(directory, null);
-            log.info("created collection={} path={} model={}", name, path, stamp.describe());
+            log.info("created collection={} path={} model={} vectorEncoding={}", name, path, stamp.describe(),
+                    encoding.label());
             return new LuceneCollection(name, path, directory, analyzer, writer, searchers, metadata);
         } catch (IOException | RuntimeException e) {
             IOUtils.closeWhileHandlingException(searchers, writer, analyzer, directory);
@@ -199,10 +212,10 @@ public final class LuceneCollection implements SearchCollection {
         try {
             directory = FSDirectory.open(path);
             analyzer = new EnglishAnalyzer();
-            writer = new IndexWriter(directory, writerConfig(analyzer, OpenMode.APPEND));
-            Map<String, String> userData = new LinkedHashMap<>();
-            writer.getLiveCommitData().forEach(e -> userData.put(e.getKey(), e.getValue()));
-            CommitMetadata metadata = CommitMetadata.fromUserData(name, path, userData);
+            // The metadata says which vector format new segments get, so it is read before the writer opens.
+            CommitMetadata metadata = CommitMetadata.fromUserData(name, path,
+                    SegmentInfos.readLatestCommit(directory).getUserData());
+            writer = new IndexWriter(directory, writerConfig(analyzer, OpenMode.APPEND, metadata.vectorEncoding()));
             searchers = new SearcherManager(directory, null);
             LuceneCollection collection = new LuceneCollection(name, path, directory, analyzer, writer, searchers,
                     metadata);
@@ -234,12 +247,12 @@ public final class LuceneCollection implements SearchCollection {
         }
     }
 
-    private static IndexWriterConfig writerConfig(Analyzer analyzer, OpenMode mode) {
+    private static IndexWriterConfig writerConfig(Analyzer analyzer, OpenMode mode, VectorEncoding encoding) {
         IndexWriterConfig config = new IndexWriterConfig(analyzer);
         config.setOpenMode(mode);
         // Only explicit commits persist: close() and crashes both fall back to the last commit.
         config.setCommitOnClose(false);
-        config.setCodec(VectorIndexing.codec());
+        config.setCodec(VectorIndexing.codec(encoding));
         return config;
     }
 
@@ -256,6 +269,11 @@ public final class LuceneCollection implements SearchCollection {
     @Override
     public CollectionSchema schema() {
         return metadata.schema();
+    }
+
+    @Override
+    public VectorEncoding vectorEncoding() {
+        return metadata.vectorEncoding();
     }
 
     /** The collection's directory. */
@@ -329,7 +347,9 @@ public final class LuceneCollection implements SearchCollection {
      *
      * <p>HNSW explores {@code max(k, numCandidates)} candidates and the best {@code k} are returned. Scores are
      * the stamp metric's similarity: for COSINE the cosine in [-1, 1] (1.0 for the same direction), for
-     * DOT_PRODUCT the dot product, for EUCLIDEAN Lucene's {@code 1 / (1 + d²)}.
+     * DOT_PRODUCT the dot product, for EUCLIDEAN Lucene's {@code 1 / (1 + d²)}. In an INT8 collection they are
+     * computed on the quantised vectors, so approximate (about ±0.01 for cosine); rescore with {@link #vectors}
+     * for exact ones.
      *
      * @throws MmsearchException INVALID_ARGUMENT for a vector of the wrong dimension, with NaN/Inf, or all
      *                           zeros under COSINE, or k / numCandidates out of range
@@ -416,6 +436,91 @@ public final class LuceneCollection implements SearchCollection {
     /**
      * {@inheritDoc}
      *
+     * <p>A BooleanQuery of one SHOULD clause per boosted field: the query's analysed terms on
+     * {@code txt.<field>}, wrapped in a {@link BoostQuery}; so a document's score is the boosted sum of its
+     * per-field BM25 scores. Long queries keep the first {@code maxClauseCount / fields} distinct terms per
+     * field, so the whole query stays within Lucene's clause limit. The filter is a non-scoring clause.
+     *
+     * @throws MmsearchException INVALID_ARGUMENT as {@link #textSearch(String, int, Filter)}; for a field that is
+     *                           not a text field of the schema or a boost that is not positive and finite; and
+     *                           when the collection holds documents indexed before per-field text existed
+     *                           (re-index to use field boosts)
+     */
+    @Override
+    public List<ScoredId> textSearch(String query, int k, Filter filter, Map<String, Float> fieldBoosts) {
+        if (fieldBoosts == null || fieldBoosts.isEmpty()) {
+            return textSearch(query, k, filter);
+        }
+        requireResultCount("k", k, 1);
+        if (query == null) {
+            throw new MmsearchException(ErrorCode.INVALID_ARGUMENT, "text query is missing");
+        }
+        List<String> textFields = schema().textFields();
+        fieldBoosts.forEach((field, boost) -> {
+            if (field == null || !textFields.contains(field)) {
+                throw new MmsearchException(ErrorCode.INVALID_ARGUMENT, "BM25 field boost names '" + field
+                        + "', which is not a text field of collection '" + name + "'; text fields: " + textFields);
+            }
+            if (boost == null || !Float.isFinite(boost) || boost <= 0) {
+                throw new MmsearchException(ErrorCode.INVALID_ARGUMENT, "BM25 boost of field '" + field
+                        + "' must be a positive finite number, got " + boost);
+            }
+        });
+        Query filterQuery = filterQuery(filter);
+        requirePerFieldText();
+        int maxTermsPerField = Math.max(1, IndexSearcher.getMaxClauseCount() / fieldBoosts.size() - 1);
+        BooleanQuery.Builder fields = new BooleanQuery.Builder();
+        boolean any = false;
+        for (Map.Entry<String, Float> boost : fieldBoosts.entrySet()) {
+            Query terms = analyse(textField(boost.getKey()), query, maxTermsPerField);
+            if (terms != null) {
+                fields.add(new BoostQuery(terms, boost.getValue()), BooleanClause.Occur.SHOULD);
+                any = true;
+            }
+        }
+        if (!any) {
+            return List.of();
+        }
+        Query parsed = fields.build();
+        if (filterQuery != null) {
+            parsed = new BooleanQuery.Builder()
+                    .add(parsed, BooleanClause.Occur.MUST)
+                    .add(filterQuery, BooleanClause.Occur.FILTER)
+                    .build();
+        }
+        return search(parsed, k, score -> score);
+    }
+
+    /**
+     * Refuses per-field search when a segment has catch-all text but no {@code txt.*} field: its documents were
+     * indexed before per-field text existed, and boosts would silently never match them.
+     */
+    private void requirePerFieldText() {
+        List<String> perField = schema().textFields().stream().map(LuceneCollection::textField).toList();
+        boolean legacy = withSearcher(searcher -> {
+            for (LeafReaderContext leaf : searcher.getIndexReader().leaves()) {
+                org.apache.lucene.index.FieldInfos infos = leaf.reader().getFieldInfos();
+                if (infos.fieldInfo(TEXT_FIELD) != null && perField.stream().allMatch(f -> infos.fieldInfo(f) == null)) {
+                    return true;
+                }
+            }
+            return false;
+        });
+        if (legacy) {
+            throw new MmsearchException(ErrorCode.INVALID_ARGUMENT, "collection '" + name + "' holds documents"
+                    + " indexed before per-field text existed, so BM25 field boosts cannot search them; re-index to"
+                    + " use field boosts (or search without them)");
+        }
+    }
+
+    /** The Lucene field that holds schema text field {@code field} alone. */
+    static String textField(String field) {
+        return TEXT_FIELD_PREFIX + field;
+    }
+
+    /**
+     * {@inheritDoc}
+     *
      * <p>The query is analysed like the indexed text (English stemming, stop words), so "running" marks
      * "runs". The field text comes from the stored document (lists joined by line breaks) and is highlighted
      * by Lucene's {@link UnifiedHighlighter} re-analysing it; at most {@value Highlighting#MAX_FRAGMENTS}
@@ -462,8 +567,12 @@ public final class LuceneCollection implements SearchCollection {
      * query is truncated like the encoder truncates it, never refused.
      */
     private Query analyse(String field, String query) {
+        return analyse(field, query, IndexSearcher.getMaxClauseCount());
+    }
+
+    /** {@link #analyse(String, String)} keeping at most {@code max} distinct terms. */
+    private Query analyse(String field, String query, int max) {
         Map<String, Integer> counts = new LinkedHashMap<>();
-        int max = IndexSearcher.getMaxClauseCount();
         try (TokenStream tokens = analyzer.tokenStream(field, query)) {
             CharTermAttribute term = tokens.addAttribute(CharTermAttribute.class);
             tokens.reset();
@@ -615,6 +724,75 @@ public final class LuceneCollection implements SearchCollection {
         });
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Looks each id up in the {@value #ID_FIELD} terms of every segment (as {@link #fetch}) and reads the
+     * raw float vector Lucene keeps for the document; an INT8 collection keeps them next to the quantised
+     * ones, so these are always the floats that were written. Null ids and duplicates are ignored.
+     */
+    @Override
+    public Map<String, float[]> vectors(List<String> ids) {
+        Objects.requireNonNull(ids, "ids");
+        return withSearcher(searcher -> {
+            List<LeafReaderContext> leaves = searcher.getIndexReader().leaves();
+            // Live documents of the ids per segment, sorted by doc, so each segment's vectors are read in one pass.
+            List<java.util.TreeMap<Integer, String>> docsPerLeaf = new ArrayList<>(leaves.size());
+            TermsEnum[] termsEnums = new TermsEnum[leaves.size()];
+            for (int i = 0; i < leaves.size(); i++) {
+                Terms terms = leaves.get(i).reader().terms(ID_FIELD);
+                termsEnums[i] = terms == null ? null : terms.iterator();
+                docsPerLeaf.add(new java.util.TreeMap<>());
+            }
+            Set<String> located = new java.util.HashSet<>();
+            PostingsEnum postings = null;
+            for (String id : ids) {
+                if (id == null || located.contains(id)) {
+                    continue;
+                }
+                BytesRef term = new BytesRef(id);
+                for (int i = 0; i < leaves.size() && !located.contains(id); i++) {
+                    if (termsEnums[i] == null || !termsEnums[i].seekExact(term)) {
+                        continue;
+                    }
+                    Bits live = leaves.get(i).reader().getLiveDocs();
+                    postings = termsEnums[i].postings(postings, PostingsEnum.NONE);
+                    for (int doc = postings.nextDoc(); doc != DocIdSetIterator.NO_MORE_DOCS; doc = postings.nextDoc()) {
+                        if (live == null || live.get(doc)) {
+                            docsPerLeaf.get(i).put(doc, id);
+                            located.add(id);
+                            break;
+                        }
+                    }
+                }
+            }
+            Map<String, float[]> byId = new java.util.HashMap<>();
+            for (int i = 0; i < leaves.size(); i++) {
+                if (docsPerLeaf.get(i).isEmpty()) {
+                    continue;
+                }
+                FloatVectorValues values = leaves.get(i).reader().getFloatVectorValues(VECTOR_FIELD);
+                if (values == null) {
+                    continue;
+                }
+                KnnVectorValues.DocIndexIterator it = values.iterator();
+                for (Map.Entry<Integer, String> entry : docsPerLeaf.get(i).entrySet()) {
+                    int doc = it.docID() < entry.getKey() ? it.advance(entry.getKey()) : it.docID();
+                    if (doc == entry.getKey()) {
+                        byId.put(entry.getValue(), values.vectorValue(it.index()).clone());
+                    }
+                }
+            }
+            Map<String, float[]> found = new LinkedHashMap<>();
+            for (String id : ids) {
+                if (id != null && byId.containsKey(id)) {
+                    found.put(id, byId.get(id));
+                }
+            }
+            return found;
+        });
+    }
+
     private Map<String, Object> readSource(String id, BytesRef source) {
         try {
             return Json.MAPPER.readValue(source.bytes, source.offset, source.length, FIELDS_TYPE);
@@ -758,11 +936,15 @@ public final class LuceneCollection implements SearchCollection {
         CollectionSchema schema = schema();
         StringBuilder text = new StringBuilder();
         for (String field : schema.textFields()) {
-            for (String value : values(document.fields().get(field))) {
+            List<String> fieldValues = values(document.fields().get(field));
+            for (String value : fieldValues) {
                 if (!text.isEmpty()) {
                     text.append('\n');
                 }
                 text.append(value);
+            }
+            if (!fieldValues.isEmpty()) {
+                doc.add(new TextField(textField(field), String.join("\n", fieldValues), Field.Store.NO));
             }
         }
         if (!text.isEmpty()) {

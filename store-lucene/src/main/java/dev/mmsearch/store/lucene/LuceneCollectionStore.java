@@ -6,6 +6,7 @@ import dev.mmsearch.core.CollectionStore;
 import dev.mmsearch.core.ErrorCode;
 import dev.mmsearch.core.MmsearchException;
 import dev.mmsearch.core.ModelStamp;
+import dev.mmsearch.core.VectorEncoding;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.DirectoryStream;
@@ -123,7 +124,20 @@ public final class LuceneCollectionStore implements CollectionStore {
      */
     @Override
     public LuceneCollection getOrCreate(String name, CollectionSchema schema, ModelStamp stamp) {
+        return getOrCreate(name, schema, stamp, VectorEncoding.FLOAT32);
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Both encodings are supported. An existing collection keeps its stored schema and encoding; a
+     * different requested one is logged, not applied (re-index into a new collection to change it).
+     */
+    @Override
+    public LuceneCollection getOrCreate(String name, CollectionSchema schema, ModelStamp stamp,
+                                        VectorEncoding encoding) {
         CollectionStore.validateName(name);
+        Objects.requireNonNull(encoding, "encoding");
         Objects.requireNonNull(schema, "schema");
         Objects.requireNonNull(stamp, "stamp");
         ensureOpen();
@@ -141,13 +155,17 @@ public final class LuceneCollectionStore implements CollectionStore {
                     log.warn("collection={} keeps its stored schema {}; requested schema {} is ignored", name,
                             collection.schema(), schema);
                 }
+                if (collection.vectorEncoding() != encoding) {
+                    log.warn("collection={} keeps its vector encoding {}; requested encoding {} is ignored", name,
+                            collection.vectorEncoding().label(), encoding.label());
+                }
                 return collection;
             }
             if (Files.exists(path)) {
                 log.warn("collection={} path={} has no commit (an interrupted creation); creating it afresh", name,
                         path);
             }
-            collection = LuceneCollection.create(name, path, schema, stamp);
+            collection = LuceneCollection.create(name, path, schema, stamp, encoding);
             open.put(name, collection);
             return collection;
         }

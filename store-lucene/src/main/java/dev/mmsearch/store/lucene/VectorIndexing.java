@@ -1,17 +1,22 @@
 package dev.mmsearch.store.lucene;
 
+import dev.mmsearch.core.VectorEncoding;
 import dev.mmsearch.core.VectorSimilarity;
 import org.apache.lucene.codecs.Codec;
 import org.apache.lucene.codecs.KnnVectorsFormat;
 import org.apache.lucene.codecs.lucene104.Lucene104Codec;
+import org.apache.lucene.codecs.lucene104.Lucene104HnswScalarQuantizedVectorsFormat;
 import org.apache.lucene.codecs.lucene99.Lucene99HnswVectorsFormat;
 import org.apache.lucene.index.VectorSimilarityFunction;
+import org.apache.lucene.util.quantization.QuantizedByteVectorValues.ScalarEncoding;
 
 /**
  * The one place that decides how vectors are indexed and how Lucene's vector scores map back to the
- * stamp's metric. Int8 quantisation ({@code Lucene104HnswScalarQuantizedVectorsFormat}) would be
- * chosen here, per collection, from configuration; readers need nothing, because Lucene records the
- * per-field format name in the segment and looks it up by SPI.
+ * stamp's metric. The {@link VectorEncoding} of a collection picks the vector format: FLOAT32 is
+ * Lucene's float HNSW, INT8 its scalar-quantised HNSW ({@link Lucene104HnswScalarQuantizedVectorsFormat},
+ * one unsigned byte per dimension, with the raw floats kept in the same segment for exact reads and
+ * re-quantisation on merge). Readers need nothing: Lucene records the per-field format name in the
+ * segment and looks it up by SPI, so the codec only matters for writing.
  */
 final class VectorIndexing {
 
@@ -23,20 +28,32 @@ final class VectorIndexing {
     static final int MAX_DIMENSIONS = 1024;
 
     private static final KnnVectorsFormat FLOAT_HNSW = new Lucene99HnswVectorsFormat(MAX_CONN, BEAM_WIDTH);
+    private static final KnnVectorsFormat INT8_HNSW = new Lucene104HnswScalarQuantizedVectorsFormat(
+            ScalarEncoding.UNSIGNED_BYTE, MAX_CONN, BEAM_WIDTH);
 
     private VectorIndexing() {
     }
 
     /**
-     * The codec every collection is written with: Lucene's default codec with our vector format. The
-     * codec name stays Lucene's ("Lucene104"), so indices open with a stock Lucene of the same version.
+     * The codec a collection is written with: Lucene's default codec with the vector format of
+     * {@code encoding} (its per-field vector format hook). The codec name stays Lucene's ("Lucene104"), so
+     * indices open with a stock Lucene of the same version.
      */
-    static Codec codec() {
+    static Codec codec(VectorEncoding encoding) {
+        KnnVectorsFormat format = vectorsFormat(encoding);
         return new Lucene104Codec() {
             @Override
             public KnnVectorsFormat getKnnVectorsFormatForField(String field) {
-                return FLOAT_HNSW;
+                return format;
             }
+        };
+    }
+
+    /** The vector format for {@code encoding}. */
+    static KnnVectorsFormat vectorsFormat(VectorEncoding encoding) {
+        return switch (encoding) {
+            case FLOAT32 -> FLOAT_HNSW;
+            case INT8 -> INT8_HNSW;
         };
     }
 
