@@ -36,6 +36,17 @@ public interface SearchCollection {
      */
     void upsert(List<EmbeddedDocument> documents);
 
+    /**
+     * Removes the documents with these ids; ids that do not exist are ignored. Like {@link #upsert}, the removal
+     * becomes visible and durable on {@link #commit()}. This default refuses; stores that can delete override it.
+     *
+     * @throws MmsearchException INVALID_ARGUMENT for a null or blank id, or when the store cannot delete documents
+     */
+    default void delete(List<String> ids) {
+        throw new MmsearchException(ErrorCode.INVALID_ARGUMENT, "collection '" + name()
+                + "' does not support deleting documents");
+    }
+
     /** Makes all writes so far durable and visible. */
     void commit();
 

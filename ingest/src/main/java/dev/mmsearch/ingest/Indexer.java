@@ -51,19 +51,43 @@ public final class Indexer {
     }
 
     /**
-     * Indexes a {@code .jsonl} / {@code .jsonl.gz} file into {@code target}.
+     * Indexes a file into {@code target}; its name picks the source: {@code .jsonl} / {@code .jsonl.gz}
+     * ({@link JsonlSource}), {@code .csv} / {@code .tsv}, optionally {@code .gz} ({@link CsvSource}, with the
+     * schema's numeric fields read as numbers).
      *
      * @param schema    the collection's schema (must equal {@code target.schema()}); {@code null} = the target's
      * @param progress  receives progress; {@link IndexProgress#NONE} for none
      * @param reportDir where the error report goes when there are bad records
      * @throws MmsearchException NOT_FOUND (no such input), MODEL_MISMATCH (encoder and collection differ),
-     *                           INVALID_INPUT (a bad record under {@link ErrorPolicy#FAIL})
+     *                           INVALID_INPUT (a bad record under {@link ErrorPolicy#FAIL}),
+     *                           INVALID_ARGUMENT (a file name with an unsupported extension)
      */
     public static IndexSummary index(Path input, SearchCollection target, TextEncoder encoder, CollectionSchema schema,
                                      IndexOptions options, IndexProgress progress, Path reportDir) {
-        try (JsonlSource source = JsonlSource.open(input)) {
+        Objects.requireNonNull(target, "target");
+        CollectionSchema numbers = schema == null ? target.schema() : schema;
+        try (DocumentSource source = openSource(input, Set.copyOf(numbers.numericFields()))) {
             return index(source, target, encoder, schema, options, progress, reportDir);
         }
+    }
+
+    /**
+     * Opens the source for a file by its name: {@code .jsonl}, {@code .jsonl.gz} as JSON Lines;
+     * {@code .csv}, {@code .tsv}, {@code .csv.gz}, {@code .tsv.gz} as CSV/TSV with {@code numericColumns} read as numbers.
+     *
+     * @throws MmsearchException INVALID_ARGUMENT for any other name (the message lists the supported ones), NOT_FOUND
+     */
+    public static DocumentSource openSource(Path input, Set<String> numericColumns) {
+        Objects.requireNonNull(input, "input");
+        String name = input.getFileName() == null ? "" : input.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
+        if (name.endsWith(".jsonl") || name.endsWith(".jsonl.gz")) {
+            return JsonlSource.open(input);
+        }
+        if (CsvSource.supports(input)) {
+            return CsvSource.open(input, numericColumns);
+        }
+        throw new MmsearchException(ErrorCode.INVALID_ARGUMENT, "cannot index '" + input + "': unsupported file type;"
+                + " supported are .jsonl, .jsonl.gz, .csv, .csv.gz, .tsv, .tsv.gz");
     }
 
     /** Indexes records from any source (the caller closes it). See {@link #index(Path, SearchCollection, TextEncoder, CollectionSchema, IndexOptions, IndexProgress, Path)}. */

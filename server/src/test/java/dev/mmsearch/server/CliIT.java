@@ -72,6 +72,42 @@ class CliIT {
     }
 
     @Test
+    void exportImportGivesTheSameSearchResultsDeleteRemovesAndACorruptShardIsRefused() throws Exception {
+        Cli.run("index", "--data-dir", dataDir.toString(), "-c", "docs", "-i", input().toString(), "--model", MODEL, "--no-progress");
+        Path out = dataDir.resolve("export");
+        Cli.Result exported = Cli.run("export", "--data-dir", dataDir.toString(), "--collection", "docs", "--out", out.toString(),
+                "--shard-size", "10");
+        assertThat(exported.exitCode()).as(exported.err()).isZero();
+        assertThat(exported.out().strip()).startsWith("exported 25 documents of docs").contains("in 3 shards");
+        Cli.Result imported = Cli.run("import", "--data-dir", dataDir.toString(), "--collection", "copy", "--in", out.toString());
+        assertThat(imported.exitCode()).as(imported.err()).isZero();
+        assertThat(imported.out().strip()).startsWith("imported 25 documents from 3 shards into copy");
+        for (String retriever : List.of("dense", "bm25")) {
+            Cli.Result a = Cli.run("search", "--data-dir", dataDir.toString(), "-c", "docs", "--retriever", retriever, "--json", "printing press");
+            Cli.Result b = Cli.run("search", "--data-dir", dataDir.toString(), "-c", "copy", "--retriever", retriever, "--json", "printing press");
+            JsonNode hitsA = Json.MAPPER.readTree(a.out()).get("hits");
+            assertThat(hitsA.size()).isPositive();
+            assertThat(Json.MAPPER.readTree(b.out()).get("hits")).isEqualTo(hitsA);
+        }
+        Cli.Result deleted = Cli.run("delete", "--data-dir", dataDir.toString(), "-c", "copy", "--id", "hist-2", "no-such-id");
+        assertThat(deleted.exitCode()).as(deleted.err()).isZero();
+        assertThat(deleted.out().strip()).isEqualTo("deleted 1 of 2 ids from copy; 24 documents left");
+        Cli.Result afterDelete = Cli.run("search", "--data-dir", dataDir.toString(), "-c", "copy", "--retriever", "bm25",
+                "--json", "printing press");
+        List<String> idsAfterDelete = new java.util.ArrayList<>();
+        Json.MAPPER.readTree(afterDelete.out()).get("hits").values().forEach(hit -> idsAfterDelete.add(hit.get("id").asString()));
+        assertThat(idsAfterDelete).isNotEmpty().doesNotContain("hist-2");
+
+        Path shard = out.resolve("part-00001.jsonl.gz");
+        byte[] bytes = Files.readAllBytes(shard);
+        bytes[bytes.length / 2] ^= 0x5a;
+        Files.write(shard, bytes);
+        Cli.Result corrupt = Cli.run("import", "--data-dir", dataDir.toString(), "--collection", "copy2", "--in", out.toString());
+        assertThat(corrupt.exitCode()).isEqualTo(1);
+        assertThat(corrupt.err()).contains("invalid_input").contains("part-00001.jsonl.gz");
+    }
+
+    @Test
     void userErrorsPrintOneLineAndExit1() {
         Cli.Result missing = Cli.run("search", "--data-dir", dataDir.toString(), "-c", "nope", "hello");
         assertThat(missing.exitCode()).isEqualTo(1);

@@ -22,9 +22,10 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** {@code mmsearch index}: embed a JSONL file and write it into a collection. */
+/** {@code mmsearch index}: embed a JSONL or CSV/TSV file and write it into a collection. */
 @Command(name = "index", mixinStandardHelpOptions = true,
-        description = "Embed and index a JSONL file (one object a line with an id; the BEIR layout {\"_id\",\"title\",\"text\"} works as is).")
+        description = "Embed and index a JSONL file (one object a line with an id; the BEIR layout {\"_id\",\"title\",\"text\"} works as is)"
+                + " or a CSV/TSV file with a header row and an id (or _id) column.")
 public class IndexCommand implements Callable<Integer> {
     @Mixin
     DataDirOption common;
@@ -32,7 +33,7 @@ public class IndexCommand implements Callable<Integer> {
     @Option(names = {"-c", "--collection"}, required = true, description = "Collection to write (created if missing).")
     String collection;
 
-    @Option(names = {"-i", "--input"}, required = true, description = "JSONL file (.jsonl or .jsonl.gz).")
+    @Option(names = {"-i", "--input"}, required = true, description = "Input file: .jsonl, .csv or .tsv, each optionally .gz.")
     Path input;
 
     @Option(names = "--model", defaultValue = ModelRegistry.DEFAULT_MODEL,

@@ -323,6 +323,36 @@ public final class LuceneCollection implements SearchCollection {
         log.debug("upserted collection={} docs={}", name, prepared.size());
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Deletes by the {@value #ID_FIELD} term (the one upserts replace by), in one call to the writer; every id
+     * is checked first, so a rejected call deletes nothing.
+     */
+    @Override
+    public void delete(List<String> ids) {
+        Objects.requireNonNull(ids, "ids");
+        ensureOpen();
+        Term[] terms = new Term[ids.size()];
+        for (int i = 0; i < terms.length; i++) {
+            String id = ids.get(i);
+            if (id == null || id.isBlank()) {
+                throw new MmsearchException(ErrorCode.INVALID_ARGUMENT, "cannot delete from collection '" + name
+                        + "': id " + (i + 1) + " of " + terms.length + " is " + (id == null ? "null" : "blank"));
+            }
+            terms[i] = new Term(ID_FIELD, id);
+        }
+        if (terms.length == 0) {
+            return;
+        }
+        try {
+            writer.deleteDocuments(terms);
+        } catch (IOException | AlreadyClosedException e) {
+            throw writeFailure(e);
+        }
+        log.debug("deleted collection={} ids={}", name, terms.length);
+    }
+
     @Override
     public void commit() {
         synchronized (commitLock) {
@@ -692,33 +722,12 @@ public final class LuceneCollection implements SearchCollection {
         return withSearcher(searcher -> {
             Map<String, Document> found = new LinkedHashMap<>();
             List<LeafReaderContext> leaves = searcher.getIndexReader().leaves();
-            // One TermsEnum per segment, reused for every id: a term seek per id instead of a query per id.
-            TermsEnum[] termsEnums = new TermsEnum[leaves.size()];
-            for (int i = 0; i < leaves.size(); i++) {
-                Terms terms = leaves.get(i).reader().terms(ID_FIELD);
-                termsEnums[i] = terms == null ? null : terms.iterator();
-            }
-            PostingsEnum postings = null;
-            for (String id : ids) {
-                if (id == null || found.containsKey(id)) {
-                    continue;
-                }
-                BytesRef term = new BytesRef(id);
-                for (int i = 0; i < leaves.size() && !found.containsKey(id); i++) {
-                    if (termsEnums[i] == null || !termsEnums[i].seekExact(term)) {
-                        continue;
-                    }
-                    LeafReader reader = leaves.get(i).reader();
-                    Bits live = reader.getLiveDocs();
-                    postings = termsEnums[i].postings(postings, PostingsEnum.NONE);
-                    for (int doc = postings.nextDoc(); doc != DocIdSetIterator.NO_MORE_DOCS; doc = postings.nextDoc()) {
-                        if (live == null || live.get(doc)) {
-                            BytesRef source = reader.storedFields().document(doc, Set.of(SOURCE_FIELD)).getBinaryValue(SOURCE_FIELD);
-                            found.put(id, new Document(id, readSource(id, source)));
-                            break;
-                        }
-                    }
-                }
+            Map<String, int[]> located = locate(leaves, ids);
+            for (Map.Entry<String, int[]> entry : located.entrySet()) {
+                LeafReader reader = leaves.get(entry.getValue()[0]).reader();
+                BytesRef source = reader.storedFields().document(entry.getValue()[1], Set.of(SOURCE_FIELD))
+                        .getBinaryValue(SOURCE_FIELD);
+                found.put(entry.getKey(), new Document(entry.getKey(), readSource(entry.getKey(), source)));
             }
             return found;
         });
@@ -738,34 +747,10 @@ public final class LuceneCollection implements SearchCollection {
             List<LeafReaderContext> leaves = searcher.getIndexReader().leaves();
             // Live documents of the ids per segment, sorted by doc, so each segment's vectors are read in one pass.
             List<java.util.TreeMap<Integer, String>> docsPerLeaf = new ArrayList<>(leaves.size());
-            TermsEnum[] termsEnums = new TermsEnum[leaves.size()];
             for (int i = 0; i < leaves.size(); i++) {
-                Terms terms = leaves.get(i).reader().terms(ID_FIELD);
-                termsEnums[i] = terms == null ? null : terms.iterator();
                 docsPerLeaf.add(new java.util.TreeMap<>());
             }
-            Set<String> located = new java.util.HashSet<>();
-            PostingsEnum postings = null;
-            for (String id : ids) {
-                if (id == null || located.contains(id)) {
-                    continue;
-                }
-                BytesRef term = new BytesRef(id);
-                for (int i = 0; i < leaves.size() && !located.contains(id); i++) {
-                    if (termsEnums[i] == null || !termsEnums[i].seekExact(term)) {
-                        continue;
-                    }
-                    Bits live = leaves.get(i).reader().getLiveDocs();
-                    postings = termsEnums[i].postings(postings, PostingsEnum.NONE);
-                    for (int doc = postings.nextDoc(); doc != DocIdSetIterator.NO_MORE_DOCS; doc = postings.nextDoc()) {
-                        if (live == null || live.get(doc)) {
-                            docsPerLeaf.get(i).put(doc, id);
-                            located.add(id);
-                            break;
-                        }
-                    }
-                }
-            }
+            locate(leaves, ids).forEach((id, at) -> docsPerLeaf.get(at[0]).put(at[1], id));
             Map<String, float[]> byId = new java.util.HashMap<>();
             for (int i = 0; i < leaves.size(); i++) {
                 if (docsPerLeaf.get(i).isEmpty()) {
@@ -791,6 +776,41 @@ public final class LuceneCollection implements SearchCollection {
             }
             return found;
         });
+    }
+
+    /**
+     * Where the live document of each id is: id → {segment index, doc in segment}, in the order of
+     * {@code ids}; null, duplicate and missing ids are left out. One TermsEnum per segment, reused
+     * for every id: a term seek per id instead of a query per id.
+     */
+    private static Map<String, int[]> locate(List<LeafReaderContext> leaves, List<String> ids) throws IOException {
+        TermsEnum[] termsEnums = new TermsEnum[leaves.size()];
+        for (int i = 0; i < leaves.size(); i++) {
+            Terms terms = leaves.get(i).reader().terms(ID_FIELD);
+            termsEnums[i] = terms == null ? null : terms.iterator();
+        }
+        Map<String, int[]> located = new LinkedHashMap<>();
+        PostingsEnum postings = null;
+        for (String id : ids) {
+            if (id == null || located.containsKey(id)) {
+                continue;
+            }
+            BytesRef term = new BytesRef(id);
+            for (int i = 0; i < leaves.size() && !located.containsKey(id); i++) {
+                if (termsEnums[i] == null || !termsEnums[i].seekExact(term)) {
+                    continue;
+                }
+                Bits live = leaves.get(i).reader().getLiveDocs();
+                postings = termsEnums[i].postings(postings, PostingsEnum.NONE);
+                for (int doc = postings.nextDoc(); doc != DocIdSetIterator.NO_MORE_DOCS; doc = postings.nextDoc()) {
+                    if (live == null || live.get(doc)) {
+                        located.put(id, new int[] {i, doc});
+                        break;
+                    }
+                }
+            }
+        }
+        return located;
     }
 
     private Map<String, Object> readSource(String id, BytesRef source) {

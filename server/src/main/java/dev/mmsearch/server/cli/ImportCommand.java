@@ -1,0 +1,43 @@
+package dev.mmsearch.server.cli;
+
+import dev.mmsearch.ingest.CollectionImport;
+import dev.mmsearch.store.lucene.LuceneCollectionStore;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code mmsearch import}: loads a directory written by {@code mmsearch export} into a collection with the
+ * exported vectors (see {@link CollectionImport}). Runs no model.
+ */
+@Command(name = "import", mixinStandardHelpOptions = true,
+        description = "Load an export directory (manifest.json + part-*.jsonl.gz) into a collection with its vectors,"
+                + " without running a model; checksums are verified first.")
+public class ImportCommand implements Callable<Integer> {
+    @Mixin
+    DataDirOption common;
+
+    @Option(names = {"-c", "--collection"}, required = true,
+            description = "Collection to write (created with the export's schema and model if missing).")
+    String collection;
+
+    @Option(names = {"-i", "--in"}, required = true, description = "Export directory to read.")
+    Path in;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        try (LuceneCollectionStore store = new LuceneCollectionStore(common.dataDirectory().collections())) {
+            CollectionImport.Result result = CollectionImport.importInto(in, store, collection);
+            spec.commandLine().getOut().println(result.toLine());
+            spec.commandLine().getOut().flush();
+        }
+        return 0;
+    }
+}
