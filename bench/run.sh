@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Runs a benchmark harness from the bench module on a JDK >= 21 with the engine's JVM flags.
 #   bench/run.sh latency --data-dir DIR --collection scifact --queries ../shared/data/scifact/queries.jsonl
+#   bench/run.sh ingest --data-dir DIR --corpus ../shared/data/scifact/corpus.jsonl --limit 1000 --batch-size 32
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 export JAVA_HOME="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"
 case "${1:-}" in
   latency) main=dev.mmsearch.bench.SearchLatencyBench ;;
-  *) echo "usage: bench/run.sh latency [options]" >&2; exit 2 ;;
+  ingest) main=dev.mmsearch.bench.IngestThroughputBench ;;
+  *) echo "usage: bench/run.sh latency|ingest [options]" >&2; exit 2 ;;
 esac
 shift
 ./mvnw -q -B -DskipTests -pl bench -am install
