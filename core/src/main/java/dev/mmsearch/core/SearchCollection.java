@@ -47,8 +47,31 @@ public interface SearchCollection {
                 + "' does not support deleting documents");
     }
 
-    /** Makes all writes so far durable and visible. */
+    /**
+     * Makes all writes so far durable and visible. In a store that keeps checkpoints, committing writes
+     * this way removes the checkpoint (it no longer describes what the collection holds).
+     */
     void commit();
+
+    /**
+     * {@link #commit()}, and records {@code checkpoint} in the same commit, atomically with the writes it
+     * describes (a crash leaves both or neither). It replaces the previous checkpoint; an empty map removes it.
+     * Keys and values are opaque to the store: a writer (e.g. the indexer) describes how far it got.
+     *
+     * <p>This default commits and keeps no checkpoint ({@link #checkpoint()} stays empty), which makes a
+     * resuming writer start from the beginning: slower, never wrong.
+     *
+     * @throws MmsearchException INVALID_ARGUMENT for a null or blank key or a null value
+     */
+    default void commit(Map<String, String> checkpoint) {
+        Objects.requireNonNull(checkpoint, "checkpoint");
+        commit();
+    }
+
+    /** The checkpoint of the last commit ({@link #commit(Map)}); empty when there is none. Never null. */
+    default Map<String, String> checkpoint() {
+        return Map.of();
+    }
 
     /** Approximate nearest neighbours of {@code vector} (HNSW), best first; for COSINE stamps the score is the cosine similarity in [-1, 1]. */
     List<ScoredId> vectorSearch(float[] vector, int k, int numCandidates);

@@ -9,7 +9,7 @@ import java.util.Objects;
  * How {@link Indexer} batches, commits and treats bad records.
  *
  * @param batchSize     documents per encoder call
- * @param commitEvery   commit after this many batches (and always at the end)
+ * @param commitEvery   commit at the end of the first window after this many batches (and always at the end)
  * @param errorPolicy   skip bad records or stop at the first one
  * @param windowFactor  documents are read in windows of {@code windowFactor x batchSize}, sorted by
  *                      text length and cut into batches, so a batch holds texts of similar length and
@@ -17,9 +17,12 @@ import java.util.Objects;
  * @param skipUnchanged resume mode: a document the collection already holds with identical fields is
  *                      not encoded again (counted as skipped); this resumes an interrupted run and
  *                      reuses an already encoded corpus
+ * @param resume        continue an interrupted run ({@code index --resume}): when the collection's checkpoint
+ *                      is for the same input file, the records it covers are not read again; otherwise every
+ *                      record is read. Either way implies {@code skipUnchanged}. See {@link ResumePlan}.
  */
 public record IndexOptions(int batchSize, int commitEvery, ErrorPolicy errorPolicy, int windowFactor,
-                           boolean skipUnchanged) {
+                           boolean skipUnchanged, boolean resume) {
     public static final int DEFAULT_BATCH_SIZE = 32;
     public static final int DEFAULT_COMMIT_EVERY = 16;
     public static final int DEFAULT_WINDOW_FACTOR = 8;
@@ -37,29 +40,38 @@ public record IndexOptions(int batchSize, int commitEvery, ErrorPolicy errorPoli
         }
     }
 
+    /** Without resume (the form before {@code resume} existed). */
+    public IndexOptions(int batchSize, int commitEvery, ErrorPolicy errorPolicy, int windowFactor, boolean skipUnchanged) {
+        this(batchSize, commitEvery, errorPolicy, windowFactor, skipUnchanged, false);
+    }
+
     /** Batch 32, commit every 16 batches, skip bad records, windows of 8 batches, re-encode everything. */
     public static IndexOptions defaults() {
         return new IndexOptions(DEFAULT_BATCH_SIZE, DEFAULT_COMMIT_EVERY, ErrorPolicy.SKIP, DEFAULT_WINDOW_FACTOR, false);
     }
 
     public IndexOptions withBatchSize(int value) {
-        return new IndexOptions(value, commitEvery, errorPolicy, windowFactor, skipUnchanged);
+        return new IndexOptions(value, commitEvery, errorPolicy, windowFactor, skipUnchanged, resume);
     }
 
     public IndexOptions withCommitEvery(int value) {
-        return new IndexOptions(batchSize, value, errorPolicy, windowFactor, skipUnchanged);
+        return new IndexOptions(batchSize, value, errorPolicy, windowFactor, skipUnchanged, resume);
     }
 
     public IndexOptions withErrorPolicy(ErrorPolicy value) {
-        return new IndexOptions(batchSize, commitEvery, value, windowFactor, skipUnchanged);
+        return new IndexOptions(batchSize, commitEvery, value, windowFactor, skipUnchanged, resume);
     }
 
     public IndexOptions withWindowFactor(int value) {
-        return new IndexOptions(batchSize, commitEvery, errorPolicy, value, skipUnchanged);
+        return new IndexOptions(batchSize, commitEvery, errorPolicy, value, skipUnchanged, resume);
     }
 
     public IndexOptions withSkipUnchanged(boolean value) {
-        return new IndexOptions(batchSize, commitEvery, errorPolicy, windowFactor, value);
+        return new IndexOptions(batchSize, commitEvery, errorPolicy, windowFactor, value, resume);
+    }
+
+    public IndexOptions withResume(boolean value) {
+        return new IndexOptions(batchSize, commitEvery, errorPolicy, windowFactor, skipUnchanged, value);
     }
 
     /** Documents read before a window is sorted and encoded. */

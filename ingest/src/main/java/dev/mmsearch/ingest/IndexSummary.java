@@ -11,7 +11,8 @@ import java.util.Objects;
  *
  * @param read          records read (non-blank lines)
  * @param indexed       distinct documents encoded and written
- * @param skipped       documents the collection already held unchanged (resume mode), not re-encoded
+ * @param skipped       documents the collection already held unchanged (resume mode), not re-encoded; with
+ *                      {@code --resume} also the records a checkpoint covered (not read again)
  * @param failed        bad records (written to the error report)
  * @param duplicates    records whose id appeared earlier in the same input; the later one replaced the earlier
  * @param elapsed       wall time of the run

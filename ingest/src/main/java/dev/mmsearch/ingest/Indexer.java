@@ -36,10 +36,16 @@ import java.util.function.ToIntFunction;
  *       pads little. The order of documents in the index does not matter.</li>
  *   <li>A later record with an id seen earlier in the same input replaces it (upsert) and is counted
  *       as a duplicate; within one window only the later record is written.</li>
- *   <li>The collection is committed every {@code commitEvery} batches and at the end; the last partial
- *       batch is always written. With {@link ErrorPolicy#FAIL} the run commits what was written before
- *       the window holding the bad record, writes nothing of that window, and throws
+ *   <li>The collection is committed at the end of the first window after {@code commitEvery} batches, and at
+ *       the end; the last partial batch is always written. Commits happen only at window boundaries, so all
+ *       records before the commit's position are written. With {@link ErrorPolicy#FAIL} the run commits what
+ *       was written before the window holding the bad record, writes nothing of that window, and throws
  *       {@link ErrorCode#INVALID_INPUT} {@code "file:line: reason"}.</li>
+ *   <li>When indexing a file, every commit carries an {@link InputCheckpoint} (the file's identity and the
+ *       number of records processed; the last one marked complete). With {@link IndexOptions#resume()} a run
+ *       skips the records the checkpoint covers when it is for the same file ({@link ResumePlan}), and
+ *       encodes only missing or changed documents of the rest. Records skipped this way are counted as read and
+ *       skipped; duplicates of ids among them are not detected (the later record still wins).</li>
  * </ul>
  * Reading and encoding run on the calling thread, one after the other: encoding takes well over 95%
  * of the time (see the timings logged at the end), so a reader thread would not make it faster.
@@ -66,8 +72,10 @@ public final class Indexer {
                                      IndexOptions options, IndexProgress progress, Path reportDir) {
         Objects.requireNonNull(target, "target");
         CollectionSchema numbers = schema == null ? target.schema() : schema;
+        // Identified before reading, so a file that changes during the run does not get a checkpoint it never had.
+        InputCheckpoint identity = InputCheckpoint.identify(input);
         try (DocumentSource source = openSource(input, Set.copyOf(numbers.numericFields()))) {
-            return index(source, target, encoder, schema, options, progress, reportDir);
+            return index(source, identity, target, encoder, schema, options, progress, reportDir);
         }
     }
 
@@ -93,6 +101,13 @@ public final class Indexer {
     /** Indexes records from any source (the caller closes it). See {@link #index(Path, SearchCollection, TextEncoder, CollectionSchema, IndexOptions, IndexProgress, Path)}. */
     public static IndexSummary index(DocumentSource source, SearchCollection target, TextEncoder encoder,
                                      CollectionSchema schema, IndexOptions options, IndexProgress progress, Path reportDir) {
+        return index(source, null, target, encoder, schema, options, progress, reportDir);
+    }
+
+    /** {@code identity}: the input file, for checkpoints and resume; null = no checkpoints (plain commits). */
+    private static IndexSummary index(DocumentSource source, InputCheckpoint identity, SearchCollection target,
+                                      TextEncoder encoder, CollectionSchema schema, IndexOptions options,
+                                      IndexProgress progress, Path reportDir) {
         Objects.requireNonNull(source, "source");
         Objects.requireNonNull(target, "target");
         Objects.requireNonNull(encoder, "encoder");
@@ -108,7 +123,7 @@ public final class Indexer {
         }
         IndexProgress shown = progress == null ? IndexProgress.NONE : progress;
         try (ErrorReport report = new ErrorReport(reportDir, target.name())) {
-            return new Run(source, target, encoder, schema, options, shown, report).execute();
+            return new Run(source, identity, target, encoder, schema, options, shown, report).execute();
         }
     }
 
@@ -133,6 +148,7 @@ public final class Indexer {
     /** State of one indexing run (single-threaded). */
     private static final class Run {
         private final DocumentSource source;
+        private final InputCheckpoint identity;
         private final SearchCollection target;
         private final TextEncoder encoder;
         private final CollectionSchema schema;
@@ -148,15 +164,20 @@ public final class Indexer {
         private long failed;
         private long duplicates;
         private long batchesSinceCommit;
+        // Records read when the last window was written: all records before it are processed.
+        private long flushedRecords;
+        private boolean skipUnchanged;
         private long encodeNanos;
         private long writeNanos;
         private long commitNanos;
         private long paddedChars;
         private long textChars;
 
-        Run(DocumentSource source, SearchCollection target, TextEncoder encoder, CollectionSchema schema,
-            IndexOptions options, IndexProgress progress, ErrorReport report) {
+        Run(DocumentSource source, InputCheckpoint identity, SearchCollection target, TextEncoder encoder,
+            CollectionSchema schema, IndexOptions options, IndexProgress progress, ErrorReport report) {
             this.source = source;
+            this.identity = identity;
+            this.skipUnchanged = options.skipUnchanged() || options.resume();
             this.target = target;
             this.encoder = encoder;
             this.schema = schema;
@@ -169,9 +190,12 @@ public final class Indexer {
             long start = System.nanoTime();
             log.info("indexing collection={} input={} model={} batchSize={} window={} policy={} skipUnchanged={}",
                     target.name(), source.file(), target.stamp().modelId(), options.batchSize(), options.windowSize(),
-                    options.errorPolicy(), options.skipUnchanged());
+                    options.errorPolicy(), skipUnchanged);
             progress.start("index " + target.name(), source.estimatedRecords());
             try {
+                if (options.resume()) {
+                    skipCheckpointedRecords();
+                }
                 while (source.hasNext()) {
                     SourceRecord record = source.next();
                     read++;
@@ -184,7 +208,8 @@ public final class Indexer {
                     }
                 }
                 flushWindow();
-                commit();
+                flushedRecords = read;
+                commit(true);
             } finally {
                 progress.finish();
             }
@@ -201,6 +226,27 @@ public final class Indexer {
                 log.warn("bad records collection={} count={} report={}", target.name(), failed, report.path());
             }
             return summary;
+        }
+
+        /** Resume: skips the records the collection's checkpoint covers, when it is for this very file. */
+        private void skipCheckpointedRecords() {
+            if (identity == null) {
+                log.info("resume collection={} input={}: not a file, reading all records", target.name(), source.file());
+                return;
+            }
+            ResumePlan plan = ResumePlan.of(identity, target);
+            log.info("{}", plan.message());
+            long t0 = System.nanoTime();
+            // Records are parsed to be skipped (a source cannot seek to a record); that is cheap next to encoding.
+            while (read < plan.skipRecords() && source.hasNext()) {
+                source.next();
+                read++;
+                skipped++;
+            }
+            flushedRecords = read;
+            progress.advance(read);
+            log.info("resumed collection={} input={} skippedRecords={} seconds={}", target.name(), identity.path(),
+                    read, round((System.nanoTime() - t0) / 1e9));
         }
 
         private void accept(SourceDocument record) {
@@ -231,7 +277,7 @@ public final class Indexer {
             progress.advance(1);
             if (options.errorPolicy() == ErrorPolicy.FAIL) {
                 window.clear(); // the window holding the bad record is not written
-                commit();
+                commit(false);
                 throw new MmsearchException(ErrorCode.INVALID_INPUT, error.message());
             }
         }
@@ -242,11 +288,15 @@ public final class Indexer {
             }
             List<Pending> pending = new ArrayList<>(window.values());
             window.clear();
-            if (options.skipUnchanged()) {
+            if (skipUnchanged) {
                 pending = dropUnchanged(pending);
             }
             for (List<Pending> batch : lengthSortedBatches(pending, p -> p.text().length(), options.batchSize())) {
                 writeBatch(batch);
+            }
+            flushedRecords = read;
+            if (batchesSinceCommit >= options.commitEvery()) {
+                commit(false);
             }
         }
 
@@ -294,14 +344,17 @@ public final class Indexer {
             long fresh = batch.stream().filter(Pending::newId).count();
             indexed += fresh;
             progress.advance(fresh);
-            if (++batchesSinceCommit >= options.commitEvery()) {
-                commit();
-            }
+            batchesSinceCommit++;
         }
 
-        private void commit() {
+        /** Commits; when indexing a file, with the checkpoint "records before {@code flushedRecords} written". */
+        private void commit(boolean finished) {
             long t0 = System.nanoTime();
-            target.commit();
+            if (identity == null) {
+                target.commit();
+            } else {
+                target.commit(identity.at(flushedRecords, finished).toMap());
+            }
             commitNanos += System.nanoTime() - t0;
             batchesSinceCommit = 0;
         }

@@ -11,6 +11,7 @@ import dev.mmsearch.ingest.IndexOptions;
 import dev.mmsearch.ingest.IndexProgress;
 import dev.mmsearch.ingest.IndexSummary;
 import dev.mmsearch.ingest.Indexer;
+import dev.mmsearch.ingest.ResumePlan;
 import dev.mmsearch.inference.ModelRegistry;
 import dev.mmsearch.server.Engine;
 import java.nio.file.Path;
@@ -66,6 +67,16 @@ public class IndexCommand implements Callable<Integer> {
     @Option(names = "--no-progress", description = "Do not draw a progress bar.")
     boolean noProgress;
 
+    @Option(names = "--resume",
+            description = "Continue an interrupted run: when the collection's last commit has a checkpoint of this same"
+                    + " file (path, size, time, first MB), skip the records it covers; otherwise read everything and"
+                    + " encode only documents the collection does not hold unchanged.")
+    boolean resume;
+
+    @Option(names = "--commit-every", paramLabel = "N", defaultValue = "" + IndexOptions.DEFAULT_COMMIT_EVERY,
+            description = "Commit (and checkpoint) at the end of the first window after N batches (default: ${DEFAULT-VALUE}).")
+    int commitEvery;
+
     @Spec
     CommandSpec spec;
 
@@ -74,8 +85,8 @@ public class IndexCommand implements Callable<Integer> {
         CollectionStore.validateName(collection);
         VectorEncoding encoding = VectorEncoding.parse(vectorEncoding);
         CollectionSchema schema = new CollectionSchema(embedTemplate, textFields, keywordFields, numericFields);
-        IndexOptions options = IndexOptions.defaults().withBatchSize(common.batchSize)
-                .withErrorPolicy(ErrorPolicy.parse(onError));
+        IndexOptions options = IndexOptions.defaults().withBatchSize(common.batchSize).withCommitEvery(commitEvery)
+                .withErrorPolicy(ErrorPolicy.parse(onError)).withResume(resume);
         try (Engine engine = new Engine(common.dataDirectory(), common.engineOptions())) {
             // An existing collection keeps its model unless --model names another one explicitly;
             // then getOrCreate refuses with an error naming both models.
@@ -84,6 +95,10 @@ public class IndexCommand implements Callable<Integer> {
                     ? engine.store().get(collection).stamp().modelId() : model;
             TextEncoder encoder = engine.encoders().textEncoder(modelId);
             SearchCollection target = engine.store().getOrCreate(collection, schema, encoder.stamp(), encoding);
+            if (resume) {
+                spec.commandLine().getOut().println(ResumePlan.of(input, target).message());
+                spec.commandLine().getOut().flush();
+            }
             IndexSummary summary = Indexer.index(input, target, encoder, null, options,
                     noProgress ? IndexProgress.NONE : new ConsoleIndexProgress(),
                     engine.dataDirectory().reports());

@@ -63,6 +63,12 @@ record CommitMetadata(ModelStamp stamp, CollectionSchema schema, Instant created
     static final String CREATED_AT = "mmsearch.createdAt";
     static final String COMMITTED_AT = "mmsearch.committedAt";
 
+    /**
+     * Prefix of the keys that hold a writer's checkpoint ({@link dev.mmsearch.core.SearchCollection#commit(Map)})
+     * in a commit's user data, so they can never collide with the collection's own keys.
+     */
+    static final String CHECKPOINT_PREFIX = "mmsearch.checkpoint.";
+
     private static final TypeReference<List<String>> STRING_LIST = new TypeReference<>() {
     };
 
@@ -87,6 +93,34 @@ record CommitMetadata(ModelStamp stamp, CollectionSchema schema, Instant created
         data.put(CREATED_AT, createdAt.toString());
         data.put(COMMITTED_AT, committedAt.toString());
         return data;
+    }
+
+    /**
+     * This metadata's user data plus {@code checkpoint}, each key stored as {@value #CHECKPOINT_PREFIX}{@code key}.
+     *
+     * @throws MmsearchException INVALID_ARGUMENT for a null or blank key or a null value
+     */
+    Map<String, String> toUserData(Map<String, String> checkpoint) {
+        Map<String, String> data = toUserData();
+        checkpoint.forEach((key, value) -> {
+            if (key == null || key.isBlank() || value == null) {
+                throw new MmsearchException(ErrorCode.INVALID_ARGUMENT, "checkpoint entry " + key + "=" + value
+                        + " is invalid: keys must be non-blank and values non-null");
+            }
+            data.put(CHECKPOINT_PREFIX + key, value);
+        });
+        return data;
+    }
+
+    /** The checkpoint held in a commit's user data (keys without the prefix), in key order; empty when none. */
+    static Map<String, String> checkpointOf(Map<String, String> data) {
+        Map<String, String> checkpoint = new java.util.TreeMap<>();
+        data.forEach((key, value) -> {
+            if (key.startsWith(CHECKPOINT_PREFIX)) {
+                checkpoint.put(key.substring(CHECKPOINT_PREFIX.length()), value);
+            }
+        });
+        return java.util.Collections.unmodifiableMap(checkpoint);
     }
 
     /**

@@ -147,11 +147,14 @@ public final class LuceneCollection implements SearchCollection {
     private final UnifiedHighlighter highlighter;
     private final Object commitLock = new Object();
     private volatile CommitMetadata metadata;
+    /** The checkpoint of the last commit (see {@link #commit(Map)}); empty when none. */
+    private volatile Map<String, String> checkpoint;
     private volatile boolean closed;
 
     private LuceneCollection(String name, Path path, Directory directory, Analyzer analyzer, IndexWriter writer,
-                             SearcherManager searchers, CommitMetadata metadata) {
+                             SearcherManager searchers, CommitMetadata metadata, Map<String, String> checkpoint) {
         this.name = name;
+        this.checkpoint = checkpoint;
         this.path = path;
         this.directory = directory;
         this.analyzer = analyzer;
@@ -196,7 +199,7 @@ public final class LuceneCollection implements SearchCollection {
             searchers = new SearcherManager(directory, null);
             log.info("created collection={} path={} model={} vectorEncoding={}", name, path, stamp.describe(),
                     encoding.label());
-            return new LuceneCollection(name, path, directory, analyzer, writer, searchers, metadata);
+            return new LuceneCollection(name, path, directory, analyzer, writer, searchers, metadata, Map.of());
         } catch (IOException | RuntimeException e) {
             IOUtils.closeWhileHandlingException(searchers, writer, analyzer, directory);
             throw openFailure(name, path, "create", e);
@@ -213,12 +216,12 @@ public final class LuceneCollection implements SearchCollection {
             directory = FSDirectory.open(path);
             analyzer = new EnglishAnalyzer();
             // The metadata says which vector format new segments get, so it is read before the writer opens.
-            CommitMetadata metadata = CommitMetadata.fromUserData(name, path,
-                    SegmentInfos.readLatestCommit(directory).getUserData());
+            Map<String, String> userData = SegmentInfos.readLatestCommit(directory).getUserData();
+            CommitMetadata metadata = CommitMetadata.fromUserData(name, path, userData);
             writer = new IndexWriter(directory, writerConfig(analyzer, OpenMode.APPEND, metadata.vectorEncoding()));
             searchers = new SearcherManager(directory, null);
             LuceneCollection collection = new LuceneCollection(name, path, directory, analyzer, writer, searchers,
-                    metadata);
+                    metadata, CommitMetadata.checkpointOf(userData));
             log.info("opened collection={} path={} docs={} model={}", name, path, collection.count(),
                     metadata.stamp().describe());
             return collection;
@@ -355,21 +358,50 @@ public final class LuceneCollection implements SearchCollection {
 
     @Override
     public void commit() {
+        commit(Map.of(), false);
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>The checkpoint is stored in the Lucene commit's user data under {@value CommitMetadata#CHECKPOINT_PREFIX}
+     * keys, so it is durable exactly when the documents are. A new checkpoint is committed even when no document
+     * changed (e.g. a run that only marks itself finished).
+     */
+    @Override
+    public void commit(Map<String, String> checkpoint) {
+        Objects.requireNonNull(checkpoint, "checkpoint");
+        commit(checkpoint, true);
+    }
+
+    @Override
+    public Map<String, String> checkpoint() {
+        return checkpoint;
+    }
+
+    /**
+     * Commits pending writes with {@code next} as the checkpoint. Without {@code explicit} (plain {@link #commit()})
+     * the checkpoint is dropped when documents changed and left as is otherwise (then nothing is committed).
+     */
+    private void commit(Map<String, String> next, boolean explicit) {
         synchronized (commitLock) {
             ensureOpen();
             try {
-                if (writer.hasUncommittedChanges()) {
-                    CommitMetadata next = metadata.committedAt(Instant.now());
-                    writer.setLiveCommitData(next.toUserData().entrySet());
+                Map<String, String> kept = CommitMetadata.checkpointOf(metadata.toUserData(next)); // validates
+                boolean checkpointChanged = explicit && !kept.equals(checkpoint);
+                if (writer.hasUncommittedChanges() || checkpointChanged) {
+                    CommitMetadata committed = metadata.committedAt(Instant.now());
+                    writer.setLiveCommitData(committed.toUserData(kept).entrySet());
                     writer.commit();
-                    metadata = next;
+                    metadata = committed;
+                    checkpoint = kept;
                 }
                 searchers.maybeRefreshBlocking();
             } catch (IOException | AlreadyClosedException e) {
                 throw writeFailure(e);
             }
         }
-        log.debug("committed collection={} docs={}", name, count());
+        log.debug("committed collection={} docs={} checkpoint={}", name, count(), checkpoint);
     }
 
     /**
