@@ -36,9 +36,24 @@ public final class Engine implements AutoCloseable {
 
     public Engine(DataDirectory dataDirectory, EngineOptions options, ExperimentSettings experimentSettings) {
         this.dataDirectory = dataDirectory;
-        this.experiments = ExperimentRuntime.open(experimentSettings, dataDirectory.root());
         this.models = new ModelRegistry(dataDirectory.models(), options.modelOptions());
-        this.store = new LuceneCollectionStore(dataDirectory.collections());
+        try {
+            this.store = new LuceneCollectionStore(dataDirectory.collections());
+        } catch (RuntimeException e) {
+            models.close();
+            throw e;
+        }
+        try {
+            // Last: it may start a file watcher or a ZooKeeper client, which nothing would close if a later step failed.
+            this.experiments = ExperimentRuntime.open(experimentSettings, dataDirectory.root());
+        } catch (RuntimeException e) {
+            try {
+                store.close();
+            } finally {
+                models.close();
+            }
+            throw e;
+        }
     }
 
     /**

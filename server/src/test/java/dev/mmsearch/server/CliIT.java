@@ -169,4 +169,23 @@ class CliIT {
         assertThat(bad.exitCode()).isEqualTo(1);
         assertThat(bad.err()).contains("no-such-arm").contains("LAYER=ARM");
     }
+
+    @Test
+    void anInvalidExperimentConfigAtStartupIsAClearErrorNamingTheProblem() throws Exception {
+        Cli.run("index", "--data-dir", dataDir.toString(), "-c", "docs", "-i", input().toString(), "--model", MODEL, "--no-progress");
+        Files.writeString(dataDir.resolve("experiments.yaml"), """
+                version: "bad"
+                scenes:
+                  default:
+                    layers:
+                      - {name: recall, stage: recall, salt: s, arms: [{name: a, weight: 1, params: {type: no-such-stage}}]}
+                """);
+        Cli.Result r = Cli.run("search", "--data-dir", dataDir.toString(), "-c", "docs", "bees");
+        assertThat(r.exitCode()).isEqualTo(1);
+        assertThat(r.err()).startsWith("mmsearch: error [invalid_argument]").contains("no-such-stage");
+        Files.delete(dataDir.resolve("experiments.yaml"));
+        Cli.Result ok = Cli.run("search", "--data-dir", dataDir.toString(), "-c", "docs", "--retriever", "dense", "bees");
+        assertThat(ok.exitCode()).as(ok.err()).isZero();
+        assertThat(ok.out()).contains("animal-1");
+    }
 }
