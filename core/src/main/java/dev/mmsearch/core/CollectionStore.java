@@ -41,6 +41,33 @@ public interface CollectionStore extends AutoCloseable {
     /** Removes the collection and its data. @throws MmsearchException COLLECTION_NOT_FOUND */
     void delete(String name);
 
+    /**
+     * Creates an empty, unpublished new version of collection {@code name} (which must exist), e.g. to re-embed it
+     * with another model. Searches keep going to the published version until {@link #publishVersion}; nothing is
+     * listed under the new version. This default refuses.
+     *
+     * @throws MmsearchException COLLECTION_NOT_FOUND, or INVALID_ARGUMENT when the store has no versions
+     */
+    default SearchCollection createVersion(String name, CollectionSchema schema, ModelStamp stamp,
+                                           VectorEncoding encoding) {
+        throw new MmsearchException(ErrorCode.INVALID_ARGUMENT, "this collection store cannot re-index collection '"
+                + name + "' into a new version");
+    }
+
+    /**
+     * Atomically makes {@code version} (from {@link #createVersion}) the collection searches and writes go to.
+     * The replaced version stops serving new calls at once and is removed once calls already holding it had time
+     * to finish. After a crash the store serves either the old or the new version, never a mix.
+     */
+    default void publishVersion(String name, SearchCollection version) {
+        throw new MmsearchException(ErrorCode.INVALID_ARGUMENT, "this collection store has no collection versions");
+    }
+
+    /** Drops an unpublished version (a failed or abandoned re-index); the published one is untouched. */
+    default void discardVersion(String name, SearchCollection version) {
+        throw new MmsearchException(ErrorCode.INVALID_ARGUMENT, "this collection store has no collection versions");
+    }
+
     @Override
     void close();
 

@@ -48,6 +48,19 @@ public interface SearchCollection {
     }
 
     /**
+     * Removes every document that matches {@code filter} (keyword and numeric fields of the schema). Visible and
+     * durable on {@link #commit()}, like {@link #delete(List)}. This default refuses.
+     *
+     * @return how many committed documents matched (writes not yet committed are not counted, but are deleted)
+     * @throws MmsearchException INVALID_ARGUMENT for a filter on a field the schema cannot filter, or a store that
+     *                           cannot delete by filter
+     */
+    default long deleteMatching(Filter filter) {
+        throw new MmsearchException(ErrorCode.INVALID_ARGUMENT, "collection '" + name()
+                + "' does not support deleting documents by filter");
+    }
+
+    /**
      * Makes all writes so far durable and visible. In a store that keeps checkpoints, committing writes
      * this way removes the checkpoint (it no longer describes what the collection holds).
      */

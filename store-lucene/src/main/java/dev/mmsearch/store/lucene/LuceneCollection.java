@@ -356,6 +356,26 @@ public final class LuceneCollection implements SearchCollection {
         log.debug("deleted collection={} ids={}", name, terms.length);
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>The filter is checked against the schema before anything is deleted.
+     */
+    @Override
+    public long deleteMatching(Filter filter) {
+        Objects.requireNonNull(filter, "filter");
+        ensureOpen();
+        Query query = filterQuery(filter);
+        long matched = withSearcher(searcher -> (long) searcher.count(query));
+        try {
+            writer.deleteDocuments(query);
+        } catch (IOException | AlreadyClosedException e) {
+            throw writeFailure(e);
+        }
+        log.info("deleting by filter collection={} filter={} committedMatches={}", name, filter, matched);
+        return matched;
+    }
+
     @Override
     public void commit() {
         commit(Map.of(), false);

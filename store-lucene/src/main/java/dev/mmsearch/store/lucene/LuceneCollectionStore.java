@@ -20,6 +20,20 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
+import java.nio.file.StandardOpenOption;
+import java.nio.channels.FileChannel;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import dev.mmsearch.core.Json;
+import dev.mmsearch.core.SearchCollection;
+import tools.jackson.core.type.TypeReference;
 import org.apache.lucene.index.IndexWriter;
 import org.apache.lucene.store.Directory;
 import org.apache.lucene.store.FSDirectory;
@@ -35,15 +49,35 @@ import org.slf4j.LoggerFactory;
  * <p>A directory counts as a collection once it holds a Lucene commit; a directory without one is a
  * creation that never finished and is created afresh by {@link #getOrCreate}. Deletion first renames the
  * directory away (atomic), so a crash mid-delete never leaves a half-deleted collection behind.
+ *
+ * <p><b>Versions.</b> A re-index writes a new version of a collection into {@code <root>/<name>~<n>/}
+ * ({@link #createVersion}); {@link #publishVersion} switches the name over by rewriting {@value #ALIASES_FILE}
+ * (name -> directory) with an atomic rename, so after a crash the name points at a complete old or a complete
+ * new version. The replaced version keeps serving calls that already hold it for a grace period, then is
+ * closed and removed. Version directories no alias points at (an interrupted re-index, or a retirement cut
+ * short by a crash) are removed at startup.
  */
 public final class LuceneCollectionStore implements CollectionStore {
     private static final Logger log = LoggerFactory.getLogger(LuceneCollectionStore.class);
     private static final String DELETING_PREFIX = ".deleting-";
+    /** Name -> directory of the published version, for collections that were re-indexed. */
+    static final String ALIASES_FILE = "aliases.json";
+    private static final Pattern VERSION_DIR = Pattern.compile("([a-z0-9][a-z0-9_-]{0,63})~([0-9]{1,9})");
+    /** How long a replaced version keeps serving calls that already hold it. */
+    public static final Duration DEFAULT_RETIRE_GRACE = Duration.ofSeconds(10);
 
     private final Path root;
     private final Map<String, LuceneCollection> open = new ConcurrentHashMap<>();
     /** Serialises opening, creating and deleting; reads of already open collections do not take it. */
     private final Object lifecycleLock = new Object();
+    /** Collection name -> directory name, for collections whose published version is not {@code <root>/<name>}. */
+    private volatile Map<String, String> aliases;
+    /** Versions created and not yet published or discarded, by directory name. */
+    private final Map<String, LuceneCollection> staged = new ConcurrentHashMap<>();
+    /** Replaced versions waiting for their grace period to end, by directory name. */
+    private final Map<String, LuceneCollection> retiring = new ConcurrentHashMap<>();
+    private final Duration retireGrace;
+    private ScheduledExecutorService retirer;
     private volatile boolean closed;
 
     /**
@@ -51,6 +85,15 @@ public final class LuceneCollectionStore implements CollectionStore {
      * @throws MmsearchException INTERNAL when it cannot be created
      */
     public LuceneCollectionStore(Path root) {
+        this(root, DEFAULT_RETIRE_GRACE);
+    }
+
+    /**
+     * @param retireGrace how long a version replaced by {@link #publishVersion} keeps serving calls that already
+     *                    hold it before it is closed and removed
+     */
+    public LuceneCollectionStore(Path root, Duration retireGrace) {
+        this.retireGrace = Objects.requireNonNull(retireGrace, "retireGrace");
         this.root = Objects.requireNonNull(root, "root").toAbsolutePath().normalize();
         try {
             Files.createDirectories(this.root);
@@ -59,6 +102,8 @@ public final class LuceneCollectionStore implements CollectionStore {
                     + ": " + e.getMessage() + "; check --data-dir and its permissions", e);
         }
         removeUnfinishedDeletions();
+        this.aliases = readAliases();
+        removeUnpublishedVersions();
     }
 
     /** The directory that holds one subdirectory per collection. */
@@ -75,7 +120,7 @@ public final class LuceneCollectionStore implements CollectionStore {
             try {
                 infos.add(collection != null && !collection.isClosed()
                         ? collection.info()
-                        : LuceneCollection.readInfo(name, root.resolve(name)));
+                        : LuceneCollection.readInfo(name, pathOf(name)));
             } catch (MmsearchException e) {
                 // One unreadable collection must not hide the others; it still fails loudly when opened.
                 log.warn("listing skips collection={}: {}", name, e.getMessage());
@@ -89,7 +134,7 @@ public final class LuceneCollectionStore implements CollectionStore {
     public boolean exists(String name) {
         CollectionStore.validateName(name);
         ensureOpen();
-        return open.containsKey(name) || hasCommit(root.resolve(name));
+        return open.containsKey(name) || hasCommit(pathOf(name));
     }
 
     @Override
@@ -106,7 +151,7 @@ public final class LuceneCollectionStore implements CollectionStore {
             if (collection != null) {
                 return collection;
             }
-            Path path = root.resolve(name);
+            Path path = pathOf(name);
             if (!hasCommit(path)) {
                 throw MmsearchException.collectionNotFound(name);
             }
@@ -143,7 +188,7 @@ public final class LuceneCollectionStore implements CollectionStore {
         ensureOpen();
         synchronized (lifecycleLock) {
             ensureOpen();
-            Path path = root.resolve(name);
+            Path path = pathOf(name);
             LuceneCollection collection = open.get(name);
             if (collection == null && hasCommit(path)) {
                 collection = LuceneCollection.open(name, path);
@@ -184,7 +229,7 @@ public final class LuceneCollectionStore implements CollectionStore {
         ensureOpen();
         synchronized (lifecycleLock) {
             ensureOpen();
-            Path path = root.resolve(name);
+            Path path = pathOf(name);
             LuceneCollection collection = open.remove(name);
             if (collection != null) {
                 collection.close();
@@ -204,9 +249,221 @@ public final class LuceneCollectionStore implements CollectionStore {
                 throw new MmsearchException(ErrorCode.INTERNAL, "cannot delete collection '" + name + "' at " + path
                         + ": " + e.getMessage() + "; check the directory's permissions", e);
             }
+            if (aliases.containsKey(name)) {
+                Map<String, String> next = new TreeMap<>(aliases);
+                next.remove(name);
+                writeAliases(next);
+            }
             deleteTree(doomed);
             log.info("deleted collection={} path={}", name, path);
         }
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>The version lives in {@code <root>/<name>~<n>/} with the next free {@code n}; it reports the
+     * collection's name.
+     */
+    @Override
+    public LuceneCollection createVersion(String name, CollectionSchema schema, ModelStamp stamp,
+                                          VectorEncoding encoding) {
+        CollectionStore.validateName(name);
+        Objects.requireNonNull(schema, "schema");
+        Objects.requireNonNull(stamp, "stamp");
+        Objects.requireNonNull(encoding, "encoding");
+        synchronized (lifecycleLock) {
+            ensureOpen();
+            if (!exists(name)) {
+                throw MmsearchException.collectionNotFound(name);
+            }
+            int next = 1;
+            for (String dir : childDirectoryNames()) {
+                Matcher m = VERSION_DIR.matcher(dir);
+                if (m.matches() && m.group(1).equals(name)) {
+                    next = Math.max(next, Integer.parseInt(m.group(2)) + 1);
+                }
+            }
+            String dirName = name + "~" + next;
+            LuceneCollection version = LuceneCollection.create(name, root.resolve(dirName), schema, stamp, encoding);
+            staged.put(dirName, version);
+            log.info("created version collection={} dir={} model={}", name, dirName, stamp.describe());
+            return version;
+        }
+    }
+
+    /** {@inheritDoc} The version's writes must be committed; uncommitted ones are committed here. */
+    @Override
+    public void publishVersion(String name, SearchCollection version) {
+        CollectionStore.validateName(name);
+        synchronized (lifecycleLock) {
+            ensureOpen();
+            String dirName = stagedDirectory(name, version);
+            LuceneCollection published = staged.get(dirName);
+            published.commit();
+            Path oldPath = pathOf(name);
+            LuceneCollection old = open.get(name);
+            Map<String, String> next = new TreeMap<>(aliases);
+            next.put(name, dirName);
+            writeAliases(next); // the switch: atomic, durable
+            open.put(name, published);
+            staged.remove(dirName);
+            String oldDir = oldPath.getFileName().toString();
+            if (old != null) {
+                retiring.put(oldDir, old);
+            }
+            scheduleRetirement(name, oldDir);
+            log.info("published version collection={} dir={} docs={} model={} replaced={}", name, dirName,
+                    published.count(), published.stamp().describe(), oldDir);
+        }
+    }
+
+    @Override
+    public void discardVersion(String name, SearchCollection version) {
+        CollectionStore.validateName(name);
+        synchronized (lifecycleLock) {
+            String dirName = stagedDirectory(name, version);
+            LuceneCollection dropped = staged.remove(dirName);
+            dropped.close();
+            removeDirectory(dirName);
+            log.info("discarded version collection={} dir={}", name, dirName);
+        }
+    }
+
+    private String stagedDirectory(String name, SearchCollection version) {
+        Objects.requireNonNull(version, "version");
+        for (Map.Entry<String, LuceneCollection> e : staged.entrySet()) {
+            if (e.getValue() == version) {
+                if (!version.name().equals(name)) {
+                    throw new MmsearchException(ErrorCode.INVALID_ARGUMENT, "version in " + e.getKey()
+                            + " belongs to collection '" + version.name() + "', not '" + name + "'");
+                }
+                return e.getKey();
+            }
+        }
+        throw new MmsearchException(ErrorCode.INVALID_ARGUMENT, "collection '" + name
+                + "': the given version was not created by createVersion of this store, or was already published"
+                + " or discarded");
+    }
+
+    private void scheduleRetirement(String name, String oldDir) {
+        if (retirer == null) {
+            retirer = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "mmsearch-version-retirer");
+                t.setDaemon(true);
+                return t;
+            });
+        }
+        retirer.schedule(() -> retire(name, oldDir), retireGrace.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** Closes and removes a replaced version once no new call can reach it and old calls had their grace. */
+    private void retire(String name, String oldDir) {
+        synchronized (lifecycleLock) {
+            LuceneCollection old = retiring.remove(oldDir);
+            if (old != null) {
+                old.close();
+            }
+            boolean stillPublished = aliases.containsValue(oldDir)
+                    || (isValidName(oldDir) && !aliases.containsKey(oldDir)); // deleted and created afresh since
+            if (stillPublished) {
+                return;
+            }
+            try {
+                removeDirectory(oldDir);
+                log.info("retired version collection={} dir={}", name, oldDir);
+            } catch (MmsearchException e) {
+                log.warn("could not remove retired version collection={} dir={}: {}", name, oldDir, e.getMessage());
+            }
+        }
+    }
+
+    private void removeDirectory(String dirName) {
+        Path path = root.resolve(dirName);
+        if (!Files.exists(path)) {
+            return;
+        }
+        Path doomed = root.resolve(DELETING_PREFIX + dirName + "-" + System.nanoTime());
+        try {
+            Files.move(path, doomed, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            throw new MmsearchException(ErrorCode.INTERNAL, "cannot remove " + path + ": " + e.getMessage(), e);
+        }
+        deleteTree(doomed);
+    }
+
+    /** Where collection {@code name}'s published version lives. */
+    private Path pathOf(String name) {
+        return root.resolve(aliases.getOrDefault(name, name));
+    }
+
+    private Map<String, String> readAliases() {
+        Path file = root.resolve(ALIASES_FILE);
+        if (!Files.exists(file)) {
+            return Map.of();
+        }
+        try {
+            Map<String, String> read = Json.MAPPER.readValue(file.toFile(), new TypeReference<TreeMap<String, String>>() {
+            });
+            for (Map.Entry<String, String> e : read.entrySet()) {
+                Matcher m = VERSION_DIR.matcher(String.valueOf(e.getValue()));
+                if (!isValidName(e.getKey()) || !m.matches() || !m.group(1).equals(e.getKey())) {
+                    throw new IllegalArgumentException("bad entry " + e.getKey() + " -> " + e.getValue());
+                }
+            }
+            return Map.copyOf(read);
+        } catch (RuntimeException e) {
+            throw new MmsearchException(ErrorCode.INTERNAL, "cannot read " + file + " (which collection versions are"
+                    + " published): " + e.getMessage() + "; restore it from a backup or remove the broken entry", e);
+        }
+    }
+
+    /** Writes the alias table to a temporary file, syncs it and renames it over the old one (atomic). */
+    private void writeAliases(Map<String, String> next) {
+        Path file = root.resolve(ALIASES_FILE);
+        Path temp = root.resolve(ALIASES_FILE + ".tmp");
+        try {
+            Files.write(temp, Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(new TreeMap<>(next)));
+            try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE)) {
+                channel.force(true);
+            }
+            Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            aliases = Map.copyOf(next);
+        } catch (IOException | RuntimeException e) {
+            throw new MmsearchException(ErrorCode.INTERNAL, "cannot write " + file + ": " + e.getMessage()
+                    + "; the previous version stays published", e);
+        }
+    }
+
+    /** Removes version directories nothing points at: interrupted re-indexes and cut-short retirements. */
+    private void removeUnpublishedVersions() {
+        Set<String> published = new HashSet<>(aliases.values());
+        for (String dir : childDirectoryNames()) {
+            boolean orphanVersion = VERSION_DIR.matcher(dir).matches() && !published.contains(dir);
+            boolean replacedOriginal = aliases.containsKey(dir);
+            if (orphanVersion || replacedOriginal) {
+                log.info("removing unpublished collection version dir={} ({})", dir,
+                        orphanVersion ? "an interrupted re-index" : "replaced by " + aliases.get(dir));
+                try {
+                    removeDirectory(dir);
+                } catch (MmsearchException e) {
+                    log.warn("could not remove dir={}: {}", dir, e.getMessage());
+                }
+            }
+        }
+    }
+
+    private List<String> childDirectoryNames() {
+        List<String> names = new ArrayList<>();
+        try (DirectoryStream<Path> children = Files.newDirectoryStream(root, Files::isDirectory)) {
+            for (Path child : children) {
+                names.add(child.getFileName().toString());
+            }
+        } catch (IOException e) {
+            throw new MmsearchException(ErrorCode.INTERNAL, "cannot list the collections directory " + root + ": "
+                    + e.getMessage(), e);
+        }
+        return names;
     }
 
     /** Closes every open collection, discarding writes not committed. Idempotent. */
@@ -217,25 +474,27 @@ public final class LuceneCollectionStore implements CollectionStore {
                 return;
             }
             closed = true;
+            if (retirer != null) {
+                retirer.shutdownNow();
+            }
             open.values().forEach(LuceneCollection::close);
             open.clear();
+            staged.values().forEach(LuceneCollection::close);
+            staged.clear();
+            // Replaced versions not yet removed are removed at the next start (nothing points at them).
+            retiring.values().forEach(LuceneCollection::close);
+            retiring.clear();
         }
     }
 
     private List<String> collectionNames() {
-        List<String> names = new ArrayList<>();
-        try (DirectoryStream<Path> children = Files.newDirectoryStream(root, Files::isDirectory)) {
-            for (Path child : children) {
-                String name = child.getFileName().toString();
-                if (isValidName(name) && (open.containsKey(name) || hasCommit(child))) {
-                    names.add(name);
-                }
+        Set<String> names = new java.util.TreeSet<>(aliases.keySet());
+        for (String name : childDirectoryNames()) {
+            if (isValidName(name) && (open.containsKey(name) || hasCommit(pathOf(name)))) {
+                names.add(name);
             }
-        } catch (IOException e) {
-            throw new MmsearchException(ErrorCode.INTERNAL, "cannot list the collections directory " + root + ": "
-                    + e.getMessage(), e);
         }
-        return names;
+        return new ArrayList<>(names);
     }
 
     private static boolean isValidName(String name) {
