@@ -17,10 +17,13 @@ import java.util.regex.Pattern;
  * @param numericFields  fields indexed as numbers (filterable with {@link Filter.Range}); a document's value
  *                       must be a number or a list of numbers; null means none. A field cannot be both a
  *                       keyword and a numeric field.
+ * @param imageField     for an image collection (CLIP), the field holding each document's image path (relative
+ *                       to the configured image roots); its vectors are the image's embedding and the embed
+ *                       template is not used for vectors. Null for a text collection.
  * <p>Every field of a document is stored and returned in results.
  */
 public record CollectionSchema(String embedTemplate, List<String> textFields, List<String> keywordFields,
-                               List<String> numericFields) {
+                               List<String> numericFields, String imageField) {
     private static final Pattern PLACEHOLDER = Pattern.compile("\\{([A-Za-z0-9_.-]+)}");
 
     /**
@@ -39,12 +42,36 @@ public record CollectionSchema(String embedTemplate, List<String> textFields, Li
         textFields = List.copyOf(textFields);
         keywordFields = List.copyOf(keywordFields);
         numericFields = numericFields == null ? List.of() : List.copyOf(numericFields);
+        if (imageField != null && !imageField.matches("[A-Za-z0-9_.-]+")) {
+            throw new MmsearchException(ErrorCode.INVALID_ARGUMENT, "image field '" + imageField
+                    + "' is not a field name; use letters, digits, '_', '.' and '-'");
+        }
         for (String field : numericFields) {
             if (keywordFields.contains(field)) {
                 throw new MmsearchException(ErrorCode.INVALID_ARGUMENT, "field '" + field
                         + "' is both a keyword and a numeric field; make it one or the other");
             }
         }
+    }
+
+    /** A text collection's schema (no image field). */
+    public CollectionSchema(String embedTemplate, List<String> textFields, List<String> keywordFields,
+                            List<String> numericFields) {
+        this(embedTemplate, textFields, keywordFields, numericFields, null);
+    }
+
+    /**
+     * An image collection's schema: vectors from the image at {@code imageField}; {@code textFields} (e.g. captions)
+     * searchable with BM25. The embed template names the image field (it is not used for vectors).
+     */
+    public static CollectionSchema images(String imageField, List<String> textFields, List<String> keywordFields,
+                                          List<String> numericFields) {
+        return new CollectionSchema("{" + imageField + "}", textFields, keywordFields, numericFields, imageField);
+    }
+
+    /** Whether vectors come from images ({@link #imageField()} set). */
+    public boolean isImageCollection() {
+        return imageField != null;
     }
 
     /** A schema without numeric fields (the form before numeric fields existed). */

@@ -80,6 +80,9 @@ public record ExportManifest(String collection, ModelStamp stamp, CollectionSche
         strings(schemaNode.putArray("textFields"), schema.textFields());
         strings(schemaNode.putArray("keywordFields"), schema.keywordFields());
         strings(schemaNode.putArray("numericFields"), schema.numericFields());
+        if (schema.imageField() != null) {
+            schemaNode.put("imageField", schema.imageField());
+        }
         root.put("vectorEncoding", vectorEncoding.label());
         root.put("vectorField", VECTOR_FIELD);
         root.put("count", count);
@@ -140,7 +143,8 @@ public record ExportManifest(String collection, ModelStamp stamp, CollectionSche
             JsonNode schemaNode = object(root, "schema", file);
             CollectionSchema schema = new CollectionSchema(text(schemaNode, "embedTemplate", file),
                     stringList(schemaNode, "textFields", file), stringList(schemaNode, "keywordFields", file),
-                    stringList(schemaNode, "numericFields", file));
+                    stringList(schemaNode, "numericFields", file),
+                    schemaNode.has("imageField") ? schemaNode.get("imageField").asString() : null);
             JsonNode shardArray = root.get("shards");
             if (shardArray == null || !shardArray.isArray()) {
                 throw invalid(file, "'shards' is missing or not a list");

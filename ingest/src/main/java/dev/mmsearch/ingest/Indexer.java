@@ -71,11 +71,21 @@ public final class Indexer {
     public static IndexSummary index(Path input, SearchCollection target, TextEncoder encoder, CollectionSchema schema,
                                      IndexOptions options, IndexProgress progress, Path reportDir) {
         Objects.requireNonNull(target, "target");
+        Objects.requireNonNull(encoder, "encoder");
+        return index(input, target, DocumentEmbedder.text(encoder, schema == null ? target.schema() : schema), schema,
+                options, progress, reportDir);
+    }
+
+    /** As {@link #index(Path, SearchCollection, TextEncoder, CollectionSchema, IndexOptions, IndexProgress, Path)} with any embedder (e.g. images). */
+    public static IndexSummary index(Path input, SearchCollection target, DocumentEmbedder embedder,
+                                     CollectionSchema schema, IndexOptions options, IndexProgress progress,
+                                     Path reportDir) {
+        Objects.requireNonNull(target, "target");
         CollectionSchema numbers = schema == null ? target.schema() : schema;
         // Identified before reading, so a file that changes during the run does not get a checkpoint it never had.
         InputCheckpoint identity = InputCheckpoint.identify(input);
         try (DocumentSource source = openSource(input, Set.copyOf(numbers.numericFields()))) {
-            return index(source, identity, target, encoder, schema, options, progress, reportDir);
+            return index(source, identity, target, embedder, schema, options, progress, reportDir);
         }
     }
 
@@ -101,12 +111,21 @@ public final class Indexer {
     /** Indexes records from any source (the caller closes it). See {@link #index(Path, SearchCollection, TextEncoder, CollectionSchema, IndexOptions, IndexProgress, Path)}. */
     public static IndexSummary index(DocumentSource source, SearchCollection target, TextEncoder encoder,
                                      CollectionSchema schema, IndexOptions options, IndexProgress progress, Path reportDir) {
-        return index(source, null, target, encoder, schema, options, progress, reportDir);
+        Objects.requireNonNull(target, "target");
+        Objects.requireNonNull(encoder, "encoder");
+        return index(source, null, target, DocumentEmbedder.text(encoder, schema == null ? target.schema() : schema),
+                schema, options, progress, reportDir);
+    }
+
+    /** Indexes records from any source with any embedder (the caller closes the source). */
+    public static IndexSummary index(DocumentSource source, SearchCollection target, DocumentEmbedder embedder,
+                                     CollectionSchema schema, IndexOptions options, IndexProgress progress, Path reportDir) {
+        return index(source, null, target, embedder, schema, options, progress, reportDir);
     }
 
     /** {@code identity}: the input file, for checkpoints and resume; null = no checkpoints (plain commits). */
     private static IndexSummary index(DocumentSource source, InputCheckpoint identity, SearchCollection target,
-                                      TextEncoder encoder, CollectionSchema schema, IndexOptions options,
+                                      DocumentEmbedder encoder, CollectionSchema schema, IndexOptions options,
                                       IndexProgress progress, Path reportDir) {
         Objects.requireNonNull(source, "source");
         Objects.requireNonNull(target, "target");
@@ -150,7 +169,7 @@ public final class Indexer {
         private final DocumentSource source;
         private final InputCheckpoint identity;
         private final SearchCollection target;
-        private final TextEncoder encoder;
+        private final DocumentEmbedder encoder;
         private final CollectionSchema schema;
         private final IndexOptions options;
         private final IndexProgress progress;
@@ -173,7 +192,7 @@ public final class Indexer {
         private long paddedChars;
         private long textChars;
 
-        Run(DocumentSource source, InputCheckpoint identity, SearchCollection target, TextEncoder encoder,
+        Run(DocumentSource source, InputCheckpoint identity, SearchCollection target, DocumentEmbedder encoder,
             CollectionSchema schema, IndexOptions options, IndexProgress progress, ErrorReport report) {
             this.source = source;
             this.identity = identity;
@@ -251,10 +270,9 @@ public final class Indexer {
 
         private void accept(SourceDocument record) {
             Document document = record.document();
-            String text = schema.embedText(document);
+            String text = encoder.input(document);
             if (text.isEmpty()) {
-                fail(new SourceError(source.file(), record.line(), document.id(), "empty text to embed (template '"
-                        + schema.embedTemplate() + "' gives nothing for this document)", ""));
+                fail(new SourceError(source.file(), record.line(), document.id(), encoder.emptyReason(), ""));
                 return;
             }
             boolean newId = seenIds.add(document.id());
@@ -291,7 +309,7 @@ public final class Indexer {
             if (skipUnchanged) {
                 pending = dropUnchanged(pending);
             }
-            for (List<Pending> batch : lengthSortedBatches(pending, p -> p.text().length(), options.batchSize())) {
+            for (List<Pending> batch : lengthSortedBatches(pending, p -> encoder.length(p.text()), options.batchSize())) {
                 writeBatch(batch);
             }
             flushedRecords = read;
@@ -322,13 +340,23 @@ public final class Indexer {
 
         private void writeBatch(List<Pending> batch) {
             List<String> texts = batch.stream().map(Pending::text).toList();
-            int longest = texts.get(texts.size() - 1).length(); // sorted shortest first
+            int longest = encoder.length(texts.get(texts.size() - 1)); // sorted shortest first
             for (String text : texts) {
-                textChars += text.length();
+                textChars += encoder.length(text);
             }
             paddedChars += (long) longest * texts.size();
             long t0 = System.nanoTime();
-            float[][] vectors = encoder.encodeDocuments(texts);
+            float[][] vectors;
+            try {
+                vectors = encoder.embed(texts);
+            } catch (MmsearchException e) {
+                if (!DocumentEmbedder.isInputProblem(e)) {
+                    throw e;
+                }
+                encodeNanos += System.nanoTime() - t0;
+                writeIsolating(batch);
+                return;
+            }
             long t1 = System.nanoTime();
             encodeNanos += t1 - t0;
             if (vectors.length != batch.size()) {
@@ -345,6 +373,31 @@ public final class Indexer {
             indexed += fresh;
             progress.advance(fresh);
             batchesSinceCommit++;
+        }
+
+        /**
+         * A batch the model refused because of some input (a corrupt image, a missing file): embeds its documents one
+         * by one, reports the bad ones with their line and reason, and writes the rest.
+         */
+        private void writeIsolating(List<Pending> batch) {
+            List<Pending> good = new ArrayList<>(batch.size());
+            for (Pending p : batch) {
+                try {
+                    encoder.embed(List.of(p.text()));
+                    good.add(p);
+                } catch (MmsearchException e) {
+                    if (!DocumentEmbedder.isInputProblem(e)) {
+                        throw e;
+                    }
+                    if (!p.newId()) {
+                        duplicates--; // counted as a failure instead
+                    }
+                    fail(new SourceError(source.file(), p.line(), p.document().id(), e.getMessage(), p.text()));
+                }
+            }
+            if (!good.isEmpty()) {
+                writeBatch(good);
+            }
         }
 
         /** Commits; when indexing a file, with the checkpoint "records before {@code flushedRecords} written". */

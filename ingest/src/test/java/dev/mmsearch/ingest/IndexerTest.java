@@ -9,6 +9,8 @@ import dev.mmsearch.core.ScoredId;
 import dev.mmsearch.core.SearchCollection;
 import dev.mmsearch.core.TextEncoder;
 import dev.mmsearch.inference.ModelRegistry;
+import dev.mmsearch.inference.OnnxTextEncoder;
+import dev.mmsearch.inference.TextSide;
 import dev.mmsearch.store.lucene.LuceneCollectionStore;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -179,6 +181,42 @@ class IndexerTest {
         assertThat(b.indexed()).isEqualTo(70);
         assertThat(inOrder.count()).isEqualTo(70);
         assertThat(sorted.fetch(List.of("d1", "d64", "d65", "d70"))).hasSize(4);
+    }
+
+    @Test
+    void aTenMegabyteTextFieldIsIndexedWithItsEmbeddingTruncatedToTheModelLimitAndStoredWhole() throws IOException {
+        // About 10 MB of text in one field: the model sees its first maxSequenceLength tokens (DESIGN.md §6:
+        // oversized text is truncated to the model's limit, not refused), BM25 and the stored copy keep all of it.
+        StringBuilder huge = new StringBuilder("Glacier retreat in the Alps measured by satellite over three decades. ");
+        while (huge.length() < 10 * 1024 * 1024) {
+            huge.append("filler words about nothing in particular ");
+        }
+        huge.append("zanzibarian terminal marker");
+        List<String> lines = documentLines(20);
+        lines.add(line("huge", "", huge.toString()));
+        Path input = write("huge.jsonl", lines);
+        SearchCollection collection = create("huge");
+
+        IndexSummary summary = Indexer.index(input, collection, encoder, null, IndexOptions.defaults(),
+                IndexProgress.NONE, reports);
+
+        assertThat(summary.indexed()).isEqualTo(21);
+        assertThat(summary.failed()).isZero();
+        assertThat(encoder.countTokens(huge.toString())).isEqualTo(encoder.maxSequenceLength());
+        String head = huge.substring(0, 4000);
+        assertThat(((OnnxTextEncoder) encoder).tokenize(huge.toString(), TextSide.DOCUMENT).ids())
+                .as("the model sees exactly the head's tokens")
+                .containsExactly(((OnnxTextEncoder) encoder).tokenize(head, TextSide.DOCUMENT).ids());
+        float[] stored = collection.vectors(List.of("huge")).get("huge");
+        float[] truncated = encoder.encodeDocuments(List.of(head))[0];
+        double dot = 0;
+        for (int i = 0; i < stored.length; i++) {
+            dot += stored[i] * truncated[i];
+        }
+        // int8 MiniLM gives slightly different vectors for one text in different batches (DESIGN.md §5): ~0.995.
+        assertThat(dot).as("the vector is the embedding of the text's head").isGreaterThan(0.99);
+        assertThat(collection.textSearch("zanzibarian", 5)).extracting(ScoredId::id).containsExactly("huge");
+        assertThat(collection.fetch(List.of("huge")).get("huge").text("text")).hasSize(huge.length());
     }
 
     @Test

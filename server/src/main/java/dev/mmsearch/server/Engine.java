@@ -26,6 +26,7 @@ import java.util.UUID;
  */
 public final class Engine implements AutoCloseable {
     private final DataDirectory dataDirectory;
+    private final EngineOptions options;
     private final ModelRegistry models;
     private final LuceneCollectionStore store;
     private final ExperimentRuntime experiments;
@@ -36,6 +37,7 @@ public final class Engine implements AutoCloseable {
 
     public Engine(DataDirectory dataDirectory, EngineOptions options, ExperimentSettings experimentSettings) {
         this.dataDirectory = dataDirectory;
+        this.options = options;
         this.models = new ModelRegistry(dataDirectory.models(), options.modelOptions());
         try {
             this.store = new LuceneCollectionStore(dataDirectory.collections());
@@ -87,6 +89,10 @@ public final class Engine implements AutoCloseable {
         Map<String, String> forced = new LinkedHashMap<>(query.forcedArms());
         forced.putIfAbsent(recall.name(), retriever);
         return forced;
+    }
+
+    public EngineOptions options() {
+        return options;
     }
 
     public DataDirectory dataDirectory() {

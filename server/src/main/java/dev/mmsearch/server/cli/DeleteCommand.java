@@ -1,5 +1,9 @@
 package dev.mmsearch.server.cli;
 
+import dev.mmsearch.core.ErrorCode;
+import dev.mmsearch.core.Filter;
+import dev.mmsearch.core.Json;
+import dev.mmsearch.core.MmsearchException;
 import dev.mmsearch.core.SearchCollection;
 import dev.mmsearch.store.lucene.LuceneCollectionStore;
 import java.util.List;
@@ -10,9 +14,10 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** {@code mmsearch delete}: removes documents from a collection by id and commits. Loads no model. */
+/** {@code mmsearch delete}: removes documents from a collection by id or by filter and commits. Loads no model. */
 @Command(name = "delete", mixinStandardHelpOptions = true,
-        description = "Delete documents from a collection by id (ids that do not exist are ignored).")
+        description = "Delete documents from a collection by id (ids that do not exist are ignored) or by a filter"
+                + " on keyword/numeric fields, e.g. --filter '{\"term\":{\"lang\":\"de\"}}'.")
 public class DeleteCommand implements Callable<Integer> {
     @Mixin
     DataDirOption common;
@@ -20,8 +25,12 @@ public class DeleteCommand implements Callable<Integer> {
     @Option(names = {"-c", "--collection"}, required = true, description = "Collection to delete from.")
     String collection;
 
-    @Option(names = "--id", required = true, arity = "1..*", paramLabel = "ID", description = "Document ids to delete.")
+    @Option(names = "--id", arity = "1..*", paramLabel = "ID", description = "Document ids to delete.")
     List<String> ids;
+
+    @Option(names = "--filter", paramLabel = "JSON", description = "Delete every document matching this filter (the"
+            + " search API's filter syntax).")
+    String filter;
 
     @Spec
     CommandSpec spec;
@@ -29,7 +38,25 @@ public class DeleteCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         try (LuceneCollectionStore store = new LuceneCollectionStore(common.dataDirectory().collections())) {
+            if ((ids == null) == (filter == null)) {
+                throw new MmsearchException(ErrorCode.INVALID_ARGUMENT, "give either --id or --filter (exactly one)");
+            }
             SearchCollection target = store.get(collection);
+            if (filter != null) {
+                Filter parsed;
+                try {
+                    parsed = Filter.parse(Json.MAPPER.readTree(filter));
+                } catch (tools.jackson.core.JacksonException e) {
+                    throw new MmsearchException(ErrorCode.INVALID_ARGUMENT, "--filter is not valid JSON: "
+                            + e.getOriginalMessage(), e);
+                }
+                long matched = target.deleteMatching(parsed);
+                target.commit();
+                spec.commandLine().getOut().printf("deleted %d documents matching the filter from %s; %d left%n",
+                        matched, collection, target.count());
+                spec.commandLine().getOut().flush();
+                return 0;
+            }
             int present = target.fetch(ids).size();
             target.delete(ids);
             target.commit();

@@ -41,10 +41,12 @@ class SearchController {
     private final Engine engine;
     private final MeterRegistry meters;
     private final RecentQueries recent = new RecentQueries();
+    private final ArmMetrics armMetrics;
 
-    SearchController(Engine engine, MeterRegistry meters) {
+    SearchController(Engine engine, MeterRegistry meters, ArmMetrics armMetrics) {
         this.engine = engine;
         this.meters = meters;
+        this.armMetrics = armMetrics;
     }
 
     @GetMapping("/collections")
@@ -112,6 +114,7 @@ class SearchController {
                 .description("Clicks on results, credited to the arm of each layer that served the query")
                 .tags("scene", served.scene(), "layer", layer, "arm", arm)
                 .register(meters).increment());
+        armMetrics.recordClick(body.queryId(), served.scene(), served.arms());
         DistributionSummary.builder("mmsearch.feedback.position")
                 .description("Position of clicked results")
                 .tags("collection", served.collection())
@@ -120,6 +123,7 @@ class SearchController {
     }
 
     private void record(SearchResult result, long nanos) {
+        armMetrics.recordSearch(result.scene(), result.arms(), nanos, result.hits().isEmpty());
         for (Map.Entry<String, Double> stage : result.timingsMs().entrySet()) {
             if (!stage.getKey().equals("total")) {
                 Timer.builder("mmsearch.search.stage")

@@ -58,6 +58,8 @@ record CommitMetadata(ModelStamp stamp, CollectionSchema schema, Instant created
     static final String SCHEMA_KEYWORD_FIELDS = "mmsearch.schema.keywordFields";
     /** Absent in collections written before numeric fields existed: read as none. */
     static final String SCHEMA_NUMERIC_FIELDS = "mmsearch.schema.numericFields";
+    /** Present only in image collections. */
+    static final String SCHEMA_IMAGE_FIELD = "mmsearch.schema.imageField";
     /** Absent in collections written before int8 vectors existed: read as FLOAT32. */
     static final String VECTOR_ENCODING = "mmsearch.vectorEncoding";
     static final String CREATED_AT = "mmsearch.createdAt";
@@ -89,6 +91,9 @@ record CommitMetadata(ModelStamp stamp, CollectionSchema schema, Instant created
         data.put(SCHEMA_TEXT_FIELDS, Json.MAPPER.writeValueAsString(schema.textFields()));
         data.put(SCHEMA_KEYWORD_FIELDS, Json.MAPPER.writeValueAsString(schema.keywordFields()));
         data.put(SCHEMA_NUMERIC_FIELDS, Json.MAPPER.writeValueAsString(schema.numericFields()));
+        if (schema.imageField() != null) {
+            data.put(SCHEMA_IMAGE_FIELD, schema.imageField());
+        }
         data.put(VECTOR_ENCODING, vectorEncoding.name());
         data.put(CREATED_AT, createdAt.toString());
         data.put(COMMITTED_AT, committedAt.toString());
@@ -158,7 +163,8 @@ record CommitMetadata(ModelStamp stamp, CollectionSchema schema, Instant created
                     Json.MAPPER.readValue(required(data, SCHEMA_TEXT_FIELDS), STRING_LIST),
                     Json.MAPPER.readValue(required(data, SCHEMA_KEYWORD_FIELDS), STRING_LIST),
                     data.containsKey(SCHEMA_NUMERIC_FIELDS)
-                            ? Json.MAPPER.readValue(data.get(SCHEMA_NUMERIC_FIELDS), STRING_LIST) : List.of());
+                            ? Json.MAPPER.readValue(data.get(SCHEMA_NUMERIC_FIELDS), STRING_LIST) : List.of(),
+                    data.get(SCHEMA_IMAGE_FIELD));
             VectorEncoding vectorEncoding = data.containsKey(VECTOR_ENCODING)
                     ? VectorEncoding.valueOf(data.get(VECTOR_ENCODING)) : VectorEncoding.FLOAT32;
             return new CommitMetadata(stamp, schema, Instant.parse(required(data, CREATED_AT)),

@@ -1,0 +1,135 @@
+package dev.mmsearch.ingest;
+
+import dev.mmsearch.core.CollectionSchema;
+import dev.mmsearch.core.Document;
+import dev.mmsearch.core.ErrorCode;
+import dev.mmsearch.core.ImageEncoder;
+import dev.mmsearch.core.ImageRoots;
+import dev.mmsearch.core.MmsearchException;
+import dev.mmsearch.core.ModelStamp;
+import dev.mmsearch.core.TextEncoder;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * What {@link Indexer} embeds for each document, and with which model: the schema's embed text through a text
+ * encoder, or the image a field points at through an image encoder (CLIP). The indexer batches inputs, sorts them
+ * by {@link #length}, and isolates inputs the model refuses (see {@link #isInputProblem}).
+ */
+public interface DocumentEmbedder {
+
+    /** The model stamp the vectors belong to. */
+    ModelStamp stamp();
+
+    /** The input to embed for this document; empty when it has none (a bad record: {@link #emptyReason()}). */
+    String input(Document document);
+
+    /** Why a document with an empty {@link #input} is refused. */
+    String emptyReason();
+
+    /** Sort key for length-bucketed batches (characters for text). */
+    int length(String input);
+
+    /**
+     * One vector per input, in order.
+     *
+     * @throws MmsearchException when an input is refused ({@link #isInputProblem}); the indexer then embeds the batch
+     *                           one by one to report exactly the bad inputs
+     */
+    float[][] embed(List<String> inputs);
+
+    /** Whether {@code e} blames the input (bad image, missing file, path outside the roots), not the model. */
+    static boolean isInputProblem(MmsearchException e) {
+        return Set.of(ErrorCode.INVALID_INPUT, ErrorCode.UNSUPPORTED_MEDIA_TYPE, ErrorCode.PAYLOAD_TOO_LARGE,
+                ErrorCode.NOT_FOUND).contains(e.code());
+    }
+
+    /** The schema's embed text through {@code encoder} (documents side). */
+    static DocumentEmbedder text(TextEncoder encoder, CollectionSchema schema) {
+        Objects.requireNonNull(encoder, "encoder");
+        Objects.requireNonNull(schema, "schema");
+        return new DocumentEmbedder() {
+            @Override
+            public ModelStamp stamp() {
+                return encoder.stamp();
+            }
+
+            @Override
+            public String input(Document document) {
+                return schema.embedText(document);
+            }
+
+            @Override
+            public String emptyReason() {
+                return "empty text to embed (template '" + schema.embedTemplate() + "' gives nothing for this document)";
+            }
+
+            @Override
+            public int length(String input) {
+                return input.length();
+            }
+
+            @Override
+            public float[][] embed(List<String> inputs) {
+                return encoder.encodeDocuments(inputs);
+            }
+        };
+    }
+
+    /**
+     * The image at the schema's image field, read from {@code roots} (paths outside them are refused), through
+     * {@code encoder}. Files over {@code maxBytes} are refused before they are read.
+     */
+    static DocumentEmbedder image(ImageEncoder encoder, CollectionSchema schema, ImageRoots roots, long maxBytes) {
+        Objects.requireNonNull(encoder, "encoder");
+        Objects.requireNonNull(roots, "roots");
+        String field = Objects.requireNonNull(schema.imageField(), "the schema has no image field");
+        return new DocumentEmbedder() {
+            @Override
+            public ModelStamp stamp() {
+                return encoder.stamp();
+            }
+
+            @Override
+            public String input(Document document) {
+                return document.text(field).strip();
+            }
+
+            @Override
+            public String emptyReason() {
+                return "no image path in field '" + field + "'";
+            }
+
+            @Override
+            public int length(String input) {
+                return 0; // images are resized to one size: no padding to save
+            }
+
+            @Override
+            public float[][] embed(List<String> inputs) {
+                List<byte[]> images = new ArrayList<>(inputs.size());
+                for (String reference : inputs) {
+                    Path file = roots.resolve(reference);
+                    try {
+                        long size = Files.size(file);
+                        if (size > maxBytes) {
+                            throw new MmsearchException(ErrorCode.PAYLOAD_TOO_LARGE, "image '" + reference + "' has "
+                                    + size + " bytes, more than the limit of " + maxBytes);
+                        }
+                        images.add(Files.readAllBytes(file));
+                    } catch (IOException e) {
+                        throw new MmsearchException(ErrorCode.INVALID_INPUT, "image '" + reference
+                                + "' cannot be read: " + e.getMessage(), e);
+                    }
+                }
+                return encoder.encodeImages(images);
+            }
+        };
+    }
+}
