@@ -5,6 +5,7 @@ import dev.mmsearch.core.ErrorCode;
 import dev.mmsearch.core.MmsearchException;
 import dev.mmsearch.core.ModelStamp;
 import dev.mmsearch.core.SearchCollection;
+import dev.mmsearch.core.ImageEncoder;
 import dev.mmsearch.core.TextEncoder;
 import java.util.List;
 import java.util.Map;
@@ -73,7 +74,8 @@ public final class RequestContext {
     }
 
     /**
-     * The query text embedded with {@code modelId}; encoded on first use and memoised for the rest of the
+     * The query embedded with {@code modelId}: the query image when there is one (uploaded: the model's image tower;
+     * an indexed document: its stored vector), else the query text; encoded on first use and memoised for the rest of the
      * request. The model must match the collection's stamp.
      *
      * @throws MmsearchException MODEL_MISMATCH when the model is not the one the collection was built with
@@ -87,6 +89,24 @@ public final class RequestContext {
         }
         return vectors.computeIfAbsent(modelId, id -> {
             long start = System.nanoTime();
+            QueryImage image = query.image();
+            if (image != null && image.documentId() != null) {
+                // "Find similar": the indexed document's own vector is the query; nothing to encode.
+                float[] stored = collection.vectors(List.of(image.documentId())).get(image.documentId());
+                if (stored == null) {
+                    throw new MmsearchException(ErrorCode.NOT_FOUND, "collection '" + collection.name()
+                            + "' has no document '" + image.documentId() + "' to search similar images for");
+                }
+                trace.time("vector", start);
+                return stored;
+            }
+            if (image != null) {
+                ImageEncoder imageEncoder = encoders.imageEncoder(id);
+                ModelStamp.requireCompatible(collection.name(), stamp, imageEncoder.stamp());
+                float[] vector = imageEncoder.encodeImage(image.bytes());
+                trace.time("encode", start);
+                return vector;
+            }
             TextEncoder encoder = encoders.textEncoder(id);
             ModelStamp.requireCompatible(collection.name(), stamp, encoder.stamp());
             float[] vector = encoder.encodeQuery(queryText);

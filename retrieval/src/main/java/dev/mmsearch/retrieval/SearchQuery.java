@@ -20,9 +20,11 @@ import java.util.Map;
  * @param debug      when true the response carries every stage's candidates
  * @param forcedArms layer name → arm name overrides (debugging); never null
  * @param scene      scene to run; null = the config's default scene
+ * @param image      the image to search with (upload or "similar to" an indexed document), or null; with an image
+ *                   the text may be empty (then text recalls such as BM25 find nothing)
  */
 public record SearchQuery(String collection, String text, int topK, int offset, Filter filter, String userId,
-                          boolean debug, Map<String, String> forcedArms, String scene) {
+                          boolean debug, Map<String, String> forcedArms, String scene, QueryImage image) {
     /** Deepest result position a request may ask for; deeper paging is refused (use a narrower query or a filter). */
     public static final int MAX_DEPTH = 1_000;
 
@@ -30,9 +32,10 @@ public record SearchQuery(String collection, String text, int topK, int offset, 
         if (collection == null || collection.isBlank()) {
             throw new MmsearchException(ErrorCode.INVALID_ARGUMENT, "the search names no collection");
         }
-        if (text == null || text.isBlank()) {
+        if ((text == null || text.isBlank()) && image == null) {
             throw new MmsearchException(ErrorCode.EMPTY_QUERY, "the query text is empty; type something to search for");
         }
+        text = text == null ? "" : text;
         if (topK < 1 || topK > MAX_DEPTH) {
             throw new MmsearchException(ErrorCode.INVALID_ARGUMENT, "topK must be between 1 and " + MAX_DEPTH
                     + ", got " + topK);
@@ -47,33 +50,43 @@ public record SearchQuery(String collection, String text, int topK, int offset, 
         forcedArms = forcedArms == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(forcedArms));
     }
 
+    /** A text-only query. */
+    public SearchQuery(String collection, String text, int topK, int offset, Filter filter, String userId,
+                       boolean debug, Map<String, String> forcedArms, String scene) {
+        this(collection, text, topK, offset, filter, userId, debug, forcedArms, scene, null);
+    }
+
     /** A first-page query for {@code topK} results: no filter, anonymous, default scene, no debug. */
     public static SearchQuery of(String collection, String text, int topK) {
         return new SearchQuery(collection, text, topK, 0, null, null, false, Map.of(), null);
     }
 
+    public SearchQuery withImage(QueryImage newImage) {
+        return new SearchQuery(collection, text, topK, offset, filter, userId, debug, forcedArms, scene, newImage);
+    }
+
     public SearchQuery withPage(int newOffset, int newTopK) {
-        return new SearchQuery(collection, text, newTopK, newOffset, filter, userId, debug, forcedArms, scene);
+        return new SearchQuery(collection, text, newTopK, newOffset, filter, userId, debug, forcedArms, scene, image);
     }
 
     public SearchQuery withFilter(Filter newFilter) {
-        return new SearchQuery(collection, text, topK, offset, newFilter, userId, debug, forcedArms, scene);
+        return new SearchQuery(collection, text, topK, offset, newFilter, userId, debug, forcedArms, scene, image);
     }
 
     public SearchQuery withUser(String newUserId) {
-        return new SearchQuery(collection, text, topK, offset, filter, newUserId, debug, forcedArms, scene);
+        return new SearchQuery(collection, text, topK, offset, filter, newUserId, debug, forcedArms, scene, image);
     }
 
     public SearchQuery withDebug(boolean newDebug) {
-        return new SearchQuery(collection, text, topK, offset, filter, userId, newDebug, forcedArms, scene);
+        return new SearchQuery(collection, text, topK, offset, filter, userId, newDebug, forcedArms, scene, image);
     }
 
     public SearchQuery withForcedArms(Map<String, String> newForcedArms) {
-        return new SearchQuery(collection, text, topK, offset, filter, userId, debug, newForcedArms, scene);
+        return new SearchQuery(collection, text, topK, offset, filter, userId, debug, newForcedArms, scene, image);
     }
 
     public SearchQuery withScene(String newScene) {
-        return new SearchQuery(collection, text, topK, offset, filter, userId, debug, forcedArms, newScene);
+        return new SearchQuery(collection, text, topK, offset, filter, userId, debug, forcedArms, newScene, image);
     }
 
     /** Results the ranked list must hold at least: {@code offset + topK}. */

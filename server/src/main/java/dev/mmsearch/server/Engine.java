@@ -14,6 +14,9 @@ import dev.mmsearch.retrieval.SearchQuery;
 import dev.mmsearch.server.experiments.ExperimentRuntime;
 import dev.mmsearch.server.experiments.ExperimentSettings;
 import dev.mmsearch.store.lucene.LuceneCollectionStore;
+import dev.mmsearch.core.ImageRoots;
+import java.nio.file.Path;
+import java.util.List;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.UUID;
@@ -30,6 +33,7 @@ public final class Engine implements AutoCloseable {
     private final ModelRegistry models;
     private final LuceneCollectionStore store;
     private final ExperimentRuntime experiments;
+    private final ImageRoots imageRoots;
 
     public Engine(DataDirectory dataDirectory, EngineOptions options) {
         this(dataDirectory, options, ExperimentSettings.DEFAULTS);
@@ -38,6 +42,9 @@ public final class Engine implements AutoCloseable {
     public Engine(DataDirectory dataDirectory, EngineOptions options, ExperimentSettings experimentSettings) {
         this.dataDirectory = dataDirectory;
         this.options = options;
+        List<Path> roots = new java.util.ArrayList<>(options.imageRoots());
+        roots.addAll(dataDirectory.recordedImageRoots());
+        this.imageRoots = ImageRoots.of(roots.stream().distinct().toList());
         this.models = new ModelRegistry(dataDirectory.models(), options.modelOptions());
         try {
             this.store = new LuceneCollectionStore(dataDirectory.collections());
@@ -76,7 +83,9 @@ public final class Engine implements AutoCloseable {
         if (retriever != null && !retriever.isBlank()) {
             query = query.withForcedArms(forceRecall(snapshot, query, retriever));
         }
-        return SearchResult.of(UUID.randomUUID().toString(), stamp.modelId(), snapshot.execute(query, collection, models));
+        SearchResult result = SearchResult.of(UUID.randomUUID().toString(), stamp.modelId(),
+                snapshot.execute(query, collection, models));
+        return collection.schema().isImageCollection() ? result.withImageLinks() : result;
     }
 
     private static Map<String, String> forceRecall(CompiledExperiments snapshot, SearchQuery query, String retriever) {
@@ -89,6 +98,11 @@ public final class Engine implements AutoCloseable {
         Map<String, String> forced = new LinkedHashMap<>(query.forcedArms());
         forced.putIfAbsent(recall.name(), retriever);
         return forced;
+    }
+
+    /** Folders images may be read from: {@code --image-root} plus the image folders indexed into this data dir. */
+    public ImageRoots imageRoots() {
+        return imageRoots;
     }
 
     public EngineOptions options() {

@@ -32,6 +32,9 @@ public class SearchService {
                 "--mmsearch.data-dir=" + dataDirectory.root(),
                 "--mmsearch.threads=" + options.intraOpThreads(),
                 "--mmsearch.batch-size=" + options.batchSize(),
+                "--mmsearch.image-roots=" + String.join(",", options.imageRoots().stream()
+                        .map(p -> p.toAbsolutePath().toString()).toList()),
+                "--mmsearch.inference.nodes=" + String.join(",", options.inferenceNodes()),
                 "--mmsearch.experiments.file=" + (experiments.file() == null ? "" : experiments.file().toAbsolutePath()),
                 "--mmsearch.zookeeper.connect=" + (experiments.zkConnect() == null ? "" : experiments.zkConnect()),
                 "--mmsearch.zookeeper.path=" + experiments.zkPath(),

@@ -16,10 +16,16 @@ class ServiceConfiguration {
                   @Value("${mmsearch.batch-size:32}") int batchSize,
                   @Value("${mmsearch.experiments.file:}") String experimentsFile,
                   @Value("${mmsearch.zookeeper.connect:}") String zkConnect,
-                  @Value("${mmsearch.zookeeper.path:}") String zkPath) {
+                  @Value("${mmsearch.zookeeper.path:}") String zkPath,
+                  @Value("${mmsearch.image-roots:}") String imageRoots,
+                  @Value("${mmsearch.inference.nodes:}") String inferenceNodes) {
         DataDirectory directory = dataDir.isBlank() ? DataDirectory.defaultLocation() : new DataDirectory(Path.of(dataDir));
         ExperimentSettings experiments = new ExperimentSettings(experimentsFile.isBlank() ? null : Path.of(experimentsFile),
                 zkConnect, zkPath);
-        return new Engine(directory, new EngineOptions(threads, batchSize), experiments);
+        java.util.List<Path> roots = java.util.Arrays.stream(imageRoots.split(",")).map(String::strip)
+                .filter(r -> !r.isEmpty()).map(Path::of).toList();
+        java.util.List<String> nodes = java.util.Arrays.stream(inferenceNodes.split(",")).map(String::strip)
+                .filter(n -> !n.isEmpty()).toList();
+        return new Engine(directory, new EngineOptions(threads, batchSize, roots, nodes), experiments);
     }
 }

@@ -71,6 +71,12 @@ public final class Bm25Recall implements RecallStage {
     @Override
     public List<Candidate> recall(RequestContext context) {
         long start = System.nanoTime();
+        if (context.queryText().isBlank()) {
+            // An image-only query: nothing for BM25 to match.
+            context.trace().time("recall." + params.name(), start);
+            context.trace().candidates("recall." + params.name(), List.of());
+            return List.of();
+        }
         int depth = Math.min(ParamChecks.MAX_K, Math.max(context.query().depth(), params.k()));
         List<ScoredId> hits = context.collection().textSearch(context.queryText(), depth, context.query().filter(),
                 boosts);

@@ -55,7 +55,7 @@ public final class FieldsSummary implements SummaryStage {
             Candidate c = page.get(i);
             Document doc = docs.get(c.id());
             Map<String, Object> fields = doc == null ? new LinkedHashMap<>() : select(doc.fields());
-            if (doc != null && !params.highlight().isEmpty()) {
+            if (doc != null && !params.highlight().isEmpty() && !context.queryText().isBlank()) {
                 Map<String, List<String>> highlights = context.collection().highlight(c.id(), context.queryText(),
                         params.highlight());
                 if (!highlights.isEmpty()) {

@@ -1,5 +1,8 @@
 package dev.mmsearch.server.cli;
 
+import java.util.ArrayList;
+import java.util.List;
+
 import dev.mmsearch.server.DataDirectory;
 import dev.mmsearch.server.EngineOptions;
 import java.nio.file.Path;
@@ -20,11 +23,21 @@ public class DataDirOption {
             description = "Documents per encoder call when indexing (default: ${DEFAULT-VALUE}).")
     int batchSize;
 
+    @Option(names = "--image-root", paramLabel = "DIR",
+            description = "A folder images may be read from (repeatable); image folders given to `index` are added"
+                    + " automatically.")
+    List<Path> imageRoots = new ArrayList<>();
+
+    @Option(names = "--inference", paramLabel = "HOST:PORT",
+            description = "Run models on these inference nodes over gRPC (repeatable; round-robin with failover)"
+                    + " instead of in this process.")
+    List<String> inferenceNodes = new ArrayList<>();
+
     public DataDirectory dataDirectory() {
         return dataDir == null ? DataDirectory.defaultLocation() : new DataDirectory(dataDir);
     }
 
     public EngineOptions engineOptions() {
-        return new EngineOptions(threads, batchSize);
+        return new EngineOptions(threads, batchSize, imageRoots, inferenceNodes);
     }
 }

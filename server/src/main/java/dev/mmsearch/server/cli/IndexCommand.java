@@ -4,6 +4,10 @@ import dev.mmsearch.core.CollectionSchema;
 import dev.mmsearch.core.CollectionStore;
 import dev.mmsearch.core.SearchCollection;
 import dev.mmsearch.core.TextEncoder;
+import dev.mmsearch.core.ImageEncoder;
+import dev.mmsearch.core.ImageRoots;
+import dev.mmsearch.ingest.DocumentEmbedder;
+import dev.mmsearch.ingest.ImageFolderSource;
 import dev.mmsearch.core.VectorEncoding;
 import dev.mmsearch.ingest.ConsoleIndexProgress;
 import dev.mmsearch.ingest.ErrorPolicy;
@@ -34,8 +38,20 @@ public class IndexCommand implements Callable<Integer> {
     @Option(names = {"-c", "--collection"}, required = true, description = "Collection to write (created if missing).")
     String collection;
 
-    @Option(names = {"-i", "--input"}, required = true, description = "Input file: .jsonl, .csv or .tsv, each optionally .gz.")
+    @Option(names = {"-i", "--input"}, required = true,
+            description = "Input file: .jsonl, .csv or .tsv, each optionally .gz; or a folder of images (with a CLIP"
+                    + " model: JPEG, PNG, GIF, WebP, BMP, searched recursively).")
     Path input;
+
+    @Option(names = "--metadata", paramLabel = "FILE",
+            description = "For an image folder: JSON lines with \"path\" (relative to the folder) and more fields per"
+                    + " image, e.g. captions.")
+    Path metadata;
+
+    @Option(names = "--image-field", paramLabel = "FIELD",
+            description = "For a JSONL/CSV input of an image collection: the field holding each image's path (under"
+                    + " an --image-root). An image folder uses the field 'image'.")
+    String imageField;
 
     @Option(names = "--model", defaultValue = ModelRegistry.DEFAULT_MODEL,
             description = "Model id for a new collection (default: ${DEFAULT-VALUE}); an existing collection must use its own.")
@@ -84,7 +100,13 @@ public class IndexCommand implements Callable<Integer> {
     public Integer call() {
         CollectionStore.validateName(collection);
         VectorEncoding encoding = VectorEncoding.parse(vectorEncoding);
-        CollectionSchema schema = new CollectionSchema(embedTemplate, textFields, keywordFields, numericFields);
+        boolean folder = java.nio.file.Files.isDirectory(input);
+        String imageFieldName = folder ? ImageFolderSource.IMAGE_FIELD : imageField;
+        boolean textFieldsGiven = spec.commandLine().getParseResult().hasMatchedOption("--text-fields");
+        CollectionSchema schema = imageFieldName == null
+                ? new CollectionSchema(embedTemplate, textFields, keywordFields, numericFields)
+                : CollectionSchema.images(imageFieldName, textFieldsGiven ? textFields : List.of("captions", "caption"),
+                keywordFields, numericFields);
         IndexOptions options = IndexOptions.defaults().withBatchSize(common.batchSize).withCommitEvery(commitEvery)
                 .withErrorPolicy(ErrorPolicy.parse(onError)).withResume(resume);
         try (Engine engine = new Engine(common.dataDirectory(), common.engineOptions())) {
@@ -93,15 +115,39 @@ public class IndexCommand implements Callable<Integer> {
             boolean modelGiven = spec.commandLine().getParseResult().hasMatchedOption("--model");
             String modelId = engine.store().exists(collection) && !modelGiven
                     ? engine.store().get(collection).stamp().modelId() : model;
-            TextEncoder encoder = engine.encoders().textEncoder(modelId);
-            SearchCollection target = engine.store().getOrCreate(collection, schema, encoder.stamp(), encoding);
-            if (resume) {
-                spec.commandLine().getOut().println(ResumePlan.of(input, target).message());
-                spec.commandLine().getOut().flush();
+            IndexProgress progress = noProgress ? IndexProgress.NONE : new ConsoleIndexProgress();
+            IndexSummary summary;
+            if (schema.isImageCollection()) {
+                ImageEncoder images = engine.encoders().imageEncoder(modelId);
+                SearchCollection target = engine.store().getOrCreate(collection, schema, images.stamp(), encoding);
+                ImageRoots roots = engine.imageRoots();
+                if (folder) {
+                    engine.dataDirectory().recordImageRoot(input);
+                    List<Path> all = new java.util.ArrayList<>(roots.roots());
+                    all.add(input);
+                    roots = ImageRoots.of(all);
+                }
+                DocumentEmbedder embedder = DocumentEmbedder.image(images, target.schema(), roots,
+                        dev.mmsearch.image.ImageLimits.DEFAULTS.maxBytes());
+                if (folder) {
+                    try (ImageFolderSource source = ImageFolderSource.open(input, metadata)) {
+                        summary = Indexer.index(source, target, embedder, null, options, progress,
+                                engine.dataDirectory().reports());
+                    }
+                } else {
+                    summary = Indexer.index(input, target, embedder, null, options, progress,
+                            engine.dataDirectory().reports());
+                }
+            } else {
+                TextEncoder encoder = engine.encoders().textEncoder(modelId);
+                SearchCollection target = engine.store().getOrCreate(collection, schema, encoder.stamp(), encoding);
+                if (resume) {
+                    spec.commandLine().getOut().println(ResumePlan.of(input, target).message());
+                    spec.commandLine().getOut().flush();
+                }
+                summary = Indexer.index(input, target, encoder, null, options, progress,
+                        engine.dataDirectory().reports());
             }
-            IndexSummary summary = Indexer.index(input, target, encoder, null, options,
-                    noProgress ? IndexProgress.NONE : new ConsoleIndexProgress(),
-                    engine.dataDirectory().reports());
             spec.commandLine().getOut().println(summary.toLine());
             spec.commandLine().getOut().flush();
             return 0;

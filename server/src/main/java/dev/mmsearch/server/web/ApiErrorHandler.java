@@ -43,7 +43,8 @@ class ApiErrorHandler {
     @ExceptionHandler(HttpMediaTypeNotSupportedException.class)
     ResponseEntity<ApiError> mediaType(HttpMediaTypeNotSupportedException e) {
         return answer(415, ErrorCode.UNSUPPORTED_MEDIA_TYPE.code(),
-                "content type " + e.getContentType() + " is not supported here; send application/json");
+                "content type " + e.getContentType() + " is not supported here; send application/json (or"
+                        + " multipart/form-data with an image to the search endpoint)");
     }
 
     @ExceptionHandler(HttpMediaTypeNotAcceptableException.class)
@@ -60,6 +61,20 @@ class ApiErrorHandler {
     @ExceptionHandler(NoResourceFoundException.class)
     ResponseEntity<ApiError> noResource(NoResourceFoundException e) {
         return answer(404, ErrorCode.NOT_FOUND.code(), "no such endpoint or file: /" + e.getResourcePath());
+    }
+
+    @ExceptionHandler(org.springframework.web.multipart.MaxUploadSizeExceededException.class)
+    ResponseEntity<ApiError> tooLarge(org.springframework.web.multipart.MaxUploadSizeExceededException e) {
+        return answer(413, ErrorCode.PAYLOAD_TOO_LARGE.code(), "upload is larger than the limit of "
+                + SearchBody.MAX_IMAGE_BYTES + " bytes");
+    }
+
+    @ExceptionHandler({org.springframework.web.multipart.MultipartException.class,
+            org.springframework.web.bind.MissingServletRequestParameterException.class,
+            org.springframework.web.multipart.support.MissingServletRequestPartException.class,
+            org.springframework.web.method.annotation.MethodArgumentTypeMismatchException.class})
+    ResponseEntity<ApiError> badForm(Exception e) {
+        return answer(400, ErrorCode.BAD_REQUEST.code(), "malformed request: " + e.getMessage());
     }
 
     @ExceptionHandler(Exception.class)

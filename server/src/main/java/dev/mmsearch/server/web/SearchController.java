@@ -24,6 +24,9 @@ import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RestController;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RequestPart;
+import org.springframework.web.multipart.MultipartFile;
 
 /**
  * The search API, version 1: collections, search (through the experiment pipelines), feedback.
@@ -62,13 +65,57 @@ class SearchController {
     @PostMapping(path = "/collections/{name}/search", consumes = MediaType.APPLICATION_JSON_VALUE,
             produces = MediaType.APPLICATION_JSON_VALUE)
     SearchResult search(@PathVariable String name, @RequestBody(required = false) SearchBody body) {
+        return run(name, body, null);
+    }
+
+    /**
+     * Search with an uploaded image (multipart/form-data): the file in part {@code image}, and the JSON body's other
+     * fields as form fields ({@code filter} and {@code forceArms} as JSON text). Over 20 MB: 413; not an image the
+     * decoder reads: 415.
+     */
+    @PostMapping(path = "/collections/{name}/search", consumes = MediaType.MULTIPART_FORM_DATA_VALUE,
+            produces = MediaType.APPLICATION_JSON_VALUE)
+    SearchResult searchWithImage(@PathVariable String name,
+                                 @RequestPart(name = "image", required = false) MultipartFile image,
+                                 @RequestParam(required = false) String query,
+                                 @RequestParam(required = false) Integer topK,
+                                 @RequestParam(required = false) Integer offset,
+                                 @RequestParam(required = false) String retriever,
+                                 @RequestParam(required = false) String model,
+                                 @RequestParam(required = false) Boolean debug,
+                                 @RequestParam(required = false) String userId,
+                                 @RequestParam(required = false) String filter,
+                                 @RequestParam(required = false) String scene,
+                                 @RequestParam(required = false) String forceArms) throws java.io.IOException {
+        if (image == null || image.isEmpty()) {
+            throw MmsearchException.badRequest("multipart search needs a non-empty file part named 'image'");
+        }
+        SearchBody body = SearchBody.ofForm(query, topK, offset, retriever, model, debug, userId,
+                filter == null || filter.isBlank() ? null : readJson("filter", filter), scene,
+                forceArms == null || forceArms.isBlank() ? null
+                        : dev.mmsearch.core.Json.MAPPER.convertValue(readJson("forceArms", forceArms),
+                        new tools.jackson.core.type.TypeReference<Map<String, String>>() {
+                        }));
+        return run(name, body, image.getBytes());
+    }
+
+    private static tools.jackson.databind.JsonNode readJson(String field, String text) {
+        try {
+            return dev.mmsearch.core.Json.MAPPER.readTree(text);
+        } catch (tools.jackson.core.JacksonException e) {
+            throw new MmsearchException(ErrorCode.BAD_REQUEST, "form field '" + field + "' is not valid JSON: "
+                    + e.getOriginalMessage());
+        }
+    }
+
+    private SearchResult run(String name, SearchBody body, byte[] upload) {
         long start = System.nanoTime();
         String outcome = "ok";
         try {
             if (body == null) {
                 throw MmsearchException.badRequest("request body is empty; send JSON like {\"query\": \"...\"}");
             }
-            SearchQuery query = body.toQuery(name);
+            SearchQuery query = upload == null ? body.toQuery(name) : body.toQuery(name, upload);
             SearchResult result = engine.search(query, body.model(), body.retriever());
             record(result, System.nanoTime() - start);
             recent.remember(result.queryId(), new RecentQueries.Served(result.collection(), result.scene(),
