@@ -210,7 +210,7 @@ SHARED_INPUTS = [
     "coco-mini/images/val2017/000000431848.jpg",  # greyscale JPEG
     "coco-mini/images/val2017/000000161044.jpg",  # wide 640x229
     "coco-mini/images/train2017/000000159269.jpg",  # tall 427x640
-    "coco-mini/images/val2017/000000000139.jpg",
+    "coco-mini/images/val2017/000000397133.jpg",  # COCO licence 4 (CC BY 2.0): derived copies allowed
 ]
 
 EXTRA_CONFIGS = [

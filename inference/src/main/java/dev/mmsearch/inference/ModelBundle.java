@@ -2,6 +2,7 @@ package dev.mmsearch.inference;
 
 import dev.mmsearch.core.ErrorCode;
 import dev.mmsearch.core.MmsearchException;
+import dev.mmsearch.inference.clip.ClipBundle;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -80,6 +81,11 @@ public record ModelBundle(ModelManifest manifest, Path modelFile, Path tokenizer
         if (!Files.isDirectory(directory)) {
             throw new MmsearchException(ErrorCode.MODEL_NOT_FOUND, "model directory " + directory
                     + " does not exist or is not a directory");
+        }
+        if (ClipBundle.isClip(directory)) {
+            throw new MmsearchException(ErrorCode.INVALID_ARGUMENT, "model directory " + directory + " holds a CLIP "
+                    + "model (text and vision towers), not a sentence encoder; register it with "
+                    + "ModelRegistry.register or open it with ClipModel.open");
         }
         Path modelFile = findModelFile(directory, variant);
         Path tokenizerFile = directory.resolve(TOKENIZER_FILE);

@@ -22,7 +22,7 @@ import tools.jackson.databind.node.ObjectNode;
  * export (see {@link ModelBundle#load(Path)}).
  *
  * @param id                registry id, e.g. {@code bge-small-en-v1.5}
- * @param kind              what the model does; only {@link Kind#TEXT_ENCODER} for now
+ * @param kind              what the model does
  * @param pooling           how token vectors become one vector
  * @param normalize         whether vectors are L2-normalised (cosine similarity = dot product)
  * @param maxSequenceLength longest input in tokens, special tokens included; longer input is truncated
@@ -56,7 +56,10 @@ public record ModelManifest(
 
     /** What kind of model a bundle holds. */
     public enum Kind {
-        TEXT_ENCODER
+        /** A text-only sentence encoder (one ONNX file). */
+        TEXT_ENCODER,
+        /** A CLIP-style two-tower model: text and image encoders into one space (see {@code ClipBundle}). */
+        CLIP
     }
 
     /** How per-token vectors become one embedding. */

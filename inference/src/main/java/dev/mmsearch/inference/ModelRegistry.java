@@ -2,7 +2,11 @@ package dev.mmsearch.inference;
 
 import dev.mmsearch.core.EncoderProvider;
 import dev.mmsearch.core.ErrorCode;
+import dev.mmsearch.core.ImageEncoder;
 import dev.mmsearch.core.MmsearchException;
+import dev.mmsearch.core.TextEncoder;
+import dev.mmsearch.inference.clip.ClipBundle;
+import dev.mmsearch.inference.clip.ClipModel;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -16,7 +20,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Finds text encoders by id: the built-in models whose artifacts are on the classpath, plus model
- * directories registered by path. Each encoder is loaded lazily on first use, once, and shared by
+ * directories registered by path (sentence encoders, see {@link ModelBundle}, and CLIP models, see
+ * {@link ClipBundle}: a CLIP id serves both {@link #textEncoder(String)} and {@link #imageEncoder(String)}). Each encoder is loaded lazily on first use, once, and shared by
  * all callers (encoders are thread-safe). Closing the registry closes every loaded encoder.
  */
 public final class ModelRegistry implements EncoderProvider {
@@ -32,6 +37,9 @@ public final class ModelRegistry implements EncoderProvider {
     /** Registered directories by id; guarded by {@code this}. */
     private final Map<String, ModelBundle> registered = new LinkedHashMap<>();
     private final Map<String, OnnxTextEncoder> loaded = new ConcurrentHashMap<>();
+    /** Registered CLIP directories by id; guarded by {@code this}. */
+    private final Map<String, ClipBundle> registeredClip = new LinkedHashMap<>();
+    private final Map<String, ClipModel> loadedClip = new ConcurrentHashMap<>();
     private final Map<String, Object> loadLocks = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
@@ -66,7 +74,8 @@ public final class ModelRegistry implements EncoderProvider {
     }
 
     /**
-     * Registers a model directory (an mmsearch bundle or a Hugging Face export, see {@link ModelBundle})
+     * Registers a model directory (an mmsearch bundle or a Hugging Face export, see {@link ModelBundle};
+     * or a CLIP export, see {@link ClipBundle}, detected by {@link ClipBundle#isClip(Path)})
      * under the id its manifest names (by default the directory name). Registering the same directory
      * again returns the same id. The files are checked now; the model is loaded on first use.
      *
@@ -75,11 +84,19 @@ public final class ModelRegistry implements EncoderProvider {
      */
     public synchronized String register(Path dir, ModelBundle.Variant variant) {
         requireOpen();
+        if (ClipBundle.isClip(dir)) {
+            return registerClip(ClipBundle.load(dir, variant));
+        }
         ModelBundle bundle = ModelBundle.load(dir, variant);
         String id = bundle.manifest().id();
         if (builtins.containsKey(id)) {
             throw new MmsearchException(ErrorCode.INVALID_ARGUMENT, "model id '" + id + "' of " + bundle.modelFile()
                     + " is a built-in model's id; set another \"id\" in " + ModelManifest.FILE_NAME);
+        }
+        if (registeredClip.containsKey(id)) {
+            throw new MmsearchException(ErrorCode.INVALID_ARGUMENT, "model id '" + id + "' is already registered for "
+                    + "the CLIP model in " + registeredClip.get(id).directory() + "; set another \"id\" in "
+                    + ModelManifest.FILE_NAME + " of " + dir);
         }
         ModelBundle existing = registered.get(id);
         if (existing != null) {
@@ -94,18 +111,118 @@ public final class ModelRegistry implements EncoderProvider {
         return id;
     }
 
+    private String registerClip(ClipBundle bundle) {
+        String id = bundle.id();
+        if (builtins.containsKey(id)) {
+            throw new MmsearchException(ErrorCode.INVALID_ARGUMENT, "model id '" + id + "' of " + bundle.directory()
+                    + " is a built-in model's id; set another \"id\" in " + ModelManifest.FILE_NAME);
+        }
+        ClipBundle existing = registeredClip.get(id);
+        if (existing != null && existing.onnxFiles().equals(bundle.onnxFiles())) {
+            return id;
+        }
+        if (existing != null || registered.containsKey(id)) {
+            Path other = existing != null ? existing.directory() : registered.get(id).modelFile();
+            throw new MmsearchException(ErrorCode.INVALID_ARGUMENT, "model id '" + id + "' is already registered for "
+                    + other + "; set another \"id\" in " + ModelManifest.FILE_NAME + " of " + bundle.directory());
+        }
+        registeredClip.put(id, bundle);
+        LOG.info("registered clip model={} dir={} combined={}", id, bundle.directory(), bundle.combined());
+        return id;
+    }
+
     /**
      * The encoder for {@code modelId}, loading it (and copying a built-in out of its jar) on first use.
      *
      * @throws MmsearchException MODEL_NOT_FOUND listing the known ids; NOT_READY after {@link #close()}
      */
     @Override
-    public OnnxTextEncoder textEncoder(String modelId) {
+    public TextEncoder textEncoder(String modelId) {
+        if (isClip(modelId)) {
+            return clipModel(modelId).textEncoder();
+        }
+        return onnxTextEncoder(modelId);
+    }
+
+    /**
+     * The image encoder of a CLIP model, loading the model on first use; its stamp equals
+     * {@code textEncoder(modelId).stamp()}.
+     *
+     * @throws MmsearchException MODEL_NOT_FOUND for an unknown id (listing the known ones) or a text-only
+     *                           model; NOT_READY after {@link #close()}
+     */
+    @Override
+    public ImageEncoder imageEncoder(String modelId) {
+        if (isClip(modelId)) {
+            return clipModel(modelId).imageEncoder();
+        }
+        requireKnown(modelId);
+        throw new MmsearchException(ErrorCode.MODEL_NOT_FOUND, "model '" + modelId + "' is a text-only model and "
+                + "has no image encoder; image search needs a CLIP model (register a CLIP export directory"
+                + (registeredClip().isEmpty() ? "" : ", e.g. " + String.join(", ", registeredClip())) + ")");
+    }
+
+    /**
+     * The loaded CLIP model for {@code modelId}, loading it on first use.
+     *
+     * @throws MmsearchException MODEL_NOT_FOUND when the id is not a registered CLIP model
+     */
+    public ClipModel clipModel(String modelId) {
+        ClipModel model = loadedClip.get(Objects.requireNonNullElse(modelId, ""));
+        if (model != null) {
+            return model;
+        }
+        if (!isClip(modelId)) {
+            requireKnown(modelId);
+            throw new MmsearchException(ErrorCode.MODEL_NOT_FOUND, "model '" + modelId + "' is not a CLIP model");
+        }
+        synchronized (loadLocks.computeIfAbsent(modelId, k -> new Object())) {
+            requireOpen();
+            model = loadedClip.get(modelId);
+            if (model != null) {
+                return model;
+            }
+            ClipBundle bundle;
+            synchronized (this) {
+                bundle = registeredClip.get(modelId);
+            }
+            ClipModel created = ClipModel.open(bundle, options);
+            synchronized (this) {
+                if (closed) {
+                    created.close();
+                    requireOpen();
+                }
+                loadedClip.put(modelId, created);
+            }
+            return created;
+        }
+    }
+
+    /** Whether {@code modelId} is a registered CLIP model. */
+    public synchronized boolean isClip(String modelId) {
+        return modelId != null && registeredClip.containsKey(modelId);
+    }
+
+    private synchronized List<String> registeredClip() {
+        return List.copyOf(registeredClip.keySet());
+    }
+
+    /**
+     * The sentence encoder (built-in or registered {@link ModelBundle}) for {@code modelId}, loading it on first use.
+     *
+     * @throws MmsearchException MODEL_NOT_FOUND listing the known ids (also for a CLIP id: use
+     *                           {@link #textEncoder(String)}); NOT_READY after {@link #close()}
+     */
+    public OnnxTextEncoder onnxTextEncoder(String modelId) {
         OnnxTextEncoder encoder = loaded.get(Objects.requireNonNullElse(modelId, ""));
         if (encoder != null) {
             return encoder;
         }
         requireKnown(modelId);
+        if (isClip(modelId)) {
+            throw new MmsearchException(ErrorCode.MODEL_NOT_FOUND, "model '" + modelId + "' is a CLIP model, not a "
+                    + "sentence encoder; use textEncoder or clipModel");
+        }
         synchronized (loadLocks.computeIfAbsent(modelId, k -> new Object())) {
             requireOpen();
             encoder = loaded.get(modelId);
@@ -132,13 +249,18 @@ public final class ModelRegistry implements EncoderProvider {
             return builtin.manifest();
         }
         synchronized (this) {
+            ClipBundle clip = registeredClip.get(modelId);
+            if (clip != null) {
+                ClipModel model = loadedClip.get(modelId);
+                return model == null ? clip.manifest() : clip.manifest().withDimension(model.dimension());
+            }
             return registered.get(modelId).manifest();
         }
     }
 
     /** Whether the model has been loaded (and so holds memory and native resources). */
     public boolean isLoaded(String modelId) {
-        return loaded.containsKey(modelId);
+        return modelId != null && (loaded.containsKey(modelId) || loadedClip.containsKey(modelId));
     }
 
     /** Built-in models available on the classpath. */
@@ -151,6 +273,7 @@ public final class ModelRegistry implements EncoderProvider {
     public synchronized List<String> modelIds() {
         List<String> ids = new ArrayList<>(builtins.keySet());
         ids.addAll(registered.keySet());
+        ids.addAll(registeredClip.keySet());
         return List.copyOf(ids);
     }
 
@@ -167,7 +290,8 @@ public final class ModelRegistry implements EncoderProvider {
     private void requireKnown(String modelId) {
         boolean known;
         synchronized (this) {
-            known = modelId != null && (builtins.containsKey(modelId) || registered.containsKey(modelId));
+            known = modelId != null && (builtins.containsKey(modelId) || registered.containsKey(modelId)
+                    || registeredClip.containsKey(modelId));
         }
         if (!known) {
             throw new MmsearchException(ErrorCode.MODEL_NOT_FOUND, "unknown model '" + modelId + "'; known models: "
@@ -190,6 +314,7 @@ public final class ModelRegistry implements EncoderProvider {
     @Override
     public void close() {
         List<OnnxTextEncoder> toClose;
+        List<ClipModel> clipToClose;
         synchronized (this) {
             if (closed) {
                 return;
@@ -197,6 +322,15 @@ public final class ModelRegistry implements EncoderProvider {
             closed = true;
             toClose = new ArrayList<>(loaded.values());
             loaded.clear();
+            clipToClose = new ArrayList<>(loadedClip.values());
+            loadedClip.clear();
+        }
+        for (ClipModel model : clipToClose) {
+            try {
+                model.close();
+            } catch (RuntimeException e) {
+                LOG.warn("closing clip model={} failed: {}", model.bundle().id(), e.toString());
+            }
         }
         for (OnnxTextEncoder encoder : toClose) {
             try {
@@ -205,6 +339,6 @@ public final class ModelRegistry implements EncoderProvider {
                 LOG.warn("closing model={} failed: {}", encoder.manifest().id(), e.toString());
             }
         }
-        LOG.debug("closed model registry models={}", toClose.size());
+        LOG.debug("closed model registry models={} clipModels={}", toClose.size(), clipToClose.size());
     }
 }

@@ -114,8 +114,38 @@ public final class TextTokenizer implements AutoCloseable {
         if (text == null) {
             throw new MmsearchException(ErrorCode.INVALID_INPUT, "text #" + index + " is null; pass a string (it may be empty)");
         }
-        return lowercase ? text.toLowerCase(Locale.ROOT) : text;
+        return boundedHead(lowercase ? text.toLowerCase(Locale.ROOT) : text);
     }
+
+    /**
+     * The part of {@code text} that decides its tokens. The tokenizer would otherwise split a whole 10 MB field into
+     * words and tokens (about two minutes) only to keep the first few hundred. A text longer than
+     * {@value #HEAD_CHARS_PER_TOKEN} characters per allowed token is cut at a whitespace boundary (a word boundary for
+     * every pre-tokenizer we load: BERT, CLIP byte-level BPE, SentencePiece), and the cut is kept only when the head
+     * alone already overflows the limit, so its truncated tokens equal those of the whole text; otherwise the head
+     * grows fourfold and is tried again. Written by hand: the tokenizers library has no "stop after N tokens".
+     */
+    private String boundedHead(String text) {
+        long limit = (long) maxSequenceLength * HEAD_CHARS_PER_TOKEN;
+        while (text.length() > limit) {
+            int cut = (int) limit;
+            while (cut > 0 && !Character.isWhitespace(text.charAt(cut))) {
+                cut--;
+            }
+            if (cut == 0) {
+                return text; // one giant "word": tokenize it whole
+            }
+            String head = text.substring(0, cut);
+            if (tokenizer.encode(head).exceedMaxLength()) {
+                return head;
+            }
+            limit *= 4;
+        }
+        return text;
+    }
+
+    /** Characters per token above which a text is cut before tokenizing (see {@link #boundedHead}). */
+    static final int HEAD_CHARS_PER_TOKEN = 16;
 
     private static TokenizedText toTokenized(Encoding encoding) {
         return new TokenizedText(encoding.getIds(), encoding.getTypeIds(), List.of(encoding.getTokens()),

@@ -42,7 +42,7 @@ class BuiltinModelsIT {
             "bge-small-zh-v1.5", "bge-small-zh-v1.5-q", "e5-small-v2", "e5-small-v2-q"})
     void builtinLoadsAndRanksRelevantPassagesFirst(String id) {
         BuiltinModel builtin = BuiltinModels.find(id).orElseThrow();
-        OnnxTextEncoder encoder = registry.textEncoder(id);
+        OnnxTextEncoder encoder = registry.onnxTextEncoder(id);
         assertThat(encoder.dimension()).isEqualTo(builtin.dimension());
         boolean chinese = id.contains("-zh-");
         float[][] q = encoder.encodeQueries(chinese ? ZH_QUERIES : EN_QUERIES);
@@ -56,7 +56,7 @@ class BuiltinModelsIT {
                     .isGreaterThan(TestModels.cosine(q[i], p[other]) + 0.05);
         }
         if (builtin.quantized()) {
-            OnnxTextEncoder full = registry.textEncoder(id.substring(0, id.length() - 2));
+            OnnxTextEncoder full = registry.onnxTextEncoder(id.substring(0, id.length() - 2));
             List<String> texts = chinese ? ZH_PASSAGES : EN_PASSAGES;
             float[][] fp32 = full.encodeDocuments(texts);
             for (int i = 0; i < texts.size(); i++) {

@@ -88,7 +88,7 @@ class ModelRegistryTest {
             assertThat(id).isEqualTo("Support-Model");
             assertThat(registry.register(dir)).as("idempotent").isEqualTo(id);
             assertThat(registry.modelIds()).endsWith(id);
-            OnnxTextEncoder encoder = registry.textEncoder(id);
+            OnnxTextEncoder encoder = registry.onnxTextEncoder(id);
             assertThat(encoder.dimension()).as("read from the ONNX output shape").isEqualTo(384);
             assertThat(encoder.maxSequenceLength()).isEqualTo(128);
             assertThat(encoder.stamp().modelId()).isEqualTo(id);
@@ -114,7 +114,7 @@ class ModelRegistryTest {
     @Test
     void closeClosesLoadedEncodersAndRefusesFurtherUse() {
         ModelRegistry registry = newRegistry();
-        OnnxTextEncoder encoder = registry.textEncoder("all-MiniLM-L6-v2-q");
+        OnnxTextEncoder encoder = registry.onnxTextEncoder("all-MiniLM-L6-v2-q");
         assertThat(encoder.encodeQuery("hello")).hasSize(384);
         registry.close();
         registry.close();

@@ -29,7 +29,7 @@ final class TestModels {
     }
 
     static OnnxTextEncoder encoder(String id) {
-        return registry().textEncoder(id);
+        return registry().onnxTextEncoder(id);
     }
 
     static ModelBundle bundle(String id) {

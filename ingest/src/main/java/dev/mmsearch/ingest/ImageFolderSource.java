@@ -31,7 +31,8 @@ import java.util.stream.Stream;
  * extension ({@code .jpg .jpeg .png .gif .webp .bmp}), id = its path relative to the folder ('/' separators),
  * field {@code image} = the same relative path (resolved later against the image roots, where the folder is one).
  *
- * <p>An optional metadata JSONL adds fields per image: one object a line with {@code "path"} (relative to the folder)
+ * <p>An optional metadata JSONL adds fields per image: one object a line with {@code "path"} (or {@code "file"};
+ * relative to the folder)
  * and any other fields, e.g. the COCO layout {@code {"path": "train2017/x.jpg", "captions": [...], "license_id": 4}}.
  * An {@code "id"} there replaces the path as the document id. A metadata line that is not valid JSON, has no path, or
  * names a file that is not in the folder is reported as a bad record of the metadata file (with its line); the images
@@ -90,7 +91,7 @@ public final class ImageFolderSource implements DocumentSource {
             String id = image;
             if (extra != null) {
                 extra.forEach((k, v) -> {
-                    if (!k.equals("path") && !k.equals("id") && !k.equals(IMAGE_FIELD)) {
+                    if (!k.equals("path") && !k.equals("file") && !k.equals("id") && !k.equals(IMAGE_FIELD)) {
                         fields.put(k, v);
                     }
                 });
@@ -139,9 +140,9 @@ public final class ImageFolderSource implements DocumentSource {
                     errors.add(new SourceError(file, number, "malformed JSON: " + e.getOriginalMessage(), line));
                     continue;
                 }
-                Object path = object.get("path");
+                Object path = object.containsKey("path") ? object.get("path") : object.get("file");
                 if (!(path instanceof String p) || p.isBlank()) {
-                    errors.add(new SourceError(file, number, "metadata line has no \"path\" of an image", line));
+                    errors.add(new SourceError(file, number, "metadata line has no \"path\" (or \"file\") of an image", line));
                 } else if (!images.contains(p)) {
                     errors.add(new SourceError(file, number, "image '" + p + "' is not in the folder", line));
                 } else {

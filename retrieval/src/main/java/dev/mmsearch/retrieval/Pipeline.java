@@ -74,8 +74,11 @@ public final class Pipeline {
         SearchQuery query = context.query();
 
         long t = System.nanoTime();
-        String text = qp.rewrite(context);
-        if (text == null || text.isBlank()) {
+        String text = query.text().isBlank() && query.image() != null ? "" : qp.rewrite(context);
+        if (text == null) {
+            text = "";
+        }
+        if (text.isBlank() && query.image() == null) {
             throw new MmsearchException(ErrorCode.EMPTY_QUERY, "the query '" + query.text()
                     + "' is empty after query processing; type some words to search for");
         }

@@ -28,10 +28,13 @@ import java.util.UUID;
  * service opens one for its lifetime. {@link #search} is the one search path of both.
  */
 public final class Engine implements AutoCloseable {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Engine.class);
     private final DataDirectory dataDirectory;
     private final EngineOptions options;
     private final ModelRegistry models;
-    private final LuceneCollectionStore store;
+    /** Where queries and documents are embedded: {@link #models} in-process, or remote inference nodes. */
+    private final EncoderProvider encoders;
+    private final CollectionStore store;
     private final ExperimentRuntime experiments;
     private final ImageRoots imageRoots;
 
@@ -42,14 +45,15 @@ public final class Engine implements AutoCloseable {
     public Engine(DataDirectory dataDirectory, EngineOptions options, ExperimentSettings experimentSettings) {
         this.dataDirectory = dataDirectory;
         this.options = options;
-        List<Path> roots = new java.util.ArrayList<>(options.imageRoots());
-        roots.addAll(dataDirectory.recordedImageRoots());
-        this.imageRoots = ImageRoots.of(roots.stream().distinct().toList());
+        this.imageRoots = ImageRoots.of(options.imageRoots());
         this.models = new ModelRegistry(dataDirectory.models(), options.modelOptions());
+        registerInstalledModels(models, dataDirectory.models());
+        this.encoders = options.inferenceNodes().isEmpty() ? models
+                : dev.mmsearch.grpc.RemoteEncoderProvider.connect(options.inferenceNodes());
         try {
-            this.store = new LuceneCollectionStore(dataDirectory.collections());
+            this.store = options.openStore(dataDirectory);
         } catch (RuntimeException e) {
-            models.close();
+            closeModels();
             throw e;
         }
         try {
@@ -59,7 +63,7 @@ public final class Engine implements AutoCloseable {
             try {
                 store.close();
             } finally {
-                models.close();
+                closeModels();
             }
             throw e;
         }
@@ -84,7 +88,7 @@ public final class Engine implements AutoCloseable {
             query = query.withForcedArms(forceRecall(snapshot, query, retriever));
         }
         SearchResult result = SearchResult.of(UUID.randomUUID().toString(), stamp.modelId(),
-                snapshot.execute(query, collection, models));
+                snapshot.execute(query, collection, encoders));
         return collection.schema().isImageCollection() ? result.withImageLinks() : result;
     }
 
@@ -100,9 +104,43 @@ public final class Engine implements AutoCloseable {
         return forced;
     }
 
+    /**
+     * Registers every model directory under {@code DATA_DIR/models} that is not a built-in model's cache (models added
+     * with {@code models add}, e.g. CLIP exports). A directory that does not load is logged and skipped: one broken
+     * model must not stop the node.
+     */
+    public static void registerInstalledModels(ModelRegistry registry, Path modelsDir) {
+        if (!java.nio.file.Files.isDirectory(modelsDir)) {
+            return;
+        }
+        try (var dirs = java.nio.file.Files.list(modelsDir)) {
+            for (Path dir : dirs.filter(java.nio.file.Files::isDirectory).sorted().toList()) {
+                String name = dir.getFileName().toString();
+                if (name.startsWith(".") || registry.builtin(name).isPresent()) {
+                    continue;
+                }
+                try {
+                    String id = registry.register(dir);
+                    LOG.info("installed model={} dir={}", id, dir);
+                } catch (MmsearchException e) {
+                    LOG.warn("skipping model dir={}: {}", dir, e.getMessage());
+                }
+            }
+        } catch (java.io.IOException e) {
+            LOG.warn("cannot list installed models in dir={}: {}", modelsDir, e.toString());
+        }
+    }
+
     /** Folders images may be read from: {@code --image-root} plus the image folders indexed into this data dir. */
     public ImageRoots imageRoots() {
-        return imageRoots;
+        // Re-read, so an image folder indexed by another command while this node runs is served at once.
+        List<Path> recorded = dataDirectory.recordedImageRoots();
+        if (recorded.isEmpty()) {
+            return imageRoots;
+        }
+        List<Path> all = new java.util.ArrayList<>(imageRoots.roots());
+        all.addAll(recorded);
+        return ImageRoots.of(all.stream().distinct().toList());
     }
 
     public EngineOptions options() {
@@ -117,10 +155,12 @@ public final class Engine implements AutoCloseable {
         return store;
     }
 
+    /** The encoders searches and indexing use: in-process models, or the inference nodes given in the options. */
     public EncoderProvider encoders() {
-        return models;
+        return encoders;
     }
 
+    /** The models of this process (what an inference role serves). */
     public ModelRegistry models() {
         return models;
     }
@@ -129,12 +169,25 @@ public final class Engine implements AutoCloseable {
         return experiments;
     }
 
+    private void closeModels() {
+        try {
+            if (encoders != models) {
+                encoders.close();
+            }
+        } finally {
+            models.close();
+        }
+    }
+
     @Override
     public void close() {
         try {
             store.close();
         } finally {
             try {
+                if (encoders != models) {
+                    encoders.close();
+                }
                 models.close();
             } finally {
                 experiments.close();

@@ -18,7 +18,8 @@ class ServiceConfiguration {
                   @Value("${mmsearch.zookeeper.connect:}") String zkConnect,
                   @Value("${mmsearch.zookeeper.path:}") String zkPath,
                   @Value("${mmsearch.image-roots:}") String imageRoots,
-                  @Value("${mmsearch.inference.nodes:}") String inferenceNodes) {
+                  @Value("${mmsearch.inference.nodes:}") String inferenceNodes,
+                  @Value("${mmsearch.opensearch.hosts:}") String openSearchHosts) {
         DataDirectory directory = dataDir.isBlank() ? DataDirectory.defaultLocation() : new DataDirectory(Path.of(dataDir));
         ExperimentSettings experiments = new ExperimentSettings(experimentsFile.isBlank() ? null : Path.of(experimentsFile),
                 zkConnect, zkPath);
@@ -26,6 +27,8 @@ class ServiceConfiguration {
                 .filter(r -> !r.isEmpty()).map(Path::of).toList();
         java.util.List<String> nodes = java.util.Arrays.stream(inferenceNodes.split(",")).map(String::strip)
                 .filter(n -> !n.isEmpty()).toList();
-        return new Engine(directory, new EngineOptions(threads, batchSize, roots, nodes), experiments);
+        java.util.List<String> hosts = java.util.Arrays.stream(openSearchHosts.split(",")).map(String::strip)
+                .filter(h -> !h.isEmpty()).toList();
+        return new Engine(directory, new EngineOptions(threads, batchSize, roots, nodes, hosts), experiments);
     }
 }

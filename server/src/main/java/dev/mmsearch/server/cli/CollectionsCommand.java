@@ -2,7 +2,6 @@ package dev.mmsearch.server.cli;
 
 import dev.mmsearch.core.CollectionInfo;
 import dev.mmsearch.core.Json;
-import dev.mmsearch.store.lucene.LuceneCollectionStore;
 import java.io.PrintWriter;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -27,7 +26,7 @@ public class CollectionsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        try (LuceneCollectionStore store = new LuceneCollectionStore(common.dataDirectory().collections())) {
+        try (dev.mmsearch.core.CollectionStore store = common.openStore()) {
             List<CollectionInfo> collections = store.list();
             PrintWriter out = spec.commandLine().getOut();
             if (json) {

@@ -33,11 +33,21 @@ public class DataDirOption {
                     + " instead of in this process.")
     List<String> inferenceNodes = new ArrayList<>();
 
+    @Option(names = "--opensearch", paramLabel = "URL",
+            description = "Keep collections in this OpenSearch cluster (http://host:port, repeatable) instead of the"
+                    + " embedded Lucene store.")
+    List<String> openSearchHosts = new ArrayList<>();
+
+    /** The collection store these options name (embedded Lucene, or OpenSearch with --opensearch). */
+    public dev.mmsearch.core.CollectionStore openStore() {
+        return engineOptions().openStore(dataDirectory());
+    }
+
     public DataDirectory dataDirectory() {
         return dataDir == null ? DataDirectory.defaultLocation() : new DataDirectory(dataDir);
     }
 
     public EngineOptions engineOptions() {
-        return new EngineOptions(threads, batchSize, imageRoots, inferenceNodes);
+        return new EngineOptions(threads, batchSize, imageRoots, inferenceNodes, openSearchHosts);
     }
 }

@@ -5,7 +5,6 @@ import dev.mmsearch.core.Filter;
 import dev.mmsearch.core.Json;
 import dev.mmsearch.core.MmsearchException;
 import dev.mmsearch.core.SearchCollection;
-import dev.mmsearch.store.lucene.LuceneCollectionStore;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -37,7 +36,7 @@ public class DeleteCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        try (LuceneCollectionStore store = new LuceneCollectionStore(common.dataDirectory().collections())) {
+        try (dev.mmsearch.core.CollectionStore store = common.openStore()) {
             if ((ids == null) == (filter == null)) {
                 throw new MmsearchException(ErrorCode.INVALID_ARGUMENT, "give either --id or --filter (exactly one)");
             }

@@ -3,7 +3,6 @@ package dev.mmsearch.server.cli;
 import dev.mmsearch.core.SearchCollection;
 import dev.mmsearch.ingest.CollectionExport;
 import dev.mmsearch.ingest.ExportManifest;
-import dev.mmsearch.store.lucene.LuceneCollectionStore;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -38,7 +37,7 @@ public class ExportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        try (LuceneCollectionStore store = new LuceneCollectionStore(common.dataDirectory().collections())) {
+        try (dev.mmsearch.core.CollectionStore store = common.openStore()) {
             SearchCollection source = store.get(collection);
             ExportManifest manifest = CollectionExport.export(source, out, shardSize);
             spec.commandLine().getOut().printf("exported %d documents of %s (%s) in %d shards to %s%n", manifest.count(),

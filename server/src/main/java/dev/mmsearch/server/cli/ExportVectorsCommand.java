@@ -2,7 +2,6 @@ package dev.mmsearch.server.cli;
 
 import dev.mmsearch.core.SearchCollection;
 import dev.mmsearch.server.demo.VectorBundle;
-import dev.mmsearch.store.lucene.LuceneCollectionStore;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
@@ -38,7 +37,7 @@ public class ExportVectorsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        try (LuceneCollectionStore store = new LuceneCollectionStore(common.dataDirectory().collections())) {
+        try (dev.mmsearch.core.CollectionStore store = common.openStore()) {
             SearchCollection source = store.get(collection);
             Map<String, float[]> vectors = new LinkedHashMap<>();
             source.forEachDocument(d -> vectors.put(d.id(), d.vector()));

@@ -1,7 +1,6 @@
 package dev.mmsearch.server.cli;
 
 import dev.mmsearch.ingest.CollectionImport;
-import dev.mmsearch.store.lucene.LuceneCollectionStore;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -33,7 +32,7 @@ public class ImportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        try (LuceneCollectionStore store = new LuceneCollectionStore(common.dataDirectory().collections())) {
+        try (dev.mmsearch.core.CollectionStore store = common.openStore()) {
             CollectionImport.Result result = CollectionImport.importInto(in, store, collection);
             spec.commandLine().getOut().println(result.toLine());
             spec.commandLine().getOut().flush();

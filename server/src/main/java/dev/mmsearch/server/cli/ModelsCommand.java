@@ -15,7 +15,7 @@ import picocli.CommandLine.Spec;
 
 /** {@code mmsearch models}: the models mmsearch can use. */
 @Command(name = "models", mixinStandardHelpOptions = true, description = "Built-in models.",
-        subcommands = ModelsCommand.ListModels.class)
+        subcommands = {ModelsCommand.ListModels.class, ModelsCommand.AddModel.class})
 public class ModelsCommand implements Runnable {
     @Spec
     CommandSpec spec;
@@ -23,6 +23,54 @@ public class ModelsCommand implements Runnable {
     @Override
     public void run() {
         spec.commandLine().usage(spec.commandLine().getOut());
+    }
+
+    /**
+     * {@code mmsearch models add DIR}: copies a model directory (a Hugging Face / Optimum / Xenova ONNX export, e.g. a
+     * CLIP model with text_model.onnx + vision_model.onnx, or a directory with an mmsearch-model.json) into the data
+     * dir's model folder, after checking that it loads; every command and the server then find it by its id.
+     */
+    @Command(name = "add", mixinStandardHelpOptions = true,
+            description = "Install a model directory (ONNX export) into the data dir so it can be used by its id.")
+    static class AddModel implements Callable<Integer> {
+        @picocli.CommandLine.Mixin
+        DataDirOption common;
+
+        @picocli.CommandLine.Parameters(paramLabel = "DIR", description = "The model directory.")
+        java.nio.file.Path source;
+
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() throws java.io.IOException {
+            java.nio.file.Path models = common.dataDirectory().models();
+            String id;
+            try (dev.mmsearch.inference.ModelRegistry probe = new dev.mmsearch.inference.ModelRegistry(models)) {
+                id = probe.register(source); // validates the layout and reads the id
+            }
+            java.nio.file.Path target = models.resolve(id);
+            if (java.nio.file.Files.exists(target)) {
+                throw new dev.mmsearch.core.MmsearchException(dev.mmsearch.core.ErrorCode.COLLECTION_EXISTS,
+                        "model '" + id + "' is already installed in " + target + "; remove that folder to replace it");
+            }
+            java.nio.file.Path staging = java.nio.file.Files.createTempDirectory(
+                    java.nio.file.Files.createDirectories(models), ".add-" + id);
+            try (var files = java.nio.file.Files.walk(source)) {
+                for (java.nio.file.Path file : files.toList()) {
+                    java.nio.file.Path to = staging.resolve(source.relativize(file).toString());
+                    if (java.nio.file.Files.isDirectory(file)) {
+                        java.nio.file.Files.createDirectories(to);
+                    } else {
+                        java.nio.file.Files.copy(file, to);
+                    }
+                }
+            }
+            java.nio.file.Files.move(staging, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            spec.commandLine().getOut().println("installed model " + id + " in " + target);
+            spec.commandLine().getOut().flush();
+            return 0;
+        }
     }
 
     /** {@code mmsearch models list}: id, dimension, pooling and size of each built-in model. Loads none. */

@@ -1,0 +1,571 @@
+package dev.mmsearch.inference.clip;
+
+import ai.onnxruntime.NodeInfo;
+import ai.onnxruntime.OnnxJavaType;
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtException;
+import ai.onnxruntime.OrtLoggingLevel;
+import ai.onnxruntime.OrtSession;
+import ai.onnxruntime.TensorInfo;
+import dev.mmsearch.core.ErrorCode;
+import dev.mmsearch.core.MmsearchException;
+import dev.mmsearch.core.ModelStamp;
+import dev.mmsearch.core.VectorSimilarity;
+import dev.mmsearch.image.ClipImagePreprocessor;
+import dev.mmsearch.image.ImageLimits;
+import dev.mmsearch.image.ImagePreprocessorConfig;
+import dev.mmsearch.inference.EncoderOptions;
+import dev.mmsearch.inference.TextTokenizer;
+import dev.mmsearch.inference.TextTokenizer.TokenizedText;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.FloatBuffer;
+import java.nio.IntBuffer;
+import java.nio.LongBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.locks.Lock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A loaded CLIP model: the text tower, the vision tower (one or two ONNX Runtime sessions, see
+ * {@link ClipBundle}), the CLIP tokenizer and the image preprocessing of its
+ * {@code preprocessor_config.json}. Embeddings are L2-normalised, so cosine similarity is a dot
+ * product; the dimension is read from the model's outputs. {@link #textEncoder()} and
+ * {@link #imageEncoder()} are views that share this model and report the same {@link ModelStamp}
+ * (SHA-256 over the ONNX files, so text queries are only ever compared with image vectors of the
+ * very same weights).
+ *
+ * <p>Thread-safe. {@link #close()} waits for running calls, then frees the native resources; closing
+ * either view closes the model.
+ */
+public final class ClipModel implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ClipModel.class);
+
+    static final String INPUT_IDS = "input_ids";
+    static final String ATTENTION_MASK = "attention_mask";
+    static final String PIXEL_VALUES = "pixel_values";
+    static final String TEXT_EMBEDS = "text_embeds";
+    static final String IMAGE_EMBEDS = "image_embeds";
+
+    private final ClipBundle bundle;
+    private final EncoderOptions options;
+    private final OrtEnvironment environment;
+    private final OrtSession textSession;
+    private final OrtSession visionSession;
+    private final TextTokenizer tokenizer;
+    private final ClipImagePreprocessor preprocessor;
+    private final boolean textFeedsMask;
+    private final boolean visionFeedsMask;
+    private final boolean int32Ids;
+    private final long padId;
+    private final long[] placeholderIds;
+    private final int dimension;
+    private final ModelStamp stamp;
+    private final ClipTextEncoder textEncoder;
+    private final ClipImageEncoder imageEncoder;
+    private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
+    private boolean closed;
+
+    private ClipModel(ClipBundle bundle, EncoderOptions options, OrtEnvironment environment, OrtSession textSession,
+                      OrtSession visionSession, TextTokenizer tokenizer, ClipImagePreprocessor preprocessor,
+                      String checksum) throws OrtException {
+        this.bundle = bundle;
+        this.options = options;
+        this.environment = environment;
+        this.textSession = textSession;
+        this.visionSession = visionSession;
+        this.tokenizer = tokenizer;
+        this.preprocessor = preprocessor;
+
+        Map<String, NodeInfo> textInputs = textSession.getInputInfo();
+        Map<String, NodeInfo> visionInputs = visionSession.getInputInfo();
+        requireInput(textInputs, INPUT_IDS, bundle.textModelFile());
+        requireInput(visionInputs, PIXEL_VALUES, bundle.visionModelFile());
+        Set<String> feedable = Set.of(INPUT_IDS, ATTENTION_MASK, PIXEL_VALUES);
+        for (Map<String, NodeInfo> inputs : List.of(textInputs, visionInputs)) {
+            for (String input : inputs.keySet()) {
+                if (!feedable.contains(input)) {
+                    throw invalid("needs input '" + input + "'; only " + feedable + " can be fed");
+                }
+            }
+        }
+        this.textFeedsMask = textInputs.containsKey(ATTENTION_MASK);
+        this.visionFeedsMask = visionInputs.containsKey(ATTENTION_MASK);
+        OnnxJavaType idType = ((TensorInfo) textInputs.get(INPUT_IDS).getInfo()).type;
+        if (idType != OnnxJavaType.INT64 && idType != OnnxJavaType.INT32) {
+            throw invalid("takes " + idType + " input ids; only int64 and int32 are supported");
+        }
+        this.int32Ids = idType == OnnxJavaType.INT32;
+        long[] pixelShape = ((TensorInfo) visionInputs.get(PIXEL_VALUES).getInfo()).getShape();
+        if (pixelShape.length != 4 || (pixelShape[1] > 0 && pixelShape[1] != 3)) {
+            throw invalid("input '" + PIXEL_VALUES + "' has shape " + Arrays.toString(pixelShape)
+                    + "; expected [batch, 3, height, width]");
+        }
+        if ((pixelShape[2] > 0 && pixelShape[2] != preprocessor.height())
+                || (pixelShape[3] > 0 && pixelShape[3] != preprocessor.width())) {
+            throw invalid("takes " + pixelShape[2] + "x" + pixelShape[3] + " images but "
+                    + ClipBundle.PREPROCESSOR_CONFIG + " produces " + preprocessor.height() + "x" + preprocessor.width());
+        }
+
+        // The tokenizer's own tokens for "" are [start, end]: a valid placeholder text, and its end token pads.
+        long[] empty = tokenizer.tokenize("").ids();
+        this.placeholderIds = empty;
+        this.padId = bundle.padTokenId() >= 0 ? bundle.padTokenId() : empty[empty.length - 1];
+
+        int textDim = outputDimension(textSession, TEXT_EMBEDS, bundle.textModelFile());
+        int imageDim = outputDimension(visionSession, IMAGE_EMBEDS, bundle.visionModelFile());
+        if (textDim <= 0) {
+            textDim = runText(List.of(tokenizer.tokenize("")))[0].length;
+        }
+        if (imageDim <= 0) {
+            imageDim = runVision(new float[3 * preprocessor.height() * preprocessor.width()], 1)[0].length;
+        }
+        if (textDim != imageDim) {
+            throw invalid("embeds text in " + textDim + " dimensions but images in " + imageDim
+                    + "; the two towers must share one space");
+        }
+        this.dimension = textDim;
+        this.stamp = new ModelStamp(bundle.id(), checksum, dimension, VectorSimilarity.COSINE);
+        this.textEncoder = new ClipTextEncoder(this);
+        this.imageEncoder = new ClipImageEncoder(this);
+    }
+
+    /** Opens the model with the default image limits; see {@link #open(ClipBundle, EncoderOptions, ImageLimits)}. */
+    public static ClipModel open(ClipBundle bundle, EncoderOptions options) {
+        return open(bundle, options, ImageLimits.defaults());
+    }
+
+    /**
+     * Opens the model: hashes the ONNX files, loads tokenizer and image preprocessing, creates the sessions.
+     *
+     * @param limits byte and pixel limits for every image this model decodes
+     * @throws MmsearchException MODEL_NOT_FOUND when a file is missing, INVALID_ARGUMENT when the model
+     *                           does not have CLIP's inputs/outputs, INTERNAL when ONNX Runtime fails
+     */
+    public static ClipModel open(ClipBundle bundle, EncoderOptions options, ImageLimits limits) {
+        Objects.requireNonNull(bundle, "bundle");
+        Objects.requireNonNull(options, "options");
+        Objects.requireNonNull(limits, "limits");
+        long start = System.nanoTime();
+        String checksum = sha256(bundle.onnxFiles());
+        ClipImagePreprocessor preprocessor = new ClipImagePreprocessor(
+                ImagePreprocessorConfig.fromJson(bundle.preprocessorConfigFile()), limits);
+        TextTokenizer tokenizer = TextTokenizer.open(bundle.tokenizerFile(), bundle.maxSequenceLength(), false);
+        OrtSession text = null;
+        OrtSession vision = null;
+        try {
+            OrtEnvironment environment = OrtEnvironment.getEnvironment();
+            try (OrtSession.SessionOptions sessionOptions = new OrtSession.SessionOptions()) {
+                sessionOptions.setIntraOpNumThreads(options.intraOpThreads());
+                sessionOptions.setInterOpNumThreads(1);
+                sessionOptions.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
+                sessionOptions.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
+                sessionOptions.setSessionLogLevel(OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR);
+                sessionOptions.addConfigEntry("session.intra_op.allow_spinning", options.allowSpinning() ? "1" : "0");
+                text = environment.createSession(bundle.textModelFile().toString(), sessionOptions);
+                vision = bundle.combined() ? text
+                        : environment.createSession(bundle.visionModelFile().toString(), sessionOptions);
+            }
+            ClipModel model = new ClipModel(bundle, options, environment, text, vision, tokenizer, preprocessor,
+                    checksum);
+            LOG.info("loaded clip model={} files={} dim={} image={}x{} maxLength={} threads={} ms={}", bundle.id(),
+                    bundle.onnxFiles().size(), model.dimension, preprocessor.height(), preprocessor.width(),
+                    bundle.maxSequenceLength(), options.intraOpThreads(), (System.nanoTime() - start) / 1_000_000);
+            return model;
+        } catch (OrtException | RuntimeException e) {
+            tokenizer.close();
+            closeQuietly(vision);
+            if (text != vision) {
+                closeQuietly(text);
+            }
+            if (e instanceof MmsearchException me) {
+                throw me;
+            }
+            throw new MmsearchException(ErrorCode.INTERNAL, "ONNX Runtime cannot load CLIP model '" + bundle.id()
+                    + "' from " + bundle.directory() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Opens {@code dir} (see {@link ClipBundle#load(Path)}) with the given options and default image limits. */
+    public static ClipModel open(Path dir, EncoderOptions options) {
+        return open(ClipBundle.load(dir), options);
+    }
+
+    public ClipBundle bundle() {
+        return bundle;
+    }
+
+    /** Model id, SHA-256 over the ONNX file(s) (text tower first), dimension, cosine. */
+    public ModelStamp stamp() {
+        return stamp;
+    }
+
+    public int dimension() {
+        return dimension;
+    }
+
+    /** Longest text in tokens (start and end tokens included); longer text is truncated, keeping the end token. */
+    public int maxSequenceLength() {
+        return bundle.maxSequenceLength();
+    }
+
+    /** Image side lengths the vision tower sees: {height, width}. */
+    public int[] imageSize() {
+        return new int[] {preprocessor.height(), preprocessor.width()};
+    }
+
+    /** The text tower as a {@link dev.mmsearch.core.TextEncoder} (same for queries and documents). */
+    public ClipTextEncoder textEncoder() {
+        return textEncoder;
+    }
+
+    /** The vision tower as a {@link dev.mmsearch.core.ImageEncoder}. */
+    public ClipImageEncoder imageEncoder() {
+        return imageEncoder;
+    }
+
+    /** The tokens the text tower sees for {@code text} (start/end tokens added, truncated). */
+    public TokenizedText tokenize(String text) {
+        requireText(text, 0);
+        Lock lock = lifecycle.readLock();
+        lock.lock();
+        try {
+            requireOpen();
+            return tokenizer.tokenize(text);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Embeds texts, one L2-normalised vector each, in order; batches of at most
+     * {@link EncoderOptions#maxBatchSize()}, each padded to its longest member.
+     *
+     * @throws MmsearchException INVALID_INPUT when the list or a text is null
+     */
+    public float[][] encodeTexts(List<String> texts) {
+        if (texts == null) {
+            throw new MmsearchException(ErrorCode.INVALID_INPUT, "the list of texts to encode must not be null");
+        }
+        for (int i = 0; i < texts.size(); i++) {
+            requireText(texts.get(i), i);
+        }
+        float[][] vectors = new float[texts.size()][];
+        if (texts.isEmpty()) {
+            return vectors;
+        }
+        Lock lock = lifecycle.readLock();
+        lock.lock();
+        try {
+            requireOpen();
+            List<TokenizedText> tokenized = tokenizer.tokenize(texts);
+            int batchSize = options.maxBatchSize();
+            for (int from = 0; from < tokenized.size(); from += batchSize) {
+                int to = Math.min(tokenized.size(), from + batchSize);
+                float[][] batch = runText(tokenized.subList(from, to));
+                for (int k = from; k < to; k++) {
+                    vectors[k] = normalize(batch[k - from]);
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+        return vectors;
+    }
+
+    /**
+     * Embeds encoded image files (JPEG, PNG, ...), one L2-normalised vector each, in order.
+     *
+     * @throws MmsearchException INVALID_INPUT for a null list or image; UNSUPPORTED_MEDIA_TYPE for an
+     *                           unreadable/corrupt/unknown format and PAYLOAD_TOO_LARGE over the limits (both
+     *                           naming the image's index)
+     */
+    public float[][] encodeImages(List<byte[]> encodedImages) {
+        if (encodedImages == null) {
+            throw new MmsearchException(ErrorCode.INVALID_INPUT, "the list of images to encode must not be null");
+        }
+        for (int i = 0; i < encodedImages.size(); i++) {
+            if (encodedImages.get(i) == null) {
+                throw new MmsearchException(ErrorCode.INVALID_INPUT, "image " + i + " to encode is null");
+            }
+        }
+        float[][] vectors = new float[encodedImages.size()][];
+        if (encodedImages.isEmpty()) {
+            return vectors;
+        }
+        Lock lock = lifecycle.readLock();
+        lock.lock();
+        try {
+            requireOpen();
+            int batchSize = options.maxBatchSize();
+            for (int from = 0; from < encodedImages.size(); from += batchSize) {
+                int to = Math.min(encodedImages.size(), from + batchSize);
+                float[] pixels;
+                try {
+                    pixels = preprocessor.batch(encodedImages.subList(from, to));
+                } catch (MmsearchException e) {
+                    if (from == 0) {
+                        throw e;
+                    }
+                    throw new MmsearchException(e.code(), "batch starting at image " + from + ": " + e.getMessage(), e);
+                }
+                float[][] batch = runVision(pixels, to - from);
+                for (int k = from; k < to; k++) {
+                    vectors[k] = normalize(batch[k - from]);
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+        return vectors;
+    }
+
+    /**
+     * Embeds already preprocessed pixels (NCHW float32, {@code count * 3 * height * width} values, as
+     * produced by {@link ClipImagePreprocessor}); L2-normalised. For parity tests and the gRPC tensor path.
+     */
+    public float[][] encodePixels(float[] pixelValues, int count) {
+        Objects.requireNonNull(pixelValues, "pixelValues");
+        int plane = 3 * preprocessor.height() * preprocessor.width();
+        if (count < 1 || pixelValues.length != (long) count * plane) {
+            throw new MmsearchException(ErrorCode.INVALID_INPUT, "expected " + count + " x 3 x " + preprocessor.height()
+                    + " x " + preprocessor.width() + " = " + ((long) count * plane) + " pixel values, got "
+                    + pixelValues.length);
+        }
+        Lock lock = lifecycle.readLock();
+        lock.lock();
+        try {
+            requireOpen();
+            float[][] vectors = runVision(pixelValues, count);
+            for (float[] v : vectors) {
+                normalize(v);
+            }
+            return vectors;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Raw (not normalised) text tower output for one padded batch. */
+    private float[][] runText(List<TokenizedText> batch) {
+        int batchSize = batch.size();
+        int length = 0;
+        for (TokenizedText t : batch) {
+            length = Math.max(length, t.length());
+        }
+        long[] ids = new long[batchSize * length];
+        long[] mask = new long[batchSize * length];
+        Arrays.fill(ids, padId);
+        for (int b = 0; b < batchSize; b++) {
+            TokenizedText t = batch.get(b);
+            System.arraycopy(t.ids(), 0, ids, b * length, t.length());
+            Arrays.fill(mask, b * length, b * length + t.length(), 1L);
+        }
+        Map<String, OnnxTensor> inputs = new HashMap<>();
+        try {
+            long[] shape = {batchSize, length};
+            inputs.put(INPUT_IDS, idTensor(ids, shape));
+            if (textFeedsMask) {
+                inputs.put(ATTENTION_MASK, idTensor(mask, shape));
+            }
+            if (bundle.combined()) {
+                int h = preprocessor.height();
+                int w = preprocessor.width();
+                inputs.put(PIXEL_VALUES, OnnxTensor.createTensor(environment, FloatBuffer.wrap(new float[3 * h * w]),
+                        new long[] {1, 3, h, w}));
+            }
+            return run(textSession, inputs, TEXT_EMBEDS, batchSize);
+        } catch (OrtException e) {
+            throw new MmsearchException(ErrorCode.INTERNAL, "ONNX Runtime failed to run the text tower of '" + bundle.id()
+                    + "' on " + batchSize + " x " + length + " tokens: " + e.getMessage(), e);
+        } finally {
+            inputs.values().forEach(OnnxTensor::close);
+        }
+    }
+
+    /** Raw (not normalised) vision tower output. */
+    private float[][] runVision(float[] pixels, int count) {
+        Map<String, OnnxTensor> inputs = new HashMap<>();
+        try {
+            inputs.put(PIXEL_VALUES, OnnxTensor.createTensor(environment, FloatBuffer.wrap(pixels),
+                    new long[] {count, 3, preprocessor.height(), preprocessor.width()}));
+            if (bundle.combined()) {
+                long[] shape = {1, placeholderIds.length};
+                inputs.put(INPUT_IDS, idTensor(placeholderIds, shape));
+                if (visionFeedsMask) {
+                    long[] ones = new long[placeholderIds.length];
+                    Arrays.fill(ones, 1L);
+                    inputs.put(ATTENTION_MASK, idTensor(ones, shape));
+                }
+            }
+            return run(visionSession, inputs, IMAGE_EMBEDS, count);
+        } catch (OrtException e) {
+            throw new MmsearchException(ErrorCode.INTERNAL, "ONNX Runtime failed to run the vision tower of '"
+                    + bundle.id() + "' on " + count + " images: " + e.getMessage(), e);
+        } finally {
+            inputs.values().forEach(OnnxTensor::close);
+        }
+    }
+
+    private float[][] run(OrtSession session, Map<String, OnnxTensor> inputs, String output, int rows)
+            throws OrtException {
+        try (OrtSession.Result result = session.run(inputs, Set.of(output))) {
+            OnnxTensor tensor = (OnnxTensor) result.get(output).orElseThrow();
+            long[] shape = tensor.getInfo().getShape();
+            if (shape.length != 2 || shape[0] != rows) {
+                throw invalid("output '" + output + "' has shape " + Arrays.toString(shape) + " for " + rows
+                        + " inputs; expected [" + rows + ", dim]");
+            }
+            int dim = (int) shape[1];
+            FloatBuffer data = tensor.getFloatBuffer();
+            float[][] vectors = new float[rows][dim];
+            for (int r = 0; r < rows; r++) {
+                data.get(r * dim, vectors[r]);
+            }
+            return vectors;
+        }
+    }
+
+    private OnnxTensor idTensor(long[] values, long[] shape) throws OrtException {
+        if (int32Ids) {
+            int[] narrow = new int[values.length];
+            for (int i = 0; i < values.length; i++) {
+                narrow[i] = Math.toIntExact(values[i]);
+            }
+            return OnnxTensor.createTensor(environment, IntBuffer.wrap(narrow), shape);
+        }
+        return OnnxTensor.createTensor(environment, LongBuffer.wrap(values), shape);
+    }
+
+    private int outputDimension(OrtSession session, String output, Path file) throws OrtException {
+        Map<String, NodeInfo> outputs = session.getOutputInfo();
+        NodeInfo info = outputs.get(output);
+        if (info == null) {
+            throw invalid(file.getFileName() + " has no output '" + output + "' (outputs: " + outputs.keySet()
+                    + "); CLIP exports name them text_embeds and image_embeds");
+        }
+        long[] shape = ((TensorInfo) info.getInfo()).getShape();
+        if (shape.length != 2) {
+            throw invalid("output '" + output + "' has rank " + shape.length + "; expected [batch, dim]");
+        }
+        return (int) shape[1];
+    }
+
+    private void requireInput(Map<String, NodeInfo> inputs, String name, Path file) {
+        if (!inputs.containsKey(name)) {
+            throw invalid(file.getFileName() + " has no input '" + name + "' (inputs: " + inputs.keySet() + ")");
+        }
+    }
+
+    private MmsearchException invalid(String what) {
+        return new MmsearchException(ErrorCode.INVALID_ARGUMENT, "CLIP model '" + bundle.id() + "' in "
+                + bundle.directory() + " " + what);
+    }
+
+    private static void requireText(String text, int index) {
+        if (text == null) {
+            throw new MmsearchException(ErrorCode.INVALID_INPUT,
+                    "text #" + index + " to encode is null; pass a string (it may be empty)");
+        }
+    }
+
+    private static float[] normalize(float[] vector) {
+        double sum = 0;
+        for (float v : vector) {
+            sum += (double) v * v;
+        }
+        if (sum > 0) {
+            float scale = (float) (1.0 / Math.sqrt(sum));
+            for (int i = 0; i < vector.length; i++) {
+                vector[i] *= scale;
+            }
+        }
+        return vector;
+    }
+
+    /** SHA-256 over the files' bytes, in order (hex, lower case). */
+    static String sha256(List<Path> files) {
+        MessageDigest digest;
+        try {
+            digest = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JDK has SHA-256", e);
+        }
+        byte[] buffer = new byte[1 << 16];
+        for (Path file : files) {
+            try (InputStream in = Files.newInputStream(file)) {
+                for (int read; (read = in.read(buffer)) > 0; ) {
+                    digest.update(buffer, 0, read);
+                }
+            } catch (IOException e) {
+                throw new MmsearchException(ErrorCode.MODEL_NOT_FOUND, "cannot read model file " + file + ": "
+                        + e.getMessage(), e);
+            }
+        }
+        return HexFormat.of().formatHex(digest.digest());
+    }
+
+    private void requireOpen() {
+        if (closed) {
+            throw new MmsearchException(ErrorCode.NOT_READY, "CLIP model '" + bundle.id() + "' has been closed");
+        }
+    }
+
+    /** Whether {@link #close()} has been called. */
+    public boolean isClosed() {
+        Lock lock = lifecycle.readLock();
+        lock.lock();
+        try {
+            return closed;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Waits for running calls, then frees sessions and tokenizer; later calls fail with NOT_READY. Idempotent. */
+    @Override
+    public void close() {
+        Lock lock = lifecycle.writeLock();
+        lock.lock();
+        try {
+            if (closed) {
+                return;
+            }
+            closed = true;
+            tokenizer.close();
+            closeQuietly(textSession);
+            if (visionSession != textSession) {
+                closeQuietly(visionSession);
+            }
+        } finally {
+            lock.unlock();
+        }
+        LOG.debug("closed clip model={}", bundle.id());
+    }
+
+    private static void closeQuietly(OrtSession session) {
+        if (session == null) {
+            return;
+        }
+        try {
+            session.close();
+        } catch (OrtException | RuntimeException e) {
+            LOG.warn("closing ONNX Runtime session failed: {}", e.toString());
+        }
+    }
+}

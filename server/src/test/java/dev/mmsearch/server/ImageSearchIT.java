@@ -1,0 +1,289 @@
+package dev.mmsearch.server;
+
+import dev.mmsearch.core.Json;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.springframework.context.ConfigurableApplicationContext;
+import tools.jackson.databind.JsonNode;
+
+import javax.imageio.ImageIO;
+import java.awt.image.BufferedImage;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Locale;
+import java.util.UUID;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Multimodal search end to end with the project's tiny trained CLIP (fixtures/models/tiny-clip): the model installed
+ * with {@code models add}, an image folder indexed by the real CLI, the real app on a random port, real HTTP with
+ * multipart uploads. Text → image, image → image (upload and "find similar"), image → text over a caption collection,
+ * the image and thumbnail endpoints, and the bad inputs (415, 413, 400, 404).
+ *
+ * <p>The eval folder holds one image per class (5 shapes x 8 colours, unseen in training); the six parity images are
+ * other renderings of six classes. Floors are below the measured values (reported in docs/benchmarks.md).
+ */
+class ImageSearchIT {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(ImageSearchIT.class);
+    static final String[] SHAPES = {"circle", "square", "triangle", "star", "cross"};
+    static final String[] COLOURS = {"red", "green", "blue", "yellow", "orange", "purple", "white", "black"};
+
+    @TempDir
+    static Path dataDir;
+    static Path model;
+    static ConfigurableApplicationContext app;
+    static final HttpClient http = HttpClient.newHttpClient();
+    static String base;
+
+    static Path fixtures() {
+        String property = System.getProperty("mmsearch.fixtures");
+        return property != null ? Path.of(property) : Path.of("../fixtures").toAbsolutePath().normalize();
+    }
+
+    @BeforeAll
+    static void start() throws Exception {
+        model = fixtures().resolve("models/tiny-clip");
+        Cli.Result added = Cli.run("models", "add", model.toString(), "--data-dir", dataDir.toString());
+        assertThat(added.exitCode()).as(added.err()).isZero();
+        Path eval = model.resolve("eval");
+        Cli.Result images = Cli.run("index", "--data-dir", dataDir.toString(), "--collection", "shapes", "--input",
+                eval.toString(), "--metadata", eval.resolve("labels.jsonl").toString(), "--model", "tiny-clip",
+                "--keyword-fields", "shape,colour", "--no-progress");
+        assertThat(images.exitCode()).as(images.err() + images.out()).isZero();
+        assertThat(images.out()).contains("indexed 240");
+
+        List<String> captions = new ArrayList<>();
+        for (String shape : SHAPES) {
+            for (String colour : COLOURS) {
+                captions.add(Json.MAPPER.writeValueAsString(java.util.Map.of("id", colour + "-" + shape,
+                        "caption", "a " + colour + " " + shape)));
+            }
+        }
+        Path captionFile = Files.write(dataDir.resolve("captions.jsonl"), captions);
+        Cli.Result texts = Cli.run("index", "--data-dir", dataDir.toString(), "--collection", "captions", "--input",
+                captionFile.toString(), "--model", "tiny-clip", "--embed", "{caption}", "--text-fields", "caption",
+                "--no-progress");
+        assertThat(texts.exitCode()).as(texts.err()).isZero();
+
+        app = SearchService.start(new DataDirectory(dataDir), 0, new EngineOptions(1, 8));
+        base = "http://127.0.0.1:" + SearchService.port(app);
+    }
+
+    @AfterAll
+    static void stop() {
+        if (app != null) {
+            app.close();
+        }
+    }
+
+    @Test
+    void textFindsImagesOfTheDescribedShapeAndColour() throws Exception {
+        double precisionSum = 0;
+        double worst = 1;
+        for (String shape : SHAPES) {
+            for (String colour : COLOURS) {
+                JsonNode r = okJson(postJson("/api/v1/collections/shapes/search",
+                        "{\"query\": \"a " + colour + " " + shape + "\", \"topK\": 5, \"retriever\": \"dense\"}"));
+                String cls = "-" + colour + "-" + shape + ".png";
+                double p = ids(r).stream().filter(id -> id.endsWith(cls)).count() / 5.0;
+                precisionSum += p;
+                worst = Math.min(worst, p);
+            }
+        }
+        double precisionAt5 = precisionSum / 40;
+        LOG.info("text->image over 40 classes (6 images each): mean P@5 " + precisionAt5 + ", worst " + worst);
+        assertThat(precisionAt5).as("text->image mean precision@5").isGreaterThanOrEqualTo(0.9);
+
+        JsonNode r = okJson(postJson("/api/v1/collections/shapes/search", "{\"query\": \"a red circle\", \"topK\": 3}"));
+        JsonNode top = r.get("hits").get(0);
+        assertThat(top.get("fields").get("_image").asString()).startsWith("/api/v1/collections/shapes/image?id=");
+        assertThat(top.get("fields").get("_thumbnail").asString()).startsWith("/api/v1/collections/shapes/thumbnail?id=");
+        assertThat(top.get("fields").get("shape").asString()).isNotBlank();
+        JsonNode info = okJson(get("/api/v1/collections/shapes"));
+        assertThat(info.get("modality").asString()).isEqualTo("image");
+        assertThat(info.get("documentCount").asLong()).isEqualTo(240);
+        assertThat(okJson(get("/api/v1/collections/captions")).get("modality").asString()).isEqualTo("text");
+    }
+
+    @Test
+    void anUploadedImageFindsTheSameClassAndItsCaption() throws Exception {
+        int sameClassInFive = 0;
+        int captionFirst = 0;
+        List<Path> queries;
+        try (var files = Files.list(model.resolve("parity"))) {
+            queries = files.filter(f -> f.toString().endsWith(".png")).sorted().toList();
+        }
+        assertThat(queries).hasSize(6);
+        for (Path query : queries) {
+            String cls = query.getFileName().toString().replaceAll("^[0-9]+-|\\.png$", ""); // e.g. white-circle
+            JsonNode images = okJson(multipart("/api/v1/collections/shapes/search", Files.readAllBytes(query),
+                    "image/png", "topK", "5", "retriever", "dense", "debug", "true"));
+            sameClassInFive += (int) ids(images).stream().filter(id -> id.endsWith("-" + cls + ".png")).count();
+            assertThat(images.get("timingsMs").has("encode")).isTrue();
+            JsonNode texts = okJson(multipart("/api/v1/collections/captions/search", Files.readAllBytes(query),
+                    "image/png", "topK", "3", "retriever", "dense"));
+            captionFirst += ids(texts).getFirst().equals(cls) ? 1 : 0;
+        }
+        LOG.info("image->image same-class share of top 5: "
+                + sameClassInFive + "/30; image->text caption first: " + captionFirst + "/6");
+        assertThat(sameClassInFive / 30.0).as("uploaded image: same-class share of the top 5").isGreaterThanOrEqualTo(0.6);
+        assertThat(captionFirst).as("uploaded image: its caption first").isGreaterThanOrEqualTo(4);
+
+        // The default (hybrid) arm works with an image-only query: BM25 has no text and contributes nothing.
+        JsonNode hybrid = okJson(multipart("/api/v1/collections/shapes/search", Files.readAllBytes(queries.getFirst()),
+                "image/png", "topK", "5"));
+        assertThat(ids(hybrid)).hasSize(5);
+        // The same as base64 JSON.
+        String b64 = Base64.getEncoder().encodeToString(Files.readAllBytes(queries.getFirst()));
+        JsonNode viaJson = okJson(postJson("/api/v1/collections/shapes/search",
+                "{\"image\": \"" + b64 + "\", \"topK\": 5, \"retriever\": \"dense\"}"));
+        assertThat(ids(viaJson)).isEqualTo(ids(okJson(multipart("/api/v1/collections/shapes/search",
+                Files.readAllBytes(queries.getFirst()), "image/png", "topK", "5", "retriever", "dense"))));
+    }
+
+    @Test
+    void findSimilarUsesTheIndexedImageItself() throws Exception {
+        JsonNode r = okJson(postJson("/api/v1/collections/shapes/search",
+                "{\"imageId\": \"000-red-circle.png\", \"topK\": 10, \"retriever\": \"dense\"}"));
+        assertThat(ids(r)).hasSize(10);
+        assertThat(ids(r).getFirst()).isEqualTo("000-red-circle.png");
+        assertThat(r.get("hits").get(0).get("score").asDouble()).isGreaterThan(0.999);
+        assertThat(r.get("timingsMs").has("encode")).as("nothing to encode").isFalse();
+    }
+
+    @Test
+    void imagesAndThumbnailsAreServedForIndexedDocumentsOnly() throws Exception {
+        Path file = model.resolve("eval/000-red-circle.png");
+        HttpResponse<byte[]> original = getBytes("/api/v1/collections/shapes/image?id=000-red-circle.png");
+        assertThat(original.statusCode()).isEqualTo(200);
+        assertThat(original.headers().firstValue("content-type")).hasValue("image/png");
+        assertThat(original.body()).isEqualTo(Files.readAllBytes(file));
+
+        HttpResponse<byte[]> thumb = getBytes("/api/v1/collections/shapes/thumbnail?id=000-red-circle.png");
+        assertThat(thumb.statusCode()).isEqualTo(200);
+        assertThat(thumb.headers().firstValue("content-type")).hasValue("image/jpeg");
+        BufferedImage decoded = ImageIO.read(new ByteArrayInputStream(thumb.body()));
+        assertThat(Math.max(decoded.getWidth(), decoded.getHeight())).isLessThanOrEqualTo(256);
+        HttpResponse<byte[]> cached = getBytes("/api/v1/collections/shapes/thumbnail?id=000-red-circle.png");
+        assertThat(cached.body()).isEqualTo(thumb.body());
+
+        for (String hostile : List.of("../../../../etc/passwd", "/etc/passwd", "%2e%2e/%2e%2e/etc/passwd",
+                "eval/../../README.md")) {
+            HttpResponse<String> r = get("/api/v1/collections/shapes/image?id=" + URLEncoder.encode(hostile,
+                    StandardCharsets.UTF_8));
+            assertError(r, 404, "not_found");
+        }
+        assertError(get("/api/v1/collections/captions/image?id=red-circle"), 400, "invalid_argument");
+        assertError(get("/api/v1/collections/nope/image?id=x"), 404, "collection_not_found");
+    }
+
+    @Test
+    void badUploadsGetClearErrors() throws Exception {
+        assertError(multipart("/api/v1/collections/shapes/search", "not an image at all".getBytes(StandardCharsets.UTF_8),
+                "image/png"), 415, "unsupported_media_type");
+        byte[] png = Files.readAllBytes(model.resolve("eval/000-red-circle.png"));
+        assertError(multipart("/api/v1/collections/shapes/search", java.util.Arrays.copyOf(png, png.length / 2),
+                "image/png"), 415, "unsupported_media_type");
+        assertError(multipart("/api/v1/collections/shapes/search", new byte[21 * 1024 * 1024], "image/png"), 413,
+                "payload_too_large");
+        assertError(multipartWithoutImage("/api/v1/collections/shapes/search"), 400, "bad_request");
+        assertError(postJson("/api/v1/collections/shapes/search", "{\"imageId\": \"no-such.png\"}"), 404, "not_found");
+        assertError(postJson("/api/v1/collections/shapes/search", "{\"image\": \"***not base64***\"}"), 400,
+                "invalid_input");
+        assertError(postJson("/api/v1/collections/shapes/search", "{\"imageId\": \"a\", \"image\": \"AAAA\"}"), 400,
+                "invalid_argument");
+        // A pixel bomb: a tiny PNG whose header claims 60000 x 60000.
+        assertError(multipart("/api/v1/collections/shapes/search", pngHeaderClaiming(60000, 60000), "image/png"), 413,
+                "payload_too_large");
+        // The service is still healthy.
+        assertThat(get("/actuator/health").statusCode()).isEqualTo(200);
+    }
+
+    // --- helpers -------------------------------------------------------------------------------------------
+
+    static byte[] pngHeaderClaiming(int width, int height) throws Exception {
+        BufferedImage small = new BufferedImage(4, 4, BufferedImage.TYPE_INT_RGB);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ImageIO.write(small, "png", out);
+        byte[] png = out.toByteArray();
+        // IHDR data starts at byte 16: width, height (big endian); patch them and fix the chunk's CRC.
+        java.nio.ByteBuffer.wrap(png, 16, 8).putInt(width).putInt(height);
+        java.util.zip.CRC32 crc = new java.util.zip.CRC32();
+        crc.update(png, 12, 17);
+        java.nio.ByteBuffer.wrap(png, 29, 4).putInt((int) crc.getValue());
+        return png;
+    }
+
+    static HttpResponse<String> multipart(String path, byte[] image, String type, String... fields) throws Exception {
+        String boundary = "----mmsearch" + UUID.randomUUID();
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        for (int i = 0; i + 1 < fields.length; i += 2) {
+            body.write(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"" + fields[i] + "\"\r\n\r\n"
+                    + fields[i + 1] + "\r\n").getBytes(StandardCharsets.UTF_8));
+        }
+        body.write(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"image\"; filename=\"q.png\"\r\n"
+                + "Content-Type: " + type + "\r\n\r\n").getBytes(StandardCharsets.UTF_8));
+        body.write(image);
+        body.write(("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8));
+        return http.send(HttpRequest.newBuilder(URI.create(base + path))
+                .header("content-type", "multipart/form-data; boundary=" + boundary)
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray())).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    static HttpResponse<String> multipartWithoutImage(String path) throws Exception {
+        String boundary = "----mmsearch" + UUID.randomUUID();
+        String body = "--" + boundary + "\r\nContent-Disposition: form-data; name=\"query\"\r\n\r\nred\r\n--" + boundary
+                + "--\r\n";
+        return http.send(HttpRequest.newBuilder(URI.create(base + path))
+                .header("content-type", "multipart/form-data; boundary=" + boundary)
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    static HttpResponse<String> postJson(String path, String json) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create(base + path)).header("content-type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(json)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    static HttpResponse<String> get(String path) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create(base + path)).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    static HttpResponse<byte[]> getBytes(String path) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create(base + path)).GET().build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+    }
+
+    static JsonNode okJson(HttpResponse<String> r) {
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        return Json.MAPPER.readTree(r.body());
+    }
+
+    static List<String> ids(JsonNode response) {
+        List<String> ids = new ArrayList<>();
+        response.get("hits").forEach(h -> ids.add(h.get("id").asString()));
+        return ids;
+    }
+
+    static void assertError(HttpResponse<String> r, int status, String code) {
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(status);
+        JsonNode body = Json.MAPPER.readTree(r.body());
+        assertThat(body.get("code").asString()).as(r.body()).isEqualTo(code);
+        assertThat(body.get("message").asString().toLowerCase(Locale.ROOT)).isNotBlank();
+    }
+}
