@@ -3,6 +3,8 @@
 #   bench/run.sh latency --data-dir DIR --collection scifact --queries ../shared/data/scifact/queries.jsonl
 #   bench/run.sh ingest --data-dir DIR --corpus ../shared/data/scifact/corpus.jsonl --limit 1000 --batch-size 32
 #   BENCH_JVM_OPTS=-Xmx512m bench/run.sh memory --data-dir DIR --size-mb 1024
+#   bench/run.sh stores [--setups embedded,opensearch-1,opensearch-2] [--n 300]   (embedded Lucene vs OpenSearch)
+#   bench/run.sh capacity [--corpus ../shared/data/scifact/corpus.jsonl]          (docs/scaling.md's numbers)
 # BENCH_JVM_OPTS (e.g. -Xmx512m) is passed to the benchmark's JVM.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -12,7 +14,9 @@ case "${1:-}" in
   latency) main=dev.mmsearch.bench.SearchLatencyBench ;;
   ingest) main=dev.mmsearch.bench.IngestThroughputBench ;;
   memory) main=dev.mmsearch.bench.IngestMemoryBench ;;
-  *) echo "usage: bench/run.sh latency|ingest|memory [options]" >&2; exit 2 ;;
+  stores) main=dev.mmsearch.bench.StoreComparisonBench ;;
+  capacity) main=dev.mmsearch.bench.CapacityPlan ;;
+  *) echo "usage: bench/run.sh latency|ingest|memory|stores|capacity [options]" >&2; exit 2 ;;
 esac
 shift
 ./mvnw -q -B -DskipTests -pl bench -am install
