@@ -37,8 +37,8 @@ import java.util.stream.Stream;
  * An {@code "id"} there replaces the path as the document id. A metadata line that is not valid JSON, has no path, or
  * names a file that is not in the folder is reported as a bad record of the metadata file (with its line); the images
  * themselves are checked when they are embedded (corrupt, truncated, too large) and reported with their path.
- * Symbolic links are not followed out of the folder: files are listed without following links, and the image roots
- * refuse any link whose target lies outside.
+ * Symbolic links are not followed while walking (no linked folders); linked files are listed, and the image roots
+ * refuse (and report) any link whose target lies outside the folder.
  *
  * <p>The metadata file is read whole (it is small next to the images: a few hundred bytes per image); the image list
  * holds paths only.
@@ -106,7 +106,9 @@ public final class ImageFolderSource implements DocumentSource {
 
     private static List<String> listImages(Path root) {
         try (Stream<Path> files = Files.walk(root, new FileVisitOption[0])) {
-            return files.filter(p -> Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS))
+            // Links are listed too (not followed): the image roots then refuse any whose target lies outside.
+            return files.filter(p -> Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)
+                            || Files.isSymbolicLink(p))
                     .filter(ImageFolderSource::isImageName)
                     .map(p -> root.relativize(p).toString().replace('\\', '/'))
                     .sorted()
