@@ -169,6 +169,7 @@ public final class OnnxTextEncoder implements TextEncoder {
             OrtEnvironment environment = OrtEnvironment.getEnvironment();
             try (OrtSession.SessionOptions sessionOptions = new OrtSession.SessionOptions()) {
                 sessionOptions.setIntraOpNumThreads(options.intraOpThreads());
+                options.applyExecutionProvider(sessionOptions);
                 sessionOptions.setInterOpNumThreads(1);
                 sessionOptions.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
                 sessionOptions.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);

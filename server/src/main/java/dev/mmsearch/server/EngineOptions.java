@@ -14,15 +14,23 @@ import dev.mmsearch.inference.EncoderOptions;
  * @param inferenceNodes {@code host:port} of remote inference nodes (gRPC); empty = models run in this process
  * @param openSearchHosts {@code http://host:port} of an OpenSearch cluster to keep collections in; empty = the
  *                        embedded Lucene store under the data dir
+ * @param device          where in-process models run: {@code cpu} (default) or {@code cuda[:N]} (see
+ *                        {@link EncoderOptions#device()})
  */
 public record EngineOptions(int intraOpThreads, int batchSize, List<Path> imageRoots, List<String> inferenceNodes,
-                            List<String> openSearchHosts) {
+                            List<String> openSearchHosts, String device) {
     public static final EngineOptions DEFAULTS = new EngineOptions(0, 32);
 
     public EngineOptions {
         imageRoots = imageRoots == null ? List.of() : List.copyOf(imageRoots);
         inferenceNodes = inferenceNodes == null ? List.of() : List.copyOf(inferenceNodes);
         openSearchHosts = openSearchHosts == null ? List.of() : List.copyOf(openSearchHosts);
+        device = device == null || device.isBlank() ? "cpu" : device;
+    }
+
+    public EngineOptions(int intraOpThreads, int batchSize, List<Path> imageRoots, List<String> inferenceNodes,
+                         List<String> openSearchHosts) {
+        this(intraOpThreads, batchSize, imageRoots, inferenceNodes, openSearchHosts, "cpu");
     }
 
     public EngineOptions(int intraOpThreads, int batchSize) {
@@ -47,6 +55,6 @@ public record EngineOptions(int intraOpThreads, int batchSize, List<Path> imageR
     }
 
     public EncoderOptions modelOptions() {
-        return new EncoderOptions(effectiveThreads(), batchSize);
+        return new EncoderOptions(effectiveThreads(), batchSize).withDevice(device);
     }
 }

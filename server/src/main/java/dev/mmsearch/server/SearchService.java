@@ -36,6 +36,7 @@ public class SearchService {
                         .map(p -> p.toAbsolutePath().toString()).toList()),
                 "--mmsearch.inference.nodes=" + String.join(",", options.inferenceNodes()),
                 "--mmsearch.opensearch.hosts=" + String.join(",", options.openSearchHosts()),
+                "--mmsearch.device=" + options.device(),
                 "--mmsearch.experiments.file=" + (experiments.file() == null ? "" : experiments.file().toAbsolutePath()),
                 "--mmsearch.zookeeper.connect=" + (experiments.zkConnect() == null ? "" : experiments.zkConnect()),
                 "--mmsearch.zookeeper.path=" + experiments.zkPath(),

@@ -19,7 +19,8 @@ class ServiceConfiguration {
                   @Value("${mmsearch.zookeeper.path:}") String zkPath,
                   @Value("${mmsearch.image-roots:}") String imageRoots,
                   @Value("${mmsearch.inference.nodes:}") String inferenceNodes,
-                  @Value("${mmsearch.opensearch.hosts:}") String openSearchHosts) {
+                  @Value("${mmsearch.opensearch.hosts:}") String openSearchHosts,
+                  @Value("${mmsearch.device:cpu}") String device) {
         DataDirectory directory = dataDir.isBlank() ? DataDirectory.defaultLocation() : new DataDirectory(Path.of(dataDir));
         ExperimentSettings experiments = new ExperimentSettings(experimentsFile.isBlank() ? null : Path.of(experimentsFile),
                 zkConnect, zkPath);
@@ -29,6 +30,6 @@ class ServiceConfiguration {
                 .filter(n -> !n.isEmpty()).toList();
         java.util.List<String> hosts = java.util.Arrays.stream(openSearchHosts.split(",")).map(String::strip)
                 .filter(h -> !h.isEmpty()).toList();
-        return new Engine(directory, new EngineOptions(threads, batchSize, roots, nodes, hosts), experiments);
+        return new Engine(directory, new EngineOptions(threads, batchSize, roots, nodes, hosts, device), experiments);
     }
 }

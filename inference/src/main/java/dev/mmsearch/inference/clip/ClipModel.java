@@ -172,6 +172,7 @@ public final class ClipModel implements AutoCloseable {
             OrtEnvironment environment = OrtEnvironment.getEnvironment();
             try (OrtSession.SessionOptions sessionOptions = new OrtSession.SessionOptions()) {
                 sessionOptions.setIntraOpNumThreads(options.intraOpThreads());
+                options.applyExecutionProvider(sessionOptions);
                 sessionOptions.setInterOpNumThreads(1);
                 sessionOptions.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
                 sessionOptions.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);

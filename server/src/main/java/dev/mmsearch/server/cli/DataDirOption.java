@@ -38,6 +38,11 @@ public class DataDirOption {
                     + " embedded Lucene store.")
     List<String> openSearchHosts = new ArrayList<>();
 
+    @Option(names = "--device", defaultValue = "cpu", paramLabel = "cpu|cuda[:N]",
+            description = "Where models run in this process: cpu (default) or cuda / cuda:N (ONNX Runtime's CUDA"
+                    + " execution provider; needs a build with -Pgpu and an NVIDIA GPU).")
+    String device;
+
     /** The collection store these options name (embedded Lucene, or OpenSearch with --opensearch). */
     public dev.mmsearch.core.CollectionStore openStore() {
         return engineOptions().openStore(dataDirectory());
@@ -48,6 +53,6 @@ public class DataDirOption {
     }
 
     public EngineOptions engineOptions() {
-        return new EngineOptions(threads, batchSize, imageRoots, inferenceNodes, openSearchHosts);
+        return new EngineOptions(threads, batchSize, imageRoots, inferenceNodes, openSearchHosts, device);
     }
 }
