@@ -32,7 +32,8 @@ import java.util.zip.GZIPOutputStream;
  * another store without running the model ({@link CollectionImport}).
  *
  * <p>Layout of the export directory: {@code part-00000.jsonl.gz}, {@code part-00001.jsonl.gz}, ... with at most
- * {@code recordsPerShard} lines each, one document a line: {@code {"id": ..., <fields>..., "_vector": [floats]}};
+ * {@code recordsPerShard} lines each, one document a line: {@code {"id": ..., <fields>..., "<field>_emb": [floats]}}
+ * (the vector named after the embedded field(s), {@link ExportManifest#vectorFieldFor});
  * and {@code manifest.json} ({@link ExportManifest}) with the model stamp, schema, vector encoding, count, the
  * shard names and a SHA-256 of each shard. The manifest is written last (atomically), so a directory
  * without one is an unfinished export.
@@ -67,7 +68,7 @@ public final class CollectionExport {
                             + "' is not empty; give a new or empty directory");
                 }
             }
-            ShardWriter writer = new ShardWriter(dir, recordsPerShard);
+            ShardWriter writer = new ShardWriter(dir, recordsPerShard, ExportManifest.vectorFieldFor(collection.schema()));
             try {
                 collection.forEachDocument(writer::write);
             } finally {
@@ -95,6 +96,7 @@ public final class CollectionExport {
     private static final class ShardWriter {
         private final Path dir;
         private final int perShard;
+        private final String vectorField;
         private final List<ExportManifest.Shard> shards = new ArrayList<>();
         private long total;
         private long inShard;
@@ -102,7 +104,8 @@ public final class CollectionExport {
         private OutputStream out;
         private String name;
 
-        ShardWriter(Path dir, int perShard) {
+        ShardWriter(Path dir, int perShard, String vectorField) {
+            this.vectorField = vectorField;
             this.dir = dir;
             this.perShard = perShard;
         }
@@ -112,10 +115,10 @@ public final class CollectionExport {
                 if (out == null) {
                     open();
                 }
-                if (document.document().fields().containsKey(ExportManifest.VECTOR_FIELD)
+                if (document.document().fields().containsKey(vectorField)
                         || document.document().fields().containsKey("id")) {
                     throw new MmsearchException(ErrorCode.INVALID_INPUT, "document '" + document.id() + "' has a field named '"
-                            + ExportManifest.VECTOR_FIELD + "' or 'id', which the export format reserves");
+                            + vectorField + "' or 'id', which the export format reserves");
                 }
                 try (JsonGenerator json = Json.MAPPER.createGenerator(new NonClosing(out))) {
                     json.writeStartObject();
@@ -123,7 +126,7 @@ public final class CollectionExport {
                     for (Map.Entry<String, Object> field : document.document().fields().entrySet()) {
                         json.writePOJOProperty(field.getKey(), field.getValue());
                     }
-                    json.writeName(ExportManifest.VECTOR_FIELD);
+                    json.writeName(vectorField);
                     json.writeStartArray();
                     for (float value : document.vector()) {
                         json.writeNumber(value);

@@ -97,7 +97,7 @@ public final class CollectionImport {
         }
         long documents = 0;
         for (ExportManifest.Shard shard : manifest.shards()) {
-            documents += load(dir, shard, target, manifest.stamp().dimension());
+            documents += load(dir, shard, target, manifest.stamp().dimension(), manifest.vectorField());
         }
         target.commit();
         Result result = new Result(name, documents, manifest.shards().size(), Duration.ofNanos(System.nanoTime() - start));
@@ -125,7 +125,8 @@ public final class CollectionImport {
     }
 
     /** Upserts one shard's documents in batches; returns how many. */
-    private static long load(Path dir, ExportManifest.Shard shard, SearchCollection target, int dimension) {
+    private static long load(Path dir, ExportManifest.Shard shard, SearchCollection target, int dimension,
+                             String vectorField) {
         Path file = dir.resolve(shard.name());
         List<EmbeddedDocument> batch = new ArrayList<>(BATCH);
         long records = 0;
@@ -139,7 +140,7 @@ public final class CollectionImport {
                 if (text.isBlank()) {
                     continue;
                 }
-                batch.add(parse(text, file, line, dimension));
+                batch.add(parse(text, file, line, dimension, vectorField));
                 records++;
                 if (batch.size() == BATCH) {
                     target.upsert(batch);
@@ -160,7 +161,7 @@ public final class CollectionImport {
         return records;
     }
 
-    private static EmbeddedDocument parse(String text, Path file, long line, int dimension) {
+    private static EmbeddedDocument parse(String text, Path file, long line, int dimension, String vectorField) {
         JsonNode node;
         try {
             node = Json.MAPPER.readTree(text);
@@ -174,22 +175,22 @@ public final class CollectionImport {
         if (id == null || !id.isString() || id.stringValue().isBlank()) {
             throw bad(file, line, "missing or blank \"id\"");
         }
-        JsonNode vectorNode = node.get(ExportManifest.VECTOR_FIELD);
+        JsonNode vectorNode = node.get(vectorField);
         if (vectorNode == null || !vectorNode.isArray() || vectorNode.size() != dimension) {
-            throw bad(file, line, "\"" + ExportManifest.VECTOR_FIELD + "\" must be a list of " + dimension + " numbers");
+            throw bad(file, line, "\"" + vectorField + "\" must be a list of " + dimension + " numbers");
         }
         float[] vector = new float[dimension];
         for (int i = 0; i < dimension; i++) {
             JsonNode value = vectorNode.get(i);
             if (!value.isNumber()) {
-                throw bad(file, line, "\"" + ExportManifest.VECTOR_FIELD + "\"[" + i + "] is not a number");
+                throw bad(file, line, "\"" + vectorField + "\"[" + i + "] is not a number");
             }
             vector[i] = value.floatValue();
         }
         Map<String, Object> fields = new LinkedHashMap<>();
         for (Map.Entry<String, JsonNode> property : node.properties()) {
             String name = property.getKey();
-            if (name.equals("id") || name.equals(ExportManifest.VECTOR_FIELD)) {
+            if (name.equals("id") || name.equals(vectorField)) {
                 continue;
             }
             JsonNode value = property.getValue();

@@ -30,17 +30,34 @@ import java.util.Objects;
  * @param vectorEncoding how the collection indexed its vectors (an import creates the new collection the same way)
  * @param count          documents in all shards together
  * @param shards         shard files, in order
+ * @param vectorField    JSON field of each record holding its vector: {@code <embedded field>_emb} (e.g.
+ *                       {@code image_emb}, {@code title_text_emb}; see {@link #vectorFieldFor}), or {@code _vector} in
+ *                       exports written before that naming
  */
 public record ExportManifest(String collection, ModelStamp stamp, CollectionSchema schema, VectorEncoding vectorEncoding,
-                             long count, List<Shard> shards) {
+                             long count, List<Shard> shards, String vectorField) {
     /** Name of the manifest file in an export directory. */
     public static final String FILE_NAME = "manifest.json";
     /** Value of the manifest's {@code format} field. */
     public static final String FORMAT = "mmsearch-collection-export";
     /** Version of the layout; an import refuses any other. */
     public static final int VERSION = 1;
-    /** JSON field of each record that holds the document's vector. */
-    public static final String VECTOR_FIELD = "_vector";
+    /** The vector field of exports written before vectors were named after the embedded field(s). */
+    public static final String LEGACY_VECTOR_FIELD = "_vector";
+
+    /**
+     * The vector's field in exported records: {@code <image field>_emb} for an image collection, else the embed
+     * template's fields joined by '_' plus {@code _emb} ({@code "{title} {text}"} gives {@code title_text_emb}).
+     */
+    public static String vectorFieldFor(CollectionSchema schema) {
+        return (schema.isImageCollection() ? schema.imageField() : String.join("_", schema.embedFields())) + "_emb";
+    }
+
+    /** A manifest whose vector field follows {@link #vectorFieldFor}. */
+    public ExportManifest(String collection, ModelStamp stamp, CollectionSchema schema, VectorEncoding vectorEncoding,
+                          long count, List<Shard> shards) {
+        this(collection, stamp, schema, vectorEncoding, count, shards, vectorFieldFor(schema));
+    }
 
     /**
      * One shard file.
@@ -62,6 +79,10 @@ public record ExportManifest(String collection, ModelStamp stamp, CollectionSche
         Objects.requireNonNull(schema, "schema");
         Objects.requireNonNull(vectorEncoding, "vectorEncoding");
         shards = List.copyOf(shards);
+        if (vectorField == null || !(vectorField.equals(vectorFieldFor(schema)) || vectorField.equals(LEGACY_VECTOR_FIELD))) {
+            throw new IllegalArgumentException("vectorField must be '" + vectorFieldFor(schema) + "' for this schema, got '"
+                    + vectorField + "'");
+        }
     }
 
     /** The manifest as pretty JSON. */
@@ -84,7 +105,7 @@ public record ExportManifest(String collection, ModelStamp stamp, CollectionSche
             schemaNode.put("imageField", schema.imageField());
         }
         root.put("vectorEncoding", vectorEncoding.label());
-        root.put("vectorField", VECTOR_FIELD);
+        root.put("vectorField", vectorField);
         root.put("count", count);
         ArrayNode shardArray = root.putArray("shards");
         for (Shard shard : shards) {
@@ -133,9 +154,7 @@ public record ExportManifest(String collection, ModelStamp stamp, CollectionSche
         if (version != VERSION) {
             throw invalid(file, "version " + version + " is not supported (this build reads version " + VERSION + ")");
         }
-        if (!VECTOR_FIELD.equals(text(root, "vectorField", file))) {
-            throw invalid(file, "vectorField is not '" + VECTOR_FIELD + "'");
-        }
+        String vectorFieldName = text(root, "vectorField", file);
         try {
             JsonNode model = object(root, "model", file);
             ModelStamp stamp = new ModelStamp(text(model, "modelId", file), text(model, "checksum", file),
@@ -163,7 +182,7 @@ public record ExportManifest(String collection, ModelStamp stamp, CollectionSche
                 throw invalid(file, "count " + count + " is not the sum of the shards' records (" + sum + ")");
             }
             return new ExportManifest(text(root, "collection", file), stamp, schema,
-                    VectorEncoding.parse(text(root, "vectorEncoding", file)), count, shards);
+                    VectorEncoding.parse(text(root, "vectorEncoding", file)), count, shards, vectorFieldName);
         } catch (IllegalArgumentException e) {
             throw invalid(file, e.getMessage());
         }

@@ -97,6 +97,14 @@ class CollectionExportImportTest {
         assertThat(manifest.shards()).extracting(ExportManifest.Shard::records).containsExactly(15L, 15L, 10L);
         assertThat(ExportManifest.read(out)).isEqualTo(manifest);
         assertThat(manifest.stamp()).isEqualTo(encoder.stamp());
+        // Records carry "<embedded fields>_emb" (issue 3's interchange layout): "{title} {text}" -> title_text_emb.
+        assertThat(manifest.vectorField()).isEqualTo("title_text_emb");
+        try (var in = new java.io.BufferedReader(new java.io.InputStreamReader(new java.util.zip.GZIPInputStream(
+                java.nio.file.Files.newInputStream(out.resolve("part-00000.jsonl.gz"))), java.nio.charset.StandardCharsets.UTF_8))) {
+            tools.jackson.databind.JsonNode first = dev.mmsearch.core.Json.MAPPER.readTree(in.readLine());
+            assertThat(first.get("title_text_emb").size()).isEqualTo(encoder.dimension());
+            assertThat(first.has("id")).isTrue();
+        }
 
         CollectionImport.Result result = CollectionImport.importInto(out, target, "copy");
         assertThat(result.documents()).isEqualTo(DOCS);
