@@ -157,6 +157,12 @@ public record ModelBundle(ModelManifest manifest, Path modelFile, Path tokenizer
             poolingMode = ModelManifest.Pooling.MEAN;
         } else {
             poolingMode = ModelManifest.Pooling.MEAN;
+        }
+        // Warn only when nothing says how to pool: an mmsearch-model.json "pooling" overrides this default.
+        boolean manifestSetsPooling = optionalJson(directory.resolve(ModelManifest.FILE_NAME))
+                .map(m -> m.has("pooling")).orElse(false);
+        if (poolingMode == ModelManifest.Pooling.MEAN && !manifestSetsPooling && (pooling.isEmpty()
+                || !pooling.get().path("pooling_mode_mean_tokens").asBoolean(false))) {
             LOG.warn("no pooling configuration (1_Pooling/config.json or {}) in model directory {}; using mean pooling",
                     ModelManifest.FILE_NAME, directory);
         }

@@ -59,7 +59,13 @@ public record ModelManifest(
         /** A text-only sentence encoder (one ONNX file). */
         TEXT_ENCODER,
         /** A CLIP-style two-tower model: text and image encoders into one space (see {@code ClipBundle}). */
-        CLIP
+        CLIP,
+        /**
+         * A text-only sentence encoder trained into the space of one CLIP model (e.g. a multilingual
+         * student of CLIP's text tower); its manifest names that model in {@code "alignedTo"} and it searches
+         * that model's image vectors (see {@code dev.mmsearch.inference.clip.ClipAlignment}).
+         */
+        ALIGNED_TEXT_ENCODER
     }
 
     /** How per-token vectors become one embedding. */

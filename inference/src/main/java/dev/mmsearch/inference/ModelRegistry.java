@@ -5,6 +5,8 @@ import dev.mmsearch.core.ErrorCode;
 import dev.mmsearch.core.ImageEncoder;
 import dev.mmsearch.core.MmsearchException;
 import dev.mmsearch.core.TextEncoder;
+import dev.mmsearch.inference.clip.AlignedTextEncoder;
+import dev.mmsearch.inference.clip.ClipAlignment;
 import dev.mmsearch.inference.clip.ClipBundle;
 import dev.mmsearch.inference.clip.ClipModel;
 import java.nio.file.Path;
@@ -23,6 +25,12 @@ import org.slf4j.LoggerFactory;
  * directories registered by path (sentence encoders, see {@link ModelBundle}, and CLIP models, see
  * {@link ClipBundle}: a CLIP id serves both {@link #textEncoder(String)} and {@link #imageEncoder(String)}). Each encoder is loaded lazily on first use, once, and shared by
  * all callers (encoders are thread-safe). Closing the registry closes every loaded encoder.
+ *
+ * <p>A sentence encoder of kind {@link ModelManifest.Kind#ALIGNED_TEXT_ENCODER} names, in its manifest's
+ * {@code "alignedTo"} ({@link ClipAlignment}), the CLIP model it was trained into. Its
+ * {@link #textEncoder(String)} reports that CLIP model's stamp (so it can search that model's image
+ * collections), and only while that CLIP model is registered here with exactly that checksum; otherwise
+ * it fails with a message saying which CLIP model to register.
  */
 public final class ModelRegistry implements EncoderProvider {
 
@@ -40,6 +48,9 @@ public final class ModelRegistry implements EncoderProvider {
     /** Registered CLIP directories by id; guarded by {@code this}. */
     private final Map<String, ClipBundle> registeredClip = new LinkedHashMap<>();
     private final Map<String, ClipModel> loadedClip = new ConcurrentHashMap<>();
+    /** CLIP models that registered aligned text encoders were trained into, by their id; guarded by {@code this}. */
+    private final Map<String, ClipAlignment> alignments = new LinkedHashMap<>();
+    private final Map<String, AlignedTextEncoder> loadedAligned = new ConcurrentHashMap<>();
     private final Map<String, Object> loadLocks = new ConcurrentHashMap<>();
     private volatile boolean closed;
 
@@ -89,6 +100,12 @@ public final class ModelRegistry implements EncoderProvider {
         }
         ModelBundle bundle = ModelBundle.load(dir, variant);
         String id = bundle.manifest().id();
+        ClipAlignment alignment = bundle.manifest().kind() == ModelManifest.Kind.ALIGNED_TEXT_ENCODER
+                ? ClipAlignment.read(dir.toAbsolutePath().normalize()) : null;
+        if (alignment != null && alignment.clipModelId().equals(id)) {
+            throw new MmsearchException(ErrorCode.INVALID_ARGUMENT, "model '" + id + "' in " + dir + " names itself in \""
+                    + ClipAlignment.FIELD + "\"; it must name the CLIP model it was trained for");
+        }
         if (builtins.containsKey(id)) {
             throw new MmsearchException(ErrorCode.INVALID_ARGUMENT, "model id '" + id + "' of " + bundle.modelFile()
                     + " is a built-in model's id; set another \"id\" in " + ModelManifest.FILE_NAME);
@@ -107,7 +124,12 @@ public final class ModelRegistry implements EncoderProvider {
                     + existing.modelFile() + "; set another \"id\" in " + ModelManifest.FILE_NAME + " of " + dir);
         }
         registered.put(id, bundle);
-        LOG.info("registered model={} dir={}", id, dir.toAbsolutePath());
+        if (alignment != null) {
+            alignments.put(id, alignment);
+            LOG.info("registered model={} dir={} alignedTo={}", id, dir.toAbsolutePath(), alignment.describe());
+        } else {
+            LOG.info("registered model={} dir={}", id, dir.toAbsolutePath());
+        }
         return id;
     }
 
@@ -141,7 +163,51 @@ public final class ModelRegistry implements EncoderProvider {
         if (isClip(modelId)) {
             return clipModel(modelId).textEncoder();
         }
+        if (alignment(modelId).isPresent()) {
+            return alignedTextEncoder(modelId);
+        }
         return onnxTextEncoder(modelId);
+    }
+
+    /** The CLIP model that {@code modelId} was trained into, when it is a registered aligned text encoder. */
+    public synchronized Optional<ClipAlignment> alignment(String modelId) {
+        return Optional.ofNullable(modelId == null ? null : alignments.get(modelId));
+    }
+
+    /**
+     * The aligned text encoder {@code modelId} (kind {@link ModelManifest.Kind#ALIGNED_TEXT_ENCODER}), reporting the
+     * stamp of the CLIP model it was trained into. Loads that CLIP model too (its stamp is computed when loading).
+     *
+     * @throws MmsearchException MODEL_NOT_FOUND when {@code modelId} is not an aligned text encoder or its CLIP model
+     *                           is not registered (naming the model to register); MODEL_MISMATCH when the registered
+     *                           CLIP model of that id has another checksum or dimension
+     */
+    public AlignedTextEncoder alignedTextEncoder(String modelId) {
+        AlignedTextEncoder encoder = loadedAligned.get(Objects.requireNonNullElse(modelId, ""));
+        if (encoder != null) {
+            return encoder;
+        }
+        requireKnown(modelId);
+        ClipAlignment alignment = alignment(modelId).orElseThrow(() -> new MmsearchException(ErrorCode.MODEL_NOT_FOUND,
+                "model '" + modelId + "' is not aligned to a CLIP model (its " + ModelManifest.FILE_NAME
+                        + " has no kind aligned_text_encoder)"));
+        if (!isClip(alignment.clipModelId())) {
+            throw new MmsearchException(ErrorCode.MODEL_NOT_FOUND, "model '" + modelId + "' is a text tower aligned to "
+                    + "CLIP model " + alignment.describe() + ", which is not registered"
+                    + (modelIds().contains(alignment.clipModelId()) ? " as a CLIP model" : "")
+                    + "; register that CLIP model's directory too (its image vectors are what this model searches)");
+        }
+        ClipModel clip = clipModel(alignment.clipModelId());
+        synchronized (loadLocks.computeIfAbsent(modelId, k -> new Object())) {
+            encoder = loadedAligned.get(modelId);
+            if (encoder != null) {
+                return encoder;
+            }
+            AlignedTextEncoder created = AlignedTextEncoder.of(onnxTextEncoder(modelId), alignment, clip.stamp());
+            loadedAligned.put(modelId, created);
+            LOG.info("aligned text model={} searches clip={}", modelId, clip.stamp().describe());
+            return created;
+        }
     }
 
     /**
@@ -157,6 +223,11 @@ public final class ModelRegistry implements EncoderProvider {
             return clipModel(modelId).imageEncoder();
         }
         requireKnown(modelId);
+        Optional<ClipAlignment> alignment = alignment(modelId);
+        if (alignment.isPresent()) {
+            throw new MmsearchException(ErrorCode.MODEL_NOT_FOUND, "model '" + modelId + "' is a text-only model aligned "
+                    + "to CLIP model '" + alignment.get().clipModelId() + "'; encode images with that model");
+        }
         throw new MmsearchException(ErrorCode.MODEL_NOT_FOUND, "model '" + modelId + "' is a text-only model and "
                 + "has no image encoder; image search needs a CLIP model (register a CLIP export directory"
                 + (registeredClip().isEmpty() ? "" : ", e.g. " + String.join(", ", registeredClip())) + ")");
@@ -322,6 +393,7 @@ public final class ModelRegistry implements EncoderProvider {
             closed = true;
             toClose = new ArrayList<>(loaded.values());
             loaded.clear();
+            loadedAligned.clear(); // views of encoders in toClose
             clipToClose = new ArrayList<>(loadedClip.values());
             loadedClip.clear();
         }
