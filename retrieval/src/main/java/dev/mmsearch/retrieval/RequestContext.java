@@ -76,16 +76,23 @@ public final class RequestContext {
     /**
      * The query embedded with {@code modelId}: the query image when there is one (uploaded: the model's image tower;
      * an indexed document: its stored vector), else the query text; encoded on first use and memoised for the rest of the
-     * request. The model must match the collection's stamp.
+     * request. The model must be the collection's, or a text tower aligned to it (same stamp).
      *
      * @throws MmsearchException MODEL_MISMATCH when the model is not the one the collection was built with
      */
     public float[] queryVector(String modelId) {
         ModelStamp stamp = collection.stamp();
         if (!stamp.modelId().equals(modelId)) {
-            throw new MmsearchException(ErrorCode.MODEL_MISMATCH, "collection '" + collection.name()
-                    + "' was built with model " + stamp.describe() + " but the recall asked for model '" + modelId
-                    + "'; search it with " + stamp.modelId() + " or re-index it");
+            if (query.image() != null) {
+                modelId = stamp.modelId(); // images are embedded by the collection's own model (its image tower)
+            } else if (!encoders.textEncoder(modelId).stamp().compatibleWith(stamp)) {
+                // Only a text tower aligned to the collection's model (e.g. a multilingual tower for a CLIP
+                // collection) reports the collection's stamp; any other model lives in another vector space.
+                throw new MmsearchException(ErrorCode.MODEL_MISMATCH, "collection '" + collection.name()
+                        + "' was built with model " + stamp.describe() + " but the recall asked for model '"
+                        + modelId + "'; search it with " + stamp.modelId() + ", a text tower aligned to it, or"
+                        + " re-index it");
+            }
         }
         return vectors.computeIfAbsent(modelId, id -> {
             long start = System.nanoTime();

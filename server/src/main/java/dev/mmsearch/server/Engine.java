@@ -6,6 +6,7 @@ import dev.mmsearch.core.ErrorCode;
 import dev.mmsearch.core.MmsearchException;
 import dev.mmsearch.core.ModelStamp;
 import dev.mmsearch.core.SearchCollection;
+import dev.mmsearch.core.TextEncoder;
 import dev.mmsearch.core.experiment.Layer;
 import dev.mmsearch.core.experiment.StageKind;
 import dev.mmsearch.inference.ModelRegistry;
@@ -78,18 +79,60 @@ public final class Engine implements AutoCloseable {
     public SearchResult search(SearchQuery query, String expectedModel, String retriever) {
         SearchCollection collection = store.get(CollectionStore.validateName(query.collection()));
         ModelStamp stamp = collection.stamp();
+        EncoderProvider requestEncoders = encoders;
         if (expectedModel != null && !expectedModel.isBlank() && !expectedModel.equals(stamp.modelId())) {
-            throw new MmsearchException(ErrorCode.MODEL_MISMATCH, "collection '" + collection.name()
-                    + "' was built with model " + stamp.describe() + " but the request asked for model '"
-                    + expectedModel + "'; search it with " + stamp.modelId() + " or re-index it");
+            requestEncoders = alignedQueryEncoders(collection, expectedModel);
         }
         CompiledExperiments snapshot = experiments.current();
         if (retriever != null && !retriever.isBlank()) {
             query = query.withForcedArms(forceRecall(snapshot, query, retriever));
         }
         SearchResult result = SearchResult.of(UUID.randomUUID().toString(), stamp.modelId(),
-                snapshot.execute(query, collection, encoders));
+                snapshot.execute(query, collection, requestEncoders));
         return collection.schema().isImageCollection() ? result.withImageLinks() : result;
+    }
+
+    /**
+     * The encoders for a request that asks to embed its text with {@code model} instead of the collection's own: allowed
+     * only for a text tower aligned to the collection's model (it reports the same stamp, e.g. a Chinese tower for a
+     * CLIP image collection); then that tower stands in for the collection's text encoder in this request only.
+     *
+     * @throws MmsearchException MODEL_MISMATCH for any other model (the message names both)
+     */
+    private EncoderProvider alignedQueryEncoders(SearchCollection collection, String model) {
+        ModelStamp stamp = collection.stamp();
+        // In-process, the manifest says whether the model is aligned to this one: refuse others without loading them.
+        boolean maybeAligned = !(encoders instanceof ModelRegistry registry) || registry.alignment(model)
+                .filter(a -> a.clipModelId().equals(stamp.modelId()) && a.clipChecksum().equals(stamp.checksum()))
+                .isPresent();
+        TextEncoder aligned = maybeAligned ? encoders.textEncoder(model) : null;
+        if (aligned == null || !aligned.stamp().compatibleWith(stamp)) {
+            throw new MmsearchException(ErrorCode.MODEL_MISMATCH, "collection '" + collection.name()
+                    + "' was built with model " + stamp.describe() + " but the request asked for model '"
+                    + model + "'; search it with " + stamp.modelId() + " (or a text tower aligned to it) or re-index it");
+        }
+        EncoderProvider all = encoders;
+        return new EncoderProvider() {
+            @Override
+            public TextEncoder textEncoder(String modelId) {
+                return modelId.equals(stamp.modelId()) ? aligned : all.textEncoder(modelId);
+            }
+
+            @Override
+            public dev.mmsearch.core.ImageEncoder imageEncoder(String modelId) {
+                return all.imageEncoder(modelId);
+            }
+
+            @Override
+            public List<String> modelIds() {
+                return all.modelIds();
+            }
+
+            @Override
+            public void close() {
+                // a per-request view: the engine owns the encoders
+            }
+        };
     }
 
     private static Map<String, String> forceRecall(CompiledExperiments snapshot, SearchQuery query, String retriever) {

@@ -27,8 +27,17 @@ public class SearchService {
     /** Starts the service with experiments from {@code experiments} (file, ZooKeeper, or the default lookup). */
     public static ConfigurableApplicationContext start(DataDirectory dataDirectory, int port, EngineOptions options,
                                                        ExperimentSettings experiments) {
-        // Passed as command-line properties: they win over application.properties and the environment.
-        return new SpringApplication(SearchService.class).run(
+        return start(dataDirectory, port, options, experiments, java.util.Map.of());
+    }
+
+    /**
+     * Starts the service with extra Spring properties (e.g. {@code mmsearch.security.*}), which win over
+     * application.properties and the environment like the others given here.
+     */
+    public static ConfigurableApplicationContext start(DataDirectory dataDirectory, int port, EngineOptions options,
+                                                       ExperimentSettings experiments,
+                                                       java.util.Map<String, String> properties) {
+        java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of(
                 "--mmsearch.data-dir=" + dataDirectory.root(),
                 "--mmsearch.threads=" + options.intraOpThreads(),
                 "--mmsearch.batch-size=" + options.batchSize(),
@@ -40,7 +49,10 @@ public class SearchService {
                 "--mmsearch.experiments.file=" + (experiments.file() == null ? "" : experiments.file().toAbsolutePath()),
                 "--mmsearch.zookeeper.connect=" + (experiments.zkConnect() == null ? "" : experiments.zkConnect()),
                 "--mmsearch.zookeeper.path=" + experiments.zkPath(),
-                "--server.port=" + port);
+                "--server.port=" + port));
+        properties.forEach((name, value) -> args.add("--" + name + "=" + value));
+        // Passed as command-line properties: they win over application.properties and the environment.
+        return new SpringApplication(SearchService.class).run(args.toArray(String[]::new));
     }
 
     /** The port the running service listens on. */

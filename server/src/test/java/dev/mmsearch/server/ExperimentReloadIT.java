@@ -33,6 +33,8 @@ import tools.jackson.databind.JsonNode;
  * failed request; an invalid change must leave the running config serving.
  */
 class ExperimentReloadIT {
+    /** The load threads send as fast as they can from one address: per-client rate limiting would answer 429. */
+    static final java.util.Map<String, String> NO_RATE_LIMIT = java.util.Map.of("mmsearch.security.rate-limit.per-second", "0");
     static final String MODEL = "all-MiniLM-L6-v2-q";
 
     @TempDir
@@ -142,7 +144,7 @@ class ExperimentReloadIT {
         Path file = configDir.resolve("experiments.yaml");
         Files.writeString(file, config("v1", "dense"));
         ConfigurableApplicationContext app = SearchService.start(new DataDirectory(dataDir), 0, new EngineOptions(1, 8),
-                new ExperimentSettings(file, null, null));
+                new ExperimentSettings(file, null, null), NO_RATE_LIMIT);
         int port = SearchService.port(app);
         try (Load load = new Load(port)) {
             load.awaitServed("v1", "dense");
@@ -176,7 +178,7 @@ class ExperimentReloadIT {
                 client.start();
                 ZooKeeperConfigSource.publish(client, path, config("z1", "dense"));
                 ConfigurableApplicationContext app = SearchService.start(new DataDirectory(dataDir), 0, new EngineOptions(1, 8),
-                        new ExperimentSettings(null, zk.getConnectString(), path));
+                        new ExperimentSettings(null, zk.getConnectString(), path), NO_RATE_LIMIT);
                 int port = SearchService.port(app);
                 try (Load load = new Load(port)) {
                     load.awaitServed("z1", "dense");

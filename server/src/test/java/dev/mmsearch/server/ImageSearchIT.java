@@ -59,6 +59,9 @@ class ImageSearchIT {
         model = fixtures().resolve("models/tiny-clip");
         Cli.Result added = Cli.run("models", "add", model.toString(), "--data-dir", dataDir.toString());
         assertThat(added.exitCode()).as(added.err()).isZero();
+        Cli.Result zh = Cli.run("models", "add", fixtures().resolve("models/tiny-clip-zh").toString(), "--data-dir",
+                dataDir.toString());
+        assertThat(zh.exitCode()).as(zh.err()).isZero();
         Path eval = model.resolve("eval");
         Cli.Result images = Cli.run("index", "--data-dir", dataDir.toString(), "--collection", "shapes", "--input",
                 eval.toString(), "--metadata", eval.resolve("labels.jsonl").toString(), "--model", "tiny-clip",
@@ -153,6 +156,24 @@ class ImageSearchIT {
                 "{\"image\": \"" + b64 + "\", \"topK\": 5, \"retriever\": \"dense\"}"));
         assertThat(ids(viaJson)).isEqualTo(ids(okJson(multipart("/api/v1/collections/shapes/search",
                 Files.readAllBytes(queries.getFirst()), "image/png", "topK", "5", "retriever", "dense"))));
+    }
+
+    @Test
+    void chineseQueriesSearchTheImagesThroughTheAlignedTextTower() throws Exception {
+        String[][] queries = {{"一个红色的圆形", "-red-circle.png"}, {"一个蓝色的正方形", "-blue-square.png"},
+                {"一个黄色的星形", "-yellow-star.png"}};
+        double hits = 0;
+        for (String[] q : queries) {
+            JsonNode r = okJson(postJson("/api/v1/collections/shapes/search", Json.MAPPER.writeValueAsString(
+                    java.util.Map.of("query", q[0], "model", "tiny-clip-zh", "topK", 5, "retriever", "dense"))));
+            hits += ids(r).stream().filter(id -> id.endsWith(q[1])).count();
+            assertThat(r.get("model").asString()).as("the collection's model").isEqualTo("tiny-clip");
+        }
+        LOG.info("chinese->image P@5 over 3 queries: " + hits / 15);
+        assertThat(hits / 15).as("Chinese query -> image precision@5").isGreaterThanOrEqualTo(0.8);
+        // A model that is not aligned to the collection's is refused without being loaded.
+        assertError(postJson("/api/v1/collections/shapes/search",
+                "{\"query\": \"红色\", \"model\": \"bge-small-zh-v1.5\"}"), 409, "model_mismatch");
     }
 
     @Test

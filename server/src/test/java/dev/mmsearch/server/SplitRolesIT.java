@@ -69,7 +69,10 @@ class SplitRolesIT {
             nodes.add(node);
             addresses.add("127.0.0.1:" + port);
         }
-        app = SearchService.start(new DataDirectory(dataDir), 0, new EngineOptions(1, 8, List.of(), addresses));
+        // Three client threads searching as fast as they can from one address: no per-client rate limit.
+        app = SearchService.start(new DataDirectory(dataDir), 0, new EngineOptions(1, 8, List.of(), addresses),
+                dev.mmsearch.server.experiments.ExperimentSettings.DEFAULTS,
+                java.util.Map.of("mmsearch.security.rate-limit.per-second", "0"));
         base = "http://127.0.0.1:" + SearchService.port(app);
     }
 

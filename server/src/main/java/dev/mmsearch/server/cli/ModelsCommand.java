@@ -14,8 +14,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** {@code mmsearch models}: the models mmsearch can use. */
-@Command(name = "models", mixinStandardHelpOptions = true, description = "Built-in models.",
-        subcommands = {ModelsCommand.ListModels.class, ModelsCommand.AddModel.class})
+@Command(name = "models", mixinStandardHelpOptions = true, description = "Built-in and installed models.",
+        subcommands = {ModelsCommand.ListModels.class, ModelsCommand.AddModel.class, ModelsCommand.PullModel.class})
 public class ModelsCommand implements Runnable {
     @Spec
     CommandSpec spec;
@@ -69,6 +69,65 @@ public class ModelsCommand implements Runnable {
             java.nio.file.Files.move(staging, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
             spec.commandLine().getOut().println("installed model " + id + " in " + target);
             spec.commandLine().getOut().flush();
+            return 0;
+        }
+    }
+
+    /**
+     * {@code mmsearch models pull REPO}: downloads an ONNX export (CLIP, or a sentence encoder) from the Hugging Face
+     * hub into the data dir's model folder: resumable (run it again after an interruption), checksum-verified, checked
+     * to load before it is installed under its id.
+     */
+    @Command(name = "pull", mixinStandardHelpOptions = true,
+            description = "Download an ONNX model (CLIP or sentence encoder) from the Hugging Face hub into the data dir.")
+    static class PullModel implements Callable<Integer> {
+        @picocli.CommandLine.Mixin
+        DataDirOption common;
+
+        @picocli.CommandLine.Parameters(paramLabel = "REPO",
+                description = "Hub model id with an ONNX export, e.g. Xenova/clip-vit-base-patch32.")
+        String repo;
+
+        @Option(names = "--revision", paramLabel = "REV", defaultValue = "main",
+                description = "Branch, tag or commit (default: ${DEFAULT-VALUE}).")
+        String revision;
+
+        @Option(names = "--quantized",
+                description = "Fetch the int8 *_quantized.onnx files (about 4x smaller and faster, vectors slightly off).")
+        boolean quantized;
+
+        @Option(names = "--id", paramLabel = "ID",
+                description = "Install under this id (default: the repository name, plus -q with --quantized).")
+        String id;
+
+        @Option(names = "--endpoint", paramLabel = "URL",
+                description = "Hub URL or mirror (default: $HF_ENDPOINT, else https://huggingface.co). "
+                        + "Private or gated repositories need $HF_TOKEN.")
+        java.net.URI endpoint;
+
+        @Option(names = "--no-progress", description = "Do not draw a progress bar.")
+        boolean noProgress;
+
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            dev.mmsearch.inference.hub.HubClient hub = dev.mmsearch.inference.hub.HubClient.fromEnvironment();
+            if (endpoint != null) {
+                hub = hub.withEndpoint(endpoint);
+            }
+            dev.mmsearch.inference.ModelBundle.Variant variant = quantized
+                    ? dev.mmsearch.inference.ModelBundle.Variant.QUANTIZED
+                    : dev.mmsearch.inference.ModelBundle.Variant.FP32;
+            dev.mmsearch.inference.hub.DownloadProgress progress = noProgress
+                    ? dev.mmsearch.inference.hub.DownloadProgress.NONE : new ConsoleDownloadProgress();
+            dev.mmsearch.inference.hub.ModelPull.Result result = dev.mmsearch.inference.hub.ModelPull.pull(
+                    hub, repo, revision, common.dataDirectory().models(), variant, id, progress);
+            PrintWriter out = spec.commandLine().getOut();
+            out.println("installed model " + result.id() + " ("
+                    + (result.clip() ? "CLIP: text and image encoder" : "text encoder") + ") in " + result.directory());
+            out.flush();
             return 0;
         }
     }

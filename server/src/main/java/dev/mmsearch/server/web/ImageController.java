@@ -34,7 +34,8 @@ import org.springframework.web.bind.annotation.RestController;
  * Serves the images of image collections: {@code GET /api/v1/collections/{name}/image?id=ID} (the original file)
  * and {@code .../thumbnail?id=ID} (a JPEG of at most {@value #THUMBNAIL_EDGE} px, made once and cached under
  * {@code DATA_DIR/thumbnails/NAME/}). Only documents' own image paths are served, and only from the image roots
- * ({@link dev.mmsearch.core.ImageRoots}): a request names a document id, never a path.
+ * ({@link dev.mmsearch.core.ImageRoots}): a request names a document id, never a path. Security headers
+ * (nosniff, CSP) come from {@link dev.mmsearch.server.security.SecurityHeadersFilter}.
  */
 @RestController
 @RequestMapping("/api/v1/collections/{name}")
@@ -57,7 +58,6 @@ class ImageController {
         return ResponseEntity.ok()
                 .contentType(TYPES.getOrDefault(extension, MediaType.APPLICATION_OCTET_STREAM))
                 .cacheControl(CacheControl.maxAge(Duration.ofHours(1)))
-                .header("X-Content-Type-Options", "nosniff")
                 .body(Files.readAllBytes(file));
     }
 
@@ -79,7 +79,6 @@ class ImageController {
         }
         return ResponseEntity.ok().contentType(MediaType.IMAGE_JPEG)
                 .cacheControl(CacheControl.maxAge(Duration.ofHours(1)))
-                .header("X-Content-Type-Options", "nosniff")
                 .body(bytes);
     }
 

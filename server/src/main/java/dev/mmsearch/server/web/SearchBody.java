@@ -15,7 +15,8 @@ import tools.jackson.databind.JsonNode;
  * a typo like {@code topk} should not be silently ignored.
  *
  * @param retriever shorthand for forcing the recall layer's arm of that name ({@code dense}, {@code bm25}, {@code hybrid} in the built-in config)
- * @param model     model id the caller expects the collection to use (409 otherwise)
+ * @param model     model to embed the query text with: the collection's own (the default), or a text tower aligned to
+ *                  it (e.g. a multilingual tower for a CLIP collection); any other model is a 409
  * @param filter    structured filter, see {@link Filter}
  * @param userId    bucketing key for the experiments (anonymous requests get a random bucket per request)
  * @param scene     experiment scene (default: the config's default scene)

@@ -92,11 +92,19 @@ class SearchController {
         }
         SearchBody body = SearchBody.ofForm(query, topK, offset, retriever, model, debug, userId,
                 filter == null || filter.isBlank() ? null : readJson("filter", filter), scene,
-                forceArms == null || forceArms.isBlank() ? null
-                        : dev.mmsearch.core.Json.MAPPER.convertValue(readJson("forceArms", forceArms),
-                        new tools.jackson.core.type.TypeReference<Map<String, String>>() {
-                        }));
+                forceArms == null || forceArms.isBlank() ? null : readForceArms(forceArms));
         return run(name, body, image.getBytes());
+    }
+
+    private static Map<String, String> readForceArms(String text) {
+        try {
+            return dev.mmsearch.core.Json.MAPPER.convertValue(readJson("forceArms", text),
+                    new tools.jackson.core.type.TypeReference<Map<String, String>>() {
+                    });
+        } catch (tools.jackson.core.JacksonException | IllegalArgumentException e) {
+            throw new MmsearchException(ErrorCode.BAD_REQUEST, "form field 'forceArms' must be a JSON object of"
+                    + " layer name to arm name, e.g. {\"recall\": \"bm25\"}");
+        }
     }
 
     private static tools.jackson.databind.JsonNode readJson(String field, String text) {

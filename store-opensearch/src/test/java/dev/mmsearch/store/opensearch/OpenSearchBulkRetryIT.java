@@ -35,11 +35,11 @@ class OpenSearchBulkRetryIT {
                 Map.of("thread_pool.write.size", "1", "thread_pool.write.queue_size", "1"));
              OpenSearchCollectionStore store = new OpenSearchCollectionStore(OpenSearchStoreOptions
                      .forHosts(cluster.httpHosts()).withShards(2).withReplicas(0).withBulkBatchSize(25)
-                     .withRetries(12, Duration.ofMillis(20), Duration.ofMillis(500)))) {
+                     .withRetries(40, Duration.ofMillis(20), Duration.ofMillis(1000)))) {
             int dim = 8;
             SearchCollection collection = store.getOrCreate("retry", new CollectionSchema("{text}",
                     List.of("text"), List.of()), new ModelStamp("m", "00", dim, VectorSimilarity.COSINE));
-            int writers = 6;
+            int writers = 4; // with a write pool of 1 and a queue of 1, still far more than it takes at once
             int perWriter = 400;
             ExecutorService pool = Executors.newFixedThreadPool(writers);
             List<Future<?>> done = new ArrayList<>();
