@@ -35,7 +35,7 @@ class OpenSearchBulkRetryIT {
                 Map.of("thread_pool.write.size", "1", "thread_pool.write.queue_size", "1"));
              OpenSearchCollectionStore store = new OpenSearchCollectionStore(OpenSearchStoreOptions
                      .forHosts(cluster.httpHosts()).withShards(2).withReplicas(0).withBulkBatchSize(25)
-                     .withRetries(40, Duration.ofMillis(20), Duration.ofMillis(1000)))) {
+                     .withRetries(20, Duration.ofMillis(20), Duration.ofMillis(2000)))) {
             int dim = 8;
             SearchCollection collection = store.getOrCreate("retry", new CollectionSchema("{text}",
                     List.of("text"), List.of()), new ModelStamp("m", "00", dim, VectorSimilarity.COSINE));
