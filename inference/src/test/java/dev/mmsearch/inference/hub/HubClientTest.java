@@ -103,12 +103,16 @@ class HubClientTest {
         hub.cutOnce(path, 300_000);
         int before = hub.downloadsOf(HubFixtures.CLIP_REPO, path).size();
 
+        // The server cuts the connection after 300,000 bytes; how many of them reach the client before the
+        // close depends on socket buffers, so the test reads the count from the .part file.
         assertThatThrownBy(() -> client().download(HubFixtures.CLIP_REPO, "main", remote, target, null))
                 .isInstanceOf(MmsearchException.class)
                 .satisfies(e -> assertThat(((MmsearchException) e).code()).isEqualTo(ErrorCode.NOT_READY))
-                .hasMessageContaining("interrupted after 300000 of " + remote.size())
+                .hasMessageContaining("interrupted after ")
+                .hasMessageContaining(" of " + remote.size())
                 .hasMessageContaining("resumes");
-        assertThat(part).hasSize(300_000);
+        long kept = Files.size(part);
+        assertThat(kept).isPositive().isLessThanOrEqualTo(300_000);
         assertThat(target).doesNotExist();
 
         AtomicLong progressed = new AtomicLong();
@@ -118,7 +122,7 @@ class HubClientTest {
         assertThat(progressed.get()).as("resumed bytes count as done").isEqualTo(remote.size());
         List<FakeHub.Request> all = hub.downloadsOf(HubFixtures.CLIP_REPO, path);
         List<FakeHub.Request> second = all.subList(before + 2, all.size());
-        assertThat(second).extracting(FakeHub.Request::range).containsOnly("bytes=300000-");
+        assertThat(second).extracting(FakeHub.Request::range).containsOnly("bytes=" + kept + "-");
         assertThat(second).extracting(FakeHub.Request::server).containsExactly("api", "cdn");
     }
 

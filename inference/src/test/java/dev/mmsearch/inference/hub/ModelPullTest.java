@@ -169,9 +169,11 @@ class ModelPullTest {
                 ModelBundle.Variant.FP32, null))
                 .isInstanceOf(MmsearchException.class)
                 .satisfies(e -> assertThat(((MmsearchException) e).code()).isEqualTo(ErrorCode.NOT_READY))
-                .hasMessageContaining("interrupted after 100000");
+                .hasMessageContaining("interrupted after ");
         Path staging = ModelPull.stagingDir(models(), HubFixtures.CLIP_REPO, "main", ModelBundle.Variant.FP32);
-        assertThat(staging.resolve("onnx").resolve("vision_model.onnx.part")).hasSize(100_000);
+        // The server cuts after 100,000 bytes; how many arrive before the close depends on socket buffers.
+        long kept = Files.size(staging.resolve("onnx").resolve("vision_model.onnx.part"));
+        assertThat(kept).isPositive().isLessThanOrEqualTo(100_000);
         assertThat(staging.resolve("onnx").resolve("text_model.onnx")).isRegularFile();
         assertThat(models().resolve("tiny-clip")).doesNotExist();
 
@@ -184,11 +186,11 @@ class ModelPullTest {
                 .hasSize(textFetches);
         List<FakeHub.Request> visionRequests = hub.downloadsOf(HubFixtures.CLIP_REPO, vision);
         List<FakeHub.Request> resumed = visionRequests.subList(visionFetches, visionRequests.size());
-        assertThat(resumed).extracting(FakeHub.Request::range).containsExactly("bytes=100000-", "bytes=100000-");
+        assertThat(resumed).extracting(FakeHub.Request::range).containsExactly("bytes=" + kept + "-", "bytes=" + kept + "-");
         byte[] installed = Files.readAllBytes(result.directory().resolve(vision));
         assertThat(FakeHub.sha256(installed)).isEqualTo(FakeHub.sha256(clipFiles.get(vision)));
         long all = result.files().stream().mapToLong(f -> clipFiles.get(f).length).sum();
-        assertThat(result.bytesDownloaded()).isEqualTo(all - clipFiles.get(text).length - 100_000);
+        assertThat(result.bytesDownloaded()).isEqualTo(all - clipFiles.get(text).length - kept);
         assertThat(staging).doesNotExist();
     }
 
