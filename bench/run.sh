@@ -5,6 +5,8 @@
 #   BENCH_JVM_OPTS=-Xmx512m bench/run.sh memory --data-dir DIR --size-mb 1024
 #   bench/run.sh stores [--setups embedded,opensearch-1,opensearch-2] [--n 300]   (embedded Lucene vs OpenSearch)
 #   bench/run.sh capacity [--corpus ../shared/data/scifact/corpus.jsonl]          (docs/scaling.md's numbers)
+#   bench/run.sh ann [OUT] [--sets scifact,synth] [--n 500000] [--repeats 3]     (Lucene HNSW vs hnswlib/faiss; bench/ann/run.sh)
+#   bench/run.sh load [--data-dir DIR] [--levels 1,8,32] [--seconds 20] [--soak-seconds 180]  (HTTP load + soak)
 # BENCH_JVM_OPTS (e.g. -Xmx512m) is passed to the benchmark's JVM.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -16,11 +18,13 @@ case "${1:-}" in
   memory) main=dev.mmsearch.bench.IngestMemoryBench ;;
   stores) main=dev.mmsearch.bench.StoreComparisonBench ;;
   capacity) main=dev.mmsearch.bench.CapacityPlan ;;
-  *) echo "usage: bench/run.sh latency|ingest|memory|stores|capacity [options]" >&2; exit 2 ;;
+  load) main=dev.mmsearch.bench.LoadBench ;;
+  ann) shift; ./mvnw -q -B -DskipTests -pl bench -am install; exec bench/ann/run.sh "$@" ;;
+  *) echo "usage: bench/run.sh latency|ingest|memory|stores|capacity|load|ann [options]" >&2; exit 2 ;;
 esac
 shift
 ./mvnw -q -B -DskipTests -pl bench -am install
 CP="$(./mvnw -q -B -pl bench dependency:build-classpath -Dmdep.outputFile=/dev/stdout):bench/target/classes"
 # shellcheck disable=SC2086
-exec "$JAVA_HOME/bin/java" ${BENCH_JVM_OPTS:-} --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED \
+exec "$JAVA_HOME/bin/java" ${BENCH_JVM_OPTS:-} -Dmmsearch.security.rate-limit.per-second=0 --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED \
   -cp "$CP" "$main" "$@"

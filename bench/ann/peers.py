@@ -1,0 +1,248 @@
+#!/usr/bin/python3
+"""Native ANN peers for bench/ann/run.sh (benchmark only; never part of the build).
+
+  peers.py run  DIR [--sets scifact,synth] [--widths 10,...] [--repeats 3] [--systems hnswlib,faiss-hnsw,faiss-flat]
+                                                                             -> DIR/peers.csv
+  peers.py plot DIR                                                          -> DIR/ann.csv, DIR/ann.png, ratios
+
+Reads the files AnnBench prepare wrote (NAME.base.f32 / NAME.query.f32: int32 rows, int32 dims, float32 rows;
+NAME.gt.i32: int32 rows, int32 k, ids) and measures, single-threaded, hnswlib HNSW (space 'ip', M=16,
+ef_construction=100) and faiss IndexHNSWFlat (M=16, efConstruction=100, inner product) and IndexFlatIP
+(exact): recall@10 against the brute-force ground truth and QPS at each search width (ef / efSearch), the
+repeats interleaved across widths and libraries. Memory is the growth of the process RSS while building.
+Uses Debian's python3-hnswlib 0.6.2, python3-faiss 1.7.3, python3-numpy, python3-matplotlib.
+"""
+import csv
+import os
+import sys
+import time
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+import numpy as np  # noqa: E402
+
+K = 10
+# one colour per library in every panel; "-1seg" / "-run2" variants are dashed in the same colour
+COLOURS = {"hnswlib": "tab:green", "faiss-hnsw": "tab:orange", "faiss-flat": "tab:blue", "lucene-fp32": "tab:red",
+           "lucene-int8": "tab:purple"}
+
+
+def read_matrix(path, dtype):
+    head = np.fromfile(path, dtype="<i4", count=2)
+    n, d = int(head[0]), int(head[1])
+    return np.fromfile(path, dtype=dtype, offset=8).reshape(n, d)
+
+
+def rss_bytes():
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+def recall(found, gt):
+    hits = 0
+    for row, truth in zip(found, gt):
+        hits += len(set(int(x) for x in row[:K]) & set(int(x) for x in truth))
+    return hits / float(gt.shape[0] * gt.shape[1])
+
+
+class Hnswlib:
+    name = "hnswlib"
+
+    def build(self, base):
+        import hnswlib
+        self.index = hnswlib.Index(space="ip", dim=base.shape[1])
+        self.index.init_index(max_elements=base.shape[0], M=16, ef_construction=100, random_seed=42)
+        self.index.set_num_threads(1)
+        self.index.add_items(base, np.arange(base.shape[0]), num_threads=1)
+
+    def search(self, queries, width):
+        self.index.set_ef(max(width, K))
+        # The whole batch in one call on one thread: the library's own loop, no Python per query.
+        labels, _ = self.index.knn_query(queries, k=K, num_threads=1)
+        return labels
+
+
+class FaissHnsw:
+    name = "faiss-hnsw"
+
+    def build(self, base):
+        import faiss
+        faiss.omp_set_num_threads(1)
+        self.index = faiss.IndexHNSWFlat(base.shape[1], 16, faiss.METRIC_INNER_PRODUCT)
+        self.index.hnsw.efConstruction = 100
+        self.index.add(base)
+
+    def search(self, queries, width):
+        self.index.hnsw.efSearch = max(width, K)
+        _, labels = self.index.search(queries, K)  # one batch, one OpenMP thread
+        return labels
+
+
+class FaissFlat:
+    name = "faiss-flat"
+    widths_independent = True
+
+    def build(self, base):
+        import faiss
+        faiss.omp_set_num_threads(1)
+        self.index = faiss.IndexFlatIP(base.shape[1])
+        self.index.add(base)
+
+    def search(self, queries, width):
+        _, labels = self.index.search(queries, K)  # exact scan (BLAS, one thread)
+        return labels
+
+
+def run(out, sets, widths, repeats, flat_queries, only=None):
+    rows = []
+    for ds in sets:
+        base = np.ascontiguousarray(read_matrix(os.path.join(out, ds + ".base.f32"), "<f4"))
+        queries = np.ascontiguousarray(read_matrix(os.path.join(out, ds + ".query.f32"), "<f4"))
+        gt = read_matrix(os.path.join(out, ds + ".gt.i32"), "<i4")
+        systems = []
+        for cls in (Hnswlib, FaissHnsw, FaissFlat):
+            if only and cls.name not in only:
+                continue
+            s = cls()
+            before = rss_bytes()
+            t0 = time.perf_counter()
+            s.build(base)
+            s.build_s = time.perf_counter() - t0
+            s.mem = rss_bytes() - before
+            print("built %s %s: %d vectors in %.1f s, rss +%d MB" % (ds, s.name, base.shape[0], s.build_s,
+                                                                      s.mem >> 20), flush=True)
+            systems.append(s)
+        for s in systems:  # warm-up
+            s.search(queries[:200], 100)
+        for rep in range(repeats):
+            for width in widths:
+                for s in systems:
+                    if getattr(s, "widths_independent", False):
+                        if width != widths[0]:
+                            continue
+                        q = queries[:flat_queries]  # exact scan: a subset is enough for its QPS
+                        g = gt[:flat_queries]
+                    else:
+                        q, g = queries, gt
+                    t0 = time.perf_counter()
+                    passes = 0
+                    # whole passes until >= 1 s: short windows are all noise on a shared machine
+                    while True:
+                        found = s.search(q, width)
+                        passes += 1
+                        if time.perf_counter() - t0 >= 1.0:
+                            break
+                    secs = (time.perf_counter() - t0) / passes
+                    r = recall(found, g)
+                    qps = q.shape[0] / secs
+                    rows.append([ds, s.name, width, rep, "%.4f" % r, "%.1f" % qps, "%.1f" % s.build_s, "",
+                                 s.mem, ""])
+                    print("%s %s width=%d rep=%d recall@10=%.4f qps=%.1f" % (ds, s.name, width, rep, r, qps),
+                          flush=True)
+        del systems
+    with open(os.path.join(out, "peers.csv"), "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["dataset", "system", "width", "repeat", "recall", "qps", "build_s", "index_bytes", "mem_bytes",
+                    "segments"])
+        w.writerows(rows)
+
+
+def qps_at(points, target):
+    """QPS at recall `target`, linear interpolation between the two widths around it (None if never reached)."""
+    points = sorted(points)
+    for (r0, q0), (r1, q1) in zip(points, points[1:]):
+        if r0 <= target <= r1 and r1 > r0:
+            return q0 + (q1 - q0) * (target - r0) / (r1 - r0)
+    if points and points[0][0] >= target:
+        return points[0][1]
+    return None
+
+
+def plot(out):
+    rows = []
+    for name in ("lucene.csv", "peers.csv"):
+        with open(os.path.join(out, name)) as f:
+            rows.extend(csv.DictReader(f))
+    with open(os.path.join(out, "ann.csv"), "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=list(rows[0].keys()))
+        w.writeheader()
+        w.writerows(rows)
+    # median QPS per (dataset, system, width) over repeats, with min/max for the spread
+    agg = {}
+    for r in rows:
+        agg.setdefault((r["dataset"], r["system"], int(r["width"])), []).append((float(r["recall"]), float(r["qps"])))
+    summary = {}
+    for (ds, sysname, width), vals in sorted(agg.items()):
+        qs = sorted(v[1] for v in vals)
+        summary.setdefault((ds, sysname), []).append((width, vals[0][0], qs[len(qs) // 2], qs[0], qs[-1]))
+    lines = []
+    for (ds, sysname), pts in sorted(summary.items()):
+        for width, rec, med, lo, hi in pts:
+            lines.append("%s %-12s width=%3d recall@10=%.4f qps median=%.0f (min %.0f, max %.0f)"
+                         % (ds, sysname, width, rec, med, lo, hi))
+    for ds in sorted({k[0] for k in summary}):
+        ref = summary.get((ds, "hnswlib"))
+        for target in (0.90, 0.95, 0.99):
+            base_q = qps_at([(p[1], p[2]) for p in ref], target) if ref else None
+            for sysname in sorted(k[1] for k in summary if k[0] == ds and k[1] not in ("hnswlib", "faiss-flat")):
+                pts = summary[(ds, sysname)]
+                q = qps_at([(p[1], p[2]) for p in pts], target)
+                ratio = "n/a" if q is None or base_q is None else "%.2f" % (q / base_q)
+                lines.append("%s recall@10=%.2f: %s qps=%s hnswlib qps=%s ratio=%s" % (
+                    ds, target, sysname, "n/a" if q is None else "%.0f" % q,
+                    "n/a" if base_q is None else "%.0f" % base_q, ratio))
+    with open(os.path.join(out, "summary.txt"), "w") as f:
+        f.write("\n".join(lines) + "\n")
+    print("\n".join(lines))
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print("matplotlib not installed: no plot")
+        return
+    sets = sorted({k[0] for k in summary})
+    fig, axes = plt.subplots(1, len(sets), figsize=(6.5 * len(sets), 4.8))
+    if len(sets) == 1:
+        axes = [axes]
+    for ax, ds in zip(axes, sets):
+        for (d, sysname), pts in sorted(summary.items()):
+            if d != ds:
+                continue
+            style = "s" if sysname == "faiss-flat" else ("o--" if "run2" in sysname or "1seg" in sysname else "o-")
+            colour = COLOURS.get(sysname.replace("-run2", "").replace("-1seg", ""))
+            ax.plot([p[1] for p in pts], [p[2] for p in pts], style, label=sysname, color=colour)
+            # spread: min..max over repeats
+            ax.vlines([p[1] for p in pts], [p[3] for p in pts], [p[4] for p in pts], alpha=0.4)
+        ax.axvline(0.95, color="grey", linestyle=":")
+        ax.set_yscale("log")
+        ax.set_xlabel("recall@10")
+        ax.set_ylabel("queries/s, 1 thread (median; bars = min..max)")
+        ax.set_title(ds)
+        ax.grid(True, which="both", alpha=0.3)
+        ax.legend()
+    fig.tight_layout()
+    fig.savefig(os.path.join(out, "ann.png"), dpi=110)
+    print("wrote", os.path.join(out, "ann.png"))
+
+
+def main(argv):
+    if len(argv) < 3 or argv[1] not in ("run", "plot"):
+        sys.exit(__doc__)
+    out = argv[2]
+    opts = dict(zip(argv[3::2], argv[4::2]))
+    if argv[1] == "run":
+        run(out, opts.get("--sets", "scifact,synth").split(","),
+            [int(x) for x in opts.get("--widths", "10,20,40,80,120,200,300,500").split(",")],
+            int(opts.get("--repeats", "3")), int(opts.get("--flat-queries", "200")),
+            opts["--systems"].split(",") if "--systems" in opts else None)
+    else:
+        plot(out)
+
+
+if __name__ == "__main__":
+    main(sys.argv)

@@ -1,0 +1,457 @@
+package dev.mmsearch.bench;
+
+import dev.mmsearch.core.CollectionSchema;
+import dev.mmsearch.core.Document;
+import dev.mmsearch.core.EmbeddedDocument;
+import dev.mmsearch.core.Json;
+import dev.mmsearch.core.ModelStamp;
+import dev.mmsearch.core.SearchCollection;
+import dev.mmsearch.core.TextEncoder;
+import dev.mmsearch.core.VectorEncoding;
+import dev.mmsearch.core.VectorSimilarity;
+import dev.mmsearch.inference.ModelRegistry;
+import dev.mmsearch.store.lucene.LuceneCollection;
+import dev.mmsearch.store.lucene.LuceneCollectionStore;
+import java.io.BufferedReader;
+import java.io.BufferedWriter;
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.PriorityQueue;
+import java.util.Set;
+import java.util.SplittableRandom;
+import java.util.stream.IntStream;
+import java.util.stream.Stream;
+import org.apache.lucene.util.VectorUtil;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * The Java half of the ANN comparison (bench/ann/run.sh runs it and then bench/ann/peers.py on the same files).
+ *
+ * <ul>
+ *   <li>{@code prepare}: writes the data sets as little-endian files ({@code NAME.base.f32}, {@code NAME.query.f32}:
+ *       int32 rows, int32 dims, then row-major float32; {@code NAME.gt.i32}: int32 rows, int32 k, then ids) and the
+ *       exact top-10 by brute force. {@code scifact}: the corpus vectors read (read-only) from the cached BEIR
+ *       collection and its 1,109 queries encoded with bge-small-en-v1.5. {@code synth}: clustered synthetic vectors
+ *       (unit cluster centres plus a low-rank anisotropic offset plus small isotropic noise, normalised) and queries
+ *       drawn near random clusters.</li>
+ *   <li>{@code lucene}: builds the project's collection (LuceneCollectionStore, FLOAT32 and INT8, the product's
+ *       HNSW settings: maxConn 16, beamWidth 100) from each base file, reopens it from its last commit and measures
+ *       recall@10 and single-thread QPS of {@link LuceneCollection#vectorSearch(float[], int, int)} at each width
+ *       (numCandidates = efSearch), the repeats interleaved across widths and encodings. Writes {@code lucene.csv}.</li>
+ * </ul>
+ */
+public final class AnnBench {
+
+    static final int K = 10;
+    static final double MIN_SECONDS = 1.0;
+
+    public static void main(String[] args) throws Exception {
+        if (args.length == 0) {
+            throw new IllegalArgumentException("usage: AnnBench prepare|lucene --out DIR [options]");
+        }
+        Map<String, String> opts = parse(Arrays.copyOfRange(args, 1, args.length));
+        Path out = Path.of(opts.getOrDefault("--out", "target/ann"));
+        Files.createDirectories(out);
+        switch (args[0]) {
+            case "prepare" -> prepare(out, opts);
+            case "lucene" -> lucene(out, opts);
+            default -> throw new IllegalArgumentException("unknown phase " + args[0]);
+        }
+    }
+
+    // ---------------------------------------------------------------- prepare
+
+    private static void prepare(Path out, Map<String, String> opts) throws IOException {
+        List<String> sets = List.of(opts.getOrDefault("--sets", "scifact,synth").split(","));
+        if (sets.contains("scifact")) {
+            long t0 = System.nanoTime();
+            Path cache = Path.of(opts.getOrDefault("--test-cache", "target/test-cache"));
+            List<float[]> base = new ArrayList<>();
+            // Read-only: forEachDocument over the last commit; the store is closed right after.
+            try (LuceneCollectionStore store = new LuceneCollectionStore(cache.resolve("beir-collections"))) {
+                store.get("beir-scifact-bge-small-en-v1-5").forEachDocument(d -> base.add(normalised(d.vector())));
+            }
+            List<float[]> queries = new ArrayList<>();
+            try (ModelRegistry models = new ModelRegistry(cache.resolve("models"));
+                 BufferedReader in = Files.newBufferedReader(Path.of(opts.getOrDefault("--queries",
+                         "../shared/data/scifact/queries.jsonl")))) {
+                TextEncoder encoder = models.textEncoder(ModelRegistry.DEFAULT_MODEL);
+                for (String line = in.readLine(); line != null; line = in.readLine()) {
+                    if (!line.isBlank()) {
+                        JsonNode node = Json.MAPPER.readTree(line);
+                        queries.add(normalised(encoder.encodeQuery(node.get("text").asString())));
+                    }
+                }
+            }
+            writeSet(out, "scifact", base.toArray(float[][]::new), queries.toArray(float[][]::new));
+            System.out.printf(Locale.ROOT, "prepared scifact base=%d queries=%d in %.1f s%n", base.size(),
+                    queries.size(), (System.nanoTime() - t0) / 1e9);
+        }
+        if (sets.contains("synth")) {
+            long t0 = System.nanoTime();
+            int n = Integer.parseInt(opts.getOrDefault("--n", "500000"));
+            int dim = Integer.parseInt(opts.getOrDefault("--dim", "384"));
+            int clusters = Integer.parseInt(opts.getOrDefault("--clusters", "1000"));
+            int nq = Integer.parseInt(opts.getOrDefault("--nq", "1000"));
+            long seed = Long.parseLong(opts.getOrDefault("--seed", "42"));
+            Clustered gen = new Clustered(dim, clusters, 48, seed);
+            float[][] base = new float[n][];
+            IntStream.range(0, n).parallel().forEach(i -> base[i] = gen.sample(new SplittableRandom(seed * 31 + i)));
+            float[][] queries = new float[nq][];
+            IntStream.range(0, nq).forEach(i -> queries[i] = gen.sample(new SplittableRandom(-seed * 17 - i - 1)));
+            writeSet(out, "synth", base, queries);
+            System.out.printf(Locale.ROOT, "prepared synth base=%d dim=%d clusters=%d queries=%d in %.1f s%n", n, dim,
+                    clusters, nq, (System.nanoTime() - t0) / 1e9);
+        }
+    }
+
+    /**
+     * Gaussian clusters that look like embeddings rather than uniform noise: a unit random centre per cluster, an
+     * offset in a shared 48-dimensional subspace with decaying scale (low intrinsic dimension, as real embeddings
+     * have) and a little isotropic noise, the sum normalised.
+     */
+    static final class Clustered {
+        private final float[][] centres;
+        private final float[][] basis;
+        private final int dim;
+
+        Clustered(int dim, int clusters, int rank, long seed) {
+            this.dim = dim;
+            SplittableRandom r = new SplittableRandom(seed);
+            centres = new float[clusters][];
+            for (int c = 0; c < clusters; c++) {
+                centres[c] = normalised(gaussian(r, dim, 1f));
+            }
+            basis = new float[rank][];
+            for (int j = 0; j < rank; j++) {
+                float[] u = normalised(gaussian(r, dim, 1f));
+                float scale = (float) (0.25 / Math.sqrt(j + 1));
+                for (int d = 0; d < dim; d++) {
+                    u[d] *= scale;
+                }
+                basis[j] = u;
+            }
+        }
+
+        float[] sample(SplittableRandom r) {
+            float[] v = gaussian(r, dim, 0.01f);
+            float[] c = centres[r.nextInt(centres.length)];
+            for (int d = 0; d < dim; d++) {
+                v[d] += c[d];
+            }
+            for (float[] u : basis) {
+                float g = (float) r.nextGaussian();
+                for (int d = 0; d < dim; d++) {
+                    v[d] += g * u[d];
+                }
+            }
+            return normalised(v);
+        }
+    }
+
+    private static float[] gaussian(SplittableRandom r, int dim, float sigma) {
+        float[] v = new float[dim];
+        for (int d = 0; d < dim; d++) {
+            v[d] = (float) r.nextGaussian() * sigma;
+        }
+        return v;
+    }
+
+    static float[] normalised(float[] v) {
+        double s = 0;
+        for (float x : v) {
+            s += x * x;
+        }
+        float inv = (float) (1 / Math.sqrt(s));
+        float[] o = new float[v.length];
+        for (int i = 0; i < v.length; i++) {
+            o[i] = v[i] * inv;
+        }
+        return o;
+    }
+
+    private static void writeSet(Path out, String name, float[][] base, float[][] queries) throws IOException {
+        writeMatrix(out.resolve(name + ".base.f32"), base);
+        writeMatrix(out.resolve(name + ".query.f32"), queries);
+        long t0 = System.nanoTime();
+        int[][] gt = new int[queries.length][];
+        // Exact top-10 by inner product (all vectors are unit length, so this is cosine), both cores.
+        IntStream.range(0, queries.length).parallel().forEach(q -> gt[q] = exactTopK(base, queries[q], K));
+        try (OutputStream o = Files.newOutputStream(out.resolve(name + ".gt.i32"))) {
+            ByteBuffer b = ByteBuffer.allocate(8 + 4 * K * gt.length).order(ByteOrder.LITTLE_ENDIAN);
+            b.putInt(gt.length).putInt(K);
+            for (int[] row : gt) {
+                for (int id : row) {
+                    b.putInt(id);
+                }
+            }
+            o.write(b.array());
+        }
+        System.out.printf(Locale.ROOT, "ground truth %s: %d queries x %d vectors in %.1f s%n", name, queries.length,
+                base.length, (System.nanoTime() - t0) / 1e9);
+    }
+
+    static int[] exactTopK(float[][] base, float[] q, int k) {
+        PriorityQueue<long[]> heap = new PriorityQueue<>(Comparator.comparingDouble(e -> Float.intBitsToFloat((int) e[0])));
+        for (int i = 0; i < base.length; i++) {
+            float s = VectorUtil.dotProduct(base[i], q);
+            if (heap.size() < k) {
+                heap.add(new long[] {Float.floatToIntBits(s), i});
+            } else if (s > Float.intBitsToFloat((int) heap.peek()[0])) {
+                heap.poll();
+                heap.add(new long[] {Float.floatToIntBits(s), i});
+            }
+        }
+        int[] ids = new int[heap.size()];
+        for (int i = ids.length - 1; i >= 0; i--) {
+            ids[i] = (int) heap.poll()[1];
+        }
+        return ids;
+    }
+
+    static void writeMatrix(Path file, float[][] rows) throws IOException {
+        int dim = rows[0].length;
+        try (OutputStream o = Files.newOutputStream(file)) {
+            ByteBuffer head = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putInt(rows.length).putInt(dim);
+            o.write(head.array());
+            ByteBuffer b = ByteBuffer.allocate(4 * dim * 1024).order(ByteOrder.LITTLE_ENDIAN);
+            for (int i = 0; i < rows.length; i++) {
+                for (float x : rows[i]) {
+                    b.putFloat(x);
+                }
+                if (!b.hasRemaining() || i == rows.length - 1) {
+                    o.write(b.array(), 0, b.position());
+                    b.clear();
+                }
+            }
+        }
+    }
+
+    static float[][] readMatrix(Path file) throws IOException {
+        try (InputStream raw = Files.newInputStream(file);
+             DataInputStream in = new DataInputStream(new java.io.BufferedInputStream(raw, 1 << 20))) {
+            byte[] head = in.readNBytes(8);
+            ByteBuffer h = ByteBuffer.wrap(head).order(ByteOrder.LITTLE_ENDIAN);
+            int n = h.getInt();
+            int dim = h.getInt();
+            float[][] rows = new float[n][dim];
+            byte[] row = new byte[4 * dim];
+            for (int i = 0; i < n; i++) {
+                in.readFully(row);
+                ByteBuffer.wrap(row).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer().get(rows[i]);
+            }
+            return rows;
+        }
+    }
+
+    static int[][] readIds(Path file) throws IOException {
+        ByteBuffer b = ByteBuffer.wrap(Files.readAllBytes(file)).order(ByteOrder.LITTLE_ENDIAN);
+        int n = b.getInt();
+        int k = b.getInt();
+        int[][] ids = new int[n][k];
+        for (int[] row : ids) {
+            for (int j = 0; j < k; j++) {
+                row[j] = b.getInt();
+            }
+        }
+        return ids;
+    }
+
+    // ---------------------------------------------------------------- lucene
+
+    private record Built(String set, VectorEncoding encoding, LuceneCollectionStore store, LuceneCollection collection,
+                         double buildSeconds, long indexBytes, long vectorBytes, int segments) {
+    }
+
+    private static void lucene(Path out, Map<String, String> opts) throws IOException {
+        List<String> sets = List.of(opts.getOrDefault("--sets", "scifact,synth").split(","));
+        int[] widths = Arrays.stream(opts.getOrDefault("--widths", "10,20,40,80,120,200,300,500").split(","))
+                .mapToInt(Integer::parseInt).toArray();
+        int repeats = Integer.parseInt(opts.getOrDefault("--repeats", "3"));
+        List<VectorEncoding> encodings = Stream.of(opts.getOrDefault("--encodings", "FLOAT32,INT8").split(","))
+                .map(VectorEncoding::valueOf).toList();
+        boolean forceMerge = Boolean.parseBoolean(opts.getOrDefault("--force-merge", "false"));
+        Path csv = out.resolve(opts.getOrDefault("--csv", "lucene.csv"));
+        try (BufferedWriter w = Files.newBufferedWriter(csv, StandardCharsets.UTF_8)) {
+            w.write("dataset,system,width,repeat,recall,qps,build_s,index_bytes,mem_bytes,segments\n");
+            for (String set : sets) {
+                float[][] base = readMatrix(out.resolve(set + ".base.f32"));
+                float[][] queries = readMatrix(out.resolve(set + ".query.f32"));
+                int[][] gt = readIds(out.resolve(set + ".gt.i32"));
+                List<Built> built = new ArrayList<>();
+                try {
+                    for (VectorEncoding encoding : encodings) {
+                        built.add(build(out.resolve("lucene-index"), set, encoding, base, forceMerge));
+                    }
+                    base = null; // the collections read their own copies from disk now
+                    for (Built b : built) { // warm-up: one pass at a middle width
+                        sweep(b.collection(), queries, gt, 100);
+                    }
+                    for (int rep = 0; rep < repeats; rep++) {
+                        for (int width : widths) {
+                            for (Built b : built) {
+                                double[] rq = sweep(b.collection(), queries, gt, width);
+                                String system = "lucene-" + (b.encoding() == VectorEncoding.FLOAT32 ? "fp32" : "int8")
+                                        + (forceMerge ? "-1seg" : "");
+                                w.write(String.format(Locale.ROOT, "%s,%s,%d,%d,%.4f,%.1f,%.1f,%d,%d,%d%n", set, system,
+                                        width, rep, rq[0], rq[1], b.buildSeconds(), b.indexBytes(), b.vectorBytes(),
+                                        b.segments()));
+                                System.out.printf(Locale.ROOT, "%s %s width=%d rep=%d recall@10=%.4f qps=%.1f%n", set,
+                                        system, width, rep, rq[0], rq[1]);
+                            }
+                            w.flush();
+                        }
+                    }
+                } finally {
+                    for (Built b : built) {
+                        b.store().close();
+                    }
+                    deleteTree(out.resolve("lucene-index"));
+                }
+            }
+        }
+    }
+
+    private static Built build(Path root, String set, VectorEncoding encoding, float[][] base, boolean forceMerge)
+            throws IOException {
+        Path dir = root.resolve(set + "-" + encoding.name().toLowerCase(Locale.ROOT));
+        deleteTree(dir);
+        Files.createDirectories(dir);
+        String name = "ann";
+        ModelStamp stamp = new ModelStamp("ann-bench-" + set, "none", base[0].length, VectorSimilarity.COSINE);
+        CollectionSchema schema = new CollectionSchema("{text}", List.of("text"), List.of());
+        long t0 = System.nanoTime();
+        try (LuceneCollectionStore store = new LuceneCollectionStore(dir)) {
+            SearchCollection c = store.getOrCreate(name, schema, stamp, encoding);
+            List<EmbeddedDocument> batch = new ArrayList<>(1000);
+            for (int i = 0; i < base.length; i++) {
+                batch.add(new EmbeddedDocument(new Document(Integer.toString(i), Map.of()), base[i]));
+                if (batch.size() == 1000 || i == base.length - 1) {
+                    c.upsert(batch);
+                    batch.clear();
+                }
+            }
+            c.commit();
+        }
+        if (forceMerge) {
+            forceMerge(dir.resolve(name), encoding);
+        }
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        // Searches run on the collection reopened from its last commit, as a restarted server would.
+        LuceneCollectionStore store = new LuceneCollectionStore(dir);
+        LuceneCollection collection = store.get(name);
+        long indexBytes = sizeOf(dir, f -> true);
+        // What HNSW search touches off-heap: the vectors it scores (.vec, or .veq for int8) and the graph (.vex).
+        long vectorBytes = sizeOf(dir, f -> encoding == VectorEncoding.INT8
+                ? f.endsWith(".veq") || f.endsWith(".vex") || f.endsWith(".vemq")
+                : f.endsWith(".vec") || f.endsWith(".vex"));
+        int segments;
+        try (org.apache.lucene.store.Directory d = org.apache.lucene.store.FSDirectory.open(collection.path())) {
+            segments = org.apache.lucene.index.SegmentInfos.readLatestCommit(d).size();
+        }
+        System.out.printf(Locale.ROOT, "built %s %s: %d vectors in %.1f s, %d segments, index %d MB, hnsw %d MB%n", set,
+                encoding, base.length, seconds, segments, indexBytes >> 20, vectorBytes >> 20);
+        return new Built(set, encoding, store, collection, seconds, indexBytes, vectorBytes, segments);
+    }
+
+    /**
+     * Merges the collection's segments into one graph, as hnswlib and faiss have: a variant that shows what the
+     * segment count costs. The product does not force-merge; the format below repeats the product's own
+     * (store-lucene's VectorIndexing is package-private: maxConn 16, beamWidth 100).
+     */
+    private static void forceMerge(Path collectionDir, VectorEncoding encoding) throws IOException {
+        org.apache.lucene.codecs.KnnVectorsFormat format = encoding == VectorEncoding.FLOAT32
+                ? new org.apache.lucene.codecs.lucene99.Lucene99HnswVectorsFormat(16, 100)
+                : new org.apache.lucene.codecs.lucene104.Lucene104HnswScalarQuantizedVectorsFormat(
+                        org.apache.lucene.util.quantization.QuantizedByteVectorValues.ScalarEncoding.UNSIGNED_BYTE, 16, 100);
+        org.apache.lucene.index.IndexWriterConfig config = new org.apache.lucene.index.IndexWriterConfig()
+                .setOpenMode(org.apache.lucene.index.IndexWriterConfig.OpenMode.APPEND)
+                .setCodec(new org.apache.lucene.codecs.lucene104.Lucene104Codec() {
+                    @Override
+                    public org.apache.lucene.codecs.KnnVectorsFormat getKnnVectorsFormatForField(String field) {
+                        return format;
+                    }
+                });
+        try (org.apache.lucene.store.Directory d = org.apache.lucene.store.FSDirectory.open(collectionDir);
+             org.apache.lucene.index.IndexWriter w = new org.apache.lucene.index.IndexWriter(d, config)) {
+            w.forceMerge(1);
+            w.commit();
+        }
+    }
+
+    /** Recall@10 and queries per second over all queries, one thread. */
+    private static double[] sweep(LuceneCollection c, float[][] queries, int[][] gt, int width) {
+        int hits = 0;
+        int total = 0;
+        long t0 = System.nanoTime();
+        List<List<dev.mmsearch.core.ScoredId>> results = new ArrayList<>(queries.length);
+        int passes = 0;
+        // Whole passes over the queries until at least MIN_SECONDS: short windows are all noise on a shared machine.
+        do {
+            results.clear();
+            for (float[] q : queries) {
+                results.add(c.vectorSearch(q, K, width));
+            }
+            passes++;
+        } while (System.nanoTime() - t0 < MIN_SECONDS * 1e9);
+        double seconds = (System.nanoTime() - t0) / 1e9 / passes;
+        for (int i = 0; i < queries.length; i++) {
+            Set<Integer> truth = new HashSet<>();
+            for (int id : gt[i]) {
+                truth.add(id);
+            }
+            for (var r : results.get(i)) {
+                if (truth.contains(Integer.parseInt(r.id()))) {
+                    hits++;
+                }
+            }
+            total += gt[i].length;
+        }
+        return new double[] {hits / (double) total, queries.length / seconds};
+    }
+
+    private static long sizeOf(Path dir, java.util.function.Predicate<String> name) throws IOException {
+        try (Stream<Path> files = Files.walk(dir)) {
+            return files.filter(Files::isRegularFile).filter(p -> name.test(p.getFileName().toString()))
+                    .mapToLong(p -> p.toFile().length()).sum();
+        }
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> files = Files.walk(dir)) {
+            for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+
+    static Map<String, String> parse(String[] args) {
+        Map<String, String> opts = new LinkedHashMap<>();
+        for (int i = 0; i + 1 < args.length; i += 2) {
+            opts.put(args[i], args[i + 1]);
+        }
+        return opts;
+    }
+
+    private AnnBench() {
+    }
+}

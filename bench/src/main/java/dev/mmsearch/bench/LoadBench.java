@@ -1,0 +1,278 @@
+package dev.mmsearch.bench;
+
+import dev.mmsearch.core.Json;
+import dev.mmsearch.core.TextEncoder;
+import dev.mmsearch.ingest.IndexProgress;
+import dev.mmsearch.server.DataDirectory;
+import dev.mmsearch.server.Engine;
+import dev.mmsearch.server.EngineOptions;
+import dev.mmsearch.server.SearchService;
+import dev.mmsearch.server.demo.DemoData;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.springframework.context.ConfigurableApplicationContext;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * Load on the demo's search endpoint, in-process: starts {@link SearchService} on a data dir holding the demo's
+ * SciFact collection (imported from the bundled vectors by {@link DemoData#ensureIndexed}), then
+ * <ol>
+ *   <li>closed loop: C clients each sending the next query as soon as the last answer came back, for the default
+ *       search (hybrid) and the dense arm, C = 1, 8, 32: QPS, p50, p99, errors;</li>
+ *   <li>the encoder ceiling: raw {@link TextEncoder#encodeQuery} from C threads, same queries, same JVM;</li>
+ *   <li>open loop at 80% of the peak hybrid QPS (requests sent on a fixed schedule, latency measured from the
+ *       scheduled time so a stalled server cannot hide its queue): p50/p99;</li>
+ *   <li>a soak at that rate, sampling heap ({@code /actuator/metrics/jvm.memory.used?tag=area:heap}) and RSS
+ *       ({@code /proc/self/status} VmRSS: the server is this process) every 10 s.</li>
+ * </ol>
+ * The load generator shares the machine (and the JVM) with the server; on 2 cores that costs the server some CPU.
+ *
+ * <p>Usage: {@code bench/run.sh load [--data-dir DIR] [--models target/test-cache/models] [--levels 1,8,32]
+ * [--seconds 20] [--soak-seconds 180] [--queries ../shared/data/scifact/queries.jsonl]}.
+ */
+public final class LoadBench {
+
+    private record Result(String name, int concurrency, long ok, long errors, double seconds, Percentiles latency) {
+        double qps() {
+            return ok / seconds;
+        }
+
+        String line() {
+            return String.format(Locale.ROOT, "| %s | %d | %.1f | %.1f | %.1f | %d |", name, concurrency, qps(),
+                    latency.at(50), latency.at(99), errors);
+        }
+    }
+
+    public static void main(String[] args) throws Exception {
+        Map<String, String> opts = SearchLatencyBench.parse(args);
+        Path root = Path.of(opts.getOrDefault("--data-dir", "target/load-data"));
+        Path modelCache = Path.of(opts.getOrDefault("--models", "target/test-cache/models"));
+        int[] levels = java.util.Arrays.stream(opts.getOrDefault("--levels", "1,8,32").split(","))
+                .mapToInt(Integer::parseInt).toArray();
+        double seconds = Double.parseDouble(opts.getOrDefault("--seconds", "20"));
+        double soakSeconds = Double.parseDouble(opts.getOrDefault("--soak-seconds", "180"));
+        List<String> queries = SearchLatencyBench.readQueries(
+                Path.of(opts.getOrDefault("--queries", "../shared/data/scifact/queries.jsonl")), 100_000);
+        DataDirectory dataDir = new DataDirectory(root);
+        Files.createDirectories(dataDir.models());
+        Path model = dataDir.models().resolve(DemoData.MODEL);
+        if (!Files.exists(model)) {
+            // The built-in model cannot be downloaded here: link the test cache's copy.
+            Files.createSymbolicLink(model, modelCache.resolve(DemoData.MODEL).toAbsolutePath());
+        }
+        // One client address sends all the load: lift the per-client rate limit (it would answer 429 past 50/s),
+        // unless the caller set it.
+        System.setProperty("mmsearch.security.rate-limit.per-second",
+                System.getProperty("mmsearch.security.rate-limit.per-second", "1000000"));
+        System.setProperty("mmsearch.security.rate-limit.burst",
+                System.getProperty("mmsearch.security.rate-limit.burst", "1000000"));
+        ConfigurableApplicationContext context = SearchService.start(dataDir, 0, EngineOptions.DEFAULTS);
+        try {
+            Engine engine = context.getBean(Engine.class);
+            long t0 = System.nanoTime();
+            DemoData.Outcome outcome = DemoData.ensureIndexed(engine, IndexProgress.NONE);
+            System.out.printf(Locale.ROOT, "demo data %s in %.1f s%n", outcome, (System.nanoTime() - t0) / 1e9);
+            int port = SearchService.port(context);
+            URI search = URI.create("http://127.0.0.1:" + port + "/api/v1/collections/" + DemoData.COLLECTION + "/search");
+            URI heap = URI.create("http://127.0.0.1:" + port + "/actuator/metrics/jvm.memory.used?tag=area:heap");
+            HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                    .executor(Executors.newVirtualThreadPerTaskExecutor()).build();
+            TextEncoder encoder = engine.encoders().textEncoder(DemoData.MODEL);
+            Map<String, Map<String, Object>> arms = new LinkedHashMap<>();
+            arms.put("hybrid (default)", Map.of());
+            arms.put("dense", Map.of("retriever", "dense"));
+
+            // warm-up
+            closedLoop("warmup", 4, 10, queries, q -> search(http, search, q, Map.of()));
+            closedLoop("warmup", 4, 5, queries, q -> search(http, search, q, Map.of("retriever", "dense")));
+
+            List<Result> results = new ArrayList<>();
+            for (int c : levels) {
+                for (var arm : arms.entrySet()) {
+                    results.add(closedLoop(arm.getKey(), c, seconds, queries, q -> search(http, search, q, arm.getValue())));
+                    System.out.println(results.getLast().line());
+                }
+                results.add(closedLoop("raw encodeQuery", c, seconds, queries, q -> {
+                    encoder.encodeQuery(q);
+                    return true;
+                }));
+                System.out.println(results.getLast().line());
+            }
+            double peak = results.stream().filter(r -> r.name().startsWith("hybrid")).mapToDouble(Result::qps).max()
+                    .orElseThrow();
+            double rate = 0.8 * peak;
+            Result open = openLoop("hybrid open loop @80% peak", rate, seconds, queries,
+                    q -> search(http, search, q, Map.of()), null, null);
+            System.out.println(open.line());
+
+            System.out.println();
+            System.out.println("| load | clients | QPS | p50 ms | p99 ms | errors |");
+            System.out.println("|---|---|---|---|---|---|");
+            results.forEach(r -> System.out.println(r.line()));
+            System.out.println(String.format(Locale.ROOT, "| hybrid, open loop at %.1f QPS (80%% of peak %.1f) | - | %.1f | %.1f | %.1f | %d |",
+                    rate, peak, open.qps(), open.latency().at(50), open.latency().at(99), open.errors()));
+            for (int c : levels) {
+                double enc = find(results, "raw encodeQuery", c).qps();
+                for (String arm : arms.keySet()) {
+                    System.out.printf(Locale.ROOT, "ratio %s / encoder ceiling at %d clients: %.2f%n", arm, c,
+                            find(results, arm, c).qps() / enc);
+                }
+            }
+
+            if (soakSeconds > 0) {
+                List<String> samples = new ArrayList<>();
+                Result soak = openLoop("soak hybrid @80% peak", rate, soakSeconds, queries,
+                        q -> search(http, search, q, Map.of()), samples, () -> {
+                            try {
+                                HttpResponse<String> r = http.send(HttpRequest.newBuilder(heap).GET().build(),
+                                        HttpResponse.BodyHandlers.ofString());
+                                double used = Json.MAPPER.readTree(r.body()).get("measurements").get(0).get("value").asDouble();
+                                return String.format(Locale.ROOT, "heap=%d MB rss=%d MB", (long) used >> 20, rssKb() >> 10);
+                            } catch (Exception e) {
+                                return "sample failed: " + e;
+                            }
+                        });
+                System.out.println();
+                System.out.println(soak.line());
+                samples.forEach(System.out::println);
+            }
+        } finally {
+            context.close();
+        }
+    }
+
+    private static Result find(List<Result> results, String name, int c) {
+        return results.stream().filter(r -> r.name().equals(name) && r.concurrency() == c).findFirst().orElseThrow();
+    }
+
+    @FunctionalInterface
+    private interface Call {
+        boolean run(String query) throws Exception;
+    }
+
+    private static boolean search(HttpClient http, URI uri, String q, Map<String, Object> extra) throws Exception {
+        Map<String, Object> body = new LinkedHashMap<>(Map.of("query", q, "topK", 10));
+        body.putAll(extra);
+        HttpResponse<String> response = http.send(HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(30))
+                .header("content-type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(Json.MAPPER.writeValueAsString(body))).build(),
+                HttpResponse.BodyHandlers.ofString());
+        return response.statusCode() == 200;
+    }
+
+    /** C clients, each sending the next request when the last returned, for {@code seconds}. */
+    private static Result closedLoop(String name, int clients, double seconds, List<String> queries, Call call)
+            throws InterruptedException {
+        ConcurrentLinkedQueue<Double> latencies = new ConcurrentLinkedQueue<>();
+        AtomicLong ok = new AtomicLong();
+        AtomicLong errors = new AtomicLong();
+        AtomicInteger next = new AtomicInteger();
+        long start = System.nanoTime();
+        long end = start + (long) (seconds * 1e9);
+        List<Thread> threads = new ArrayList<>();
+        for (int c = 0; c < clients; c++) {
+            threads.add(Thread.ofPlatform().start(() -> {
+                while (System.nanoTime() < end) {
+                    String q = queries.get(Math.floorMod(next.getAndIncrement(), queries.size()));
+                    long s = System.nanoTime();
+                    boolean good;
+                    try {
+                        good = call.run(q);
+                    } catch (Exception e) {
+                        good = false;
+                    }
+                    latencies.add((System.nanoTime() - s) / 1e6);
+                    (good ? ok : errors).incrementAndGet();
+                }
+            }));
+        }
+        for (Thread t : threads) {
+            t.join();
+        }
+        double elapsed = (System.nanoTime() - start) / 1e9;
+        return new Result(name, clients, ok.get(), errors.get(), elapsed,
+                new Percentiles(latencies.stream().mapToDouble(Double::doubleValue).toArray()));
+    }
+
+    /**
+     * Requests sent on a fixed schedule at {@code rate} per second (up to 256 in flight); each latency counts from
+     * the request's scheduled time. Every 10 s {@code sampler} (if given) adds a line to {@code samples}.
+     */
+    private static Result openLoop(String name, double rate, double seconds, List<String> queries, Call call,
+                                   List<String> samples, java.util.function.Supplier<String> sampler)
+            throws InterruptedException {
+        ConcurrentLinkedQueue<Double> latencies = new ConcurrentLinkedQueue<>();
+        AtomicLong ok = new AtomicLong();
+        AtomicLong errors = new AtomicLong();
+        ExecutorService pool = Executors.newFixedThreadPool(256);
+        long start = System.nanoTime();
+        long total = (long) (rate * seconds);
+        long nextSample = start;
+        for (long i = 0; i < total; i++) {
+            long due = start + (long) (i * 1e9 / rate);
+            long now;
+            while ((now = System.nanoTime()) < due) {
+                if (sampler != null && now >= nextSample) {
+                    samples.add(String.format(Locale.ROOT, "t=%3.0f s %s errors=%d", (now - start) / 1e9,
+                            sampler.get(), errors.get()));
+                    nextSample += 10_000_000_000L;
+                }
+                long wait = due - System.nanoTime();
+                if (wait > 0) {
+                    TimeUnit.NANOSECONDS.sleep(Math.min(wait, 2_000_000));
+                }
+            }
+            String q = queries.get((int) (i % queries.size()));
+            pool.execute(() -> {
+                boolean good;
+                try {
+                    good = call.run(q);
+                } catch (Exception e) {
+                    good = false;
+                }
+                latencies.add((System.nanoTime() - due) / 1e6);
+                (good ? ok : errors).incrementAndGet();
+            });
+        }
+        pool.shutdown();
+        pool.awaitTermination(2, TimeUnit.MINUTES);
+        double elapsed = (System.nanoTime() - start) / 1e9;
+        if (sampler != null) {
+            samples.add(String.format(Locale.ROOT, "t=%3.0f s %s errors=%d (end)", elapsed, sampler.get(), errors.get()));
+        }
+        return new Result(name, 0, ok.get(), errors.get(), elapsed,
+                new Percentiles(latencies.stream().mapToDouble(Double::doubleValue).toArray()));
+    }
+
+    private static long rssKb() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmRSS:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", ""));
+                }
+            }
+        } catch (java.io.IOException e) {
+            return -1;
+        }
+        return -1;
+    }
+
+    private LoadBench() {
+    }
+}
