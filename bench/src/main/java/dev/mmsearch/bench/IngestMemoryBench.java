@@ -21,8 +21,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
-import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicLong;
@@ -153,13 +151,5 @@ public final class IngestMemoryBench {
 
     private static double round(double value) {
         return Math.round(value * 10) / 10.0;
-    }
-
-    static List<String> words() {
-        return List.of(WORDS);
-    }
-
-    static String format(double v) {
-        return String.format(Locale.ROOT, "%.1f", v);
     }
 }

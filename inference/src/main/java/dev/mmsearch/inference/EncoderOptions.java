@@ -55,6 +55,30 @@ public record EncoderOptions(int intraOpThreads, int maxBatchSize, boolean allow
     }
 
     /**
+     * Session options every encoder session uses (text, CLIP towers): these intra-op threads, one inter-op thread,
+     * sequential execution, all graph optimisations, errors-only logging, spinning as configured, and the execution
+     * provider of {@link #device()}. The caller closes them.
+     *
+     * @throws ai.onnxruntime.OrtException when ONNX Runtime refuses a setting
+     */
+    public ai.onnxruntime.OrtSession.SessionOptions newSessionOptions() throws ai.onnxruntime.OrtException {
+        ai.onnxruntime.OrtSession.SessionOptions sessionOptions = new ai.onnxruntime.OrtSession.SessionOptions();
+        try {
+            sessionOptions.setIntraOpNumThreads(intraOpThreads);
+            applyExecutionProvider(sessionOptions);
+            sessionOptions.setInterOpNumThreads(1);
+            sessionOptions.setExecutionMode(ai.onnxruntime.OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
+            sessionOptions.setOptimizationLevel(ai.onnxruntime.OrtSession.SessionOptions.OptLevel.ALL_OPT);
+            sessionOptions.setSessionLogLevel(ai.onnxruntime.OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR);
+            sessionOptions.addConfigEntry("session.intra_op.allow_spinning", allowSpinning ? "1" : "0");
+            return sessionOptions;
+        } catch (ai.onnxruntime.OrtException | RuntimeException e) {
+            sessionOptions.close();
+            throw e;
+        }
+    }
+
+    /**
      * Adds the execution provider {@link #device()} names to ONNX Runtime session options (nothing for the CPU).
      *
      * @throws MmsearchException NOT_READY when CUDA is asked for but this build's ONNX Runtime has no CUDA provider

@@ -6,7 +6,6 @@ import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OnnxValue;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
-import ai.onnxruntime.OrtLoggingLevel;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
 import dev.mmsearch.core.ErrorCode;
@@ -167,14 +166,7 @@ public final class OnnxTextEncoder implements TextEncoder {
         OrtSession session = null;
         try {
             OrtEnvironment environment = OrtEnvironment.getEnvironment();
-            try (OrtSession.SessionOptions sessionOptions = new OrtSession.SessionOptions()) {
-                sessionOptions.setIntraOpNumThreads(options.intraOpThreads());
-                options.applyExecutionProvider(sessionOptions);
-                sessionOptions.setInterOpNumThreads(1);
-                sessionOptions.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
-                sessionOptions.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
-                sessionOptions.setSessionLogLevel(OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR);
-                sessionOptions.addConfigEntry("session.intra_op.allow_spinning", options.allowSpinning() ? "1" : "0");
+            try (OrtSession.SessionOptions sessionOptions = options.newSessionOptions()) {
                 session = environment.createSession(bundle.modelFile().toString(), sessionOptions);
             }
             OnnxTextEncoder encoder = new OnnxTextEncoder(bundle, options, environment, session, tokenizer, checksum);

@@ -176,14 +176,30 @@ public final class Engine implements AutoCloseable {
 
     /** Folders images may be read from: {@code --image-root} plus the image folders indexed into this data dir. */
     public ImageRoots imageRoots() {
-        // Re-read, so an image folder indexed by another command while this node runs is served at once.
-        List<Path> recorded = dataDirectory.recordedImageRoots();
-        if (recorded.isEmpty()) {
-            return imageRoots;
+        // The recorded folders are re-read only when the file changed, so an image folder indexed by another command
+        // while this node runs is served at once, without a file read and realpath per image request.
+        long stamp = modifiedMillis(dataDirectory.imageRootsFile());
+        RootsSnapshot snapshot = rootsSnapshot;
+        if (snapshot == null || snapshot.fileModified() != stamp) {
+            List<Path> all = new java.util.ArrayList<>(imageRoots.roots());
+            all.addAll(dataDirectory.recordedImageRoots());
+            snapshot = new RootsSnapshot(stamp, ImageRoots.of(all.stream().distinct().toList()));
+            rootsSnapshot = snapshot;
         }
-        List<Path> all = new java.util.ArrayList<>(imageRoots.roots());
-        all.addAll(recorded);
-        return ImageRoots.of(all.stream().distinct().toList());
+        return snapshot.roots();
+    }
+
+    private record RootsSnapshot(long fileModified, ImageRoots roots) {
+    }
+
+    private volatile RootsSnapshot rootsSnapshot;
+
+    private static long modifiedMillis(Path file) {
+        try {
+            return java.nio.file.Files.getLastModifiedTime(file).toMillis();
+        } catch (java.io.IOException e) {
+            return -1; // no file yet
+        }
     }
 
     public EngineOptions options() {

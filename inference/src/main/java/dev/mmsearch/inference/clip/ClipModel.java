@@ -5,7 +5,6 @@ import ai.onnxruntime.OnnxJavaType;
 import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
-import ai.onnxruntime.OrtLoggingLevel;
 import ai.onnxruntime.OrtSession;
 import ai.onnxruntime.TensorInfo;
 import dev.mmsearch.core.ErrorCode;
@@ -170,14 +169,7 @@ public final class ClipModel implements AutoCloseable {
         OrtSession vision = null;
         try {
             OrtEnvironment environment = OrtEnvironment.getEnvironment();
-            try (OrtSession.SessionOptions sessionOptions = new OrtSession.SessionOptions()) {
-                sessionOptions.setIntraOpNumThreads(options.intraOpThreads());
-                options.applyExecutionProvider(sessionOptions);
-                sessionOptions.setInterOpNumThreads(1);
-                sessionOptions.setExecutionMode(OrtSession.SessionOptions.ExecutionMode.SEQUENTIAL);
-                sessionOptions.setOptimizationLevel(OrtSession.SessionOptions.OptLevel.ALL_OPT);
-                sessionOptions.setSessionLogLevel(OrtLoggingLevel.ORT_LOGGING_LEVEL_ERROR);
-                sessionOptions.addConfigEntry("session.intra_op.allow_spinning", options.allowSpinning() ? "1" : "0");
+            try (OrtSession.SessionOptions sessionOptions = options.newSessionOptions()) {
                 text = environment.createSession(bundle.textModelFile().toString(), sessionOptions);
                 vision = bundle.combined() ? text
                         : environment.createSession(bundle.visionModelFile().toString(), sessionOptions);
