@@ -23,7 +23,7 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 import numpy as np  # noqa: E402
 
 K = 10
-# one colour per library in every panel; "-1seg" / "-run2" variants are dashed in the same colour
+# one colour per library in every panel; "-unmerged" / "-1seg" / "-run2" variants are dashed in the same colour
 COLOURS = {"hnswlib": "tab:green", "faiss-hnsw": "tab:orange", "faiss-flat": "tab:blue", "lucene-fp32": "tab:red",
            "lucene-int8": "tab:purple"}
 
@@ -213,8 +213,8 @@ def plot(out):
         for (d, sysname), pts in sorted(summary.items()):
             if d != ds:
                 continue
-            style = "s" if sysname == "faiss-flat" else ("o--" if "run2" in sysname or "1seg" in sysname else "o-")
-            colour = COLOURS.get(sysname.replace("-run2", "").replace("-1seg", ""))
+            style = "s" if sysname == "faiss-flat" else ("o--" if "run2" in sysname or "1seg" in sysname or "unmerged" in sysname else "o-")
+            colour = COLOURS.get(sysname.replace("-run2", "").replace("-1seg", "").replace("-unmerged", ""))
             ax.plot([p[1] for p in pts], [p[2] for p in pts], style, label=sysname, color=colour)
             # spread: min..max over repeats
             ax.vlines([p[1] for p in pts], [p[3] for p in pts], [p[4] for p in pts], alpha=0.4)

@@ -3,7 +3,8 @@
 # faiss (HNSW and flat). Writes OUT/ann.csv, OUT/summary.txt (incl. the QPS ratio to hnswlib at recall@10 0.95)
 # and OUT/ann.png.
 #   bench/ann/run.sh [OUT=target/ann] [--sets scifact,synth] [--n 500000] [--repeats 3] [--widths 10,...,500]
-#                    [--force-merge false|true]   (true: Lucene rows are one force-merged segment, "-1seg")
+#                    [--force-merge true|false]   (true, the default: the Lucene collection merged after the bulk
+#                    load as index/import do; false: the segments as written, rows named "-unmerged")
 # Needs Debian python3-hnswlib python3-faiss python3-numpy python3-matplotlib (apt-get install -y ...).
 # SKIP_PREPARE=1 reuses the data files already in OUT.
 # Expects the bench module compiled and the cached SciFact collection under target/test-cache (see docs/benchmarks.md).
@@ -13,7 +14,7 @@ cd "$ROOT"
 export JAVA_HOME="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"
 OUT=target/ann
 if [ $# -gt 0 ] && [ "${1#--}" = "$1" ]; then OUT="$1"; shift; fi
-SETS=scifact,synth; N=500000; REPEATS=3; WIDTHS=10,20,40,80,120,200,300,500; FORCE_MERGE=false
+SETS=scifact,synth; N=500000; REPEATS=3; WIDTHS=10,20,40,80,120,200,300,500; FORCE_MERGE=true
 while [ $# -gt 0 ]; do
   case "$1" in
     --sets) SETS="$2" ;; --n) N="$2" ;; --repeats) REPEATS="$2" ;; --widths) WIDTHS="$2" ;;

@@ -286,7 +286,9 @@ public final class AnnBench {
         int repeats = Integer.parseInt(opts.getOrDefault("--repeats", "3"));
         List<VectorEncoding> encodings = Stream.of(opts.getOrDefault("--encodings", "FLOAT32,INT8").split(","))
                 .map(VectorEncoding::valueOf).toList();
-        boolean forceMerge = Boolean.parseBoolean(opts.getOrDefault("--force-merge", "false"));
+        // true: the collection as index/import leave it after a bulk load (SearchCollection.optimize, one segment);
+        // false: the segments as written, without that merge ("-unmerged").
+        boolean forceMerge = Boolean.parseBoolean(opts.getOrDefault("--force-merge", "true"));
         Path csv = out.resolve(opts.getOrDefault("--csv", "lucene.csv"));
         try (BufferedWriter w = Files.newBufferedWriter(csv, StandardCharsets.UTF_8)) {
             w.write("dataset,system,width,repeat,recall,qps,build_s,index_bytes,mem_bytes,segments\n");
@@ -308,7 +310,7 @@ public final class AnnBench {
                             for (Built b : built) {
                                 double[] rq = sweep(b.collection(), queries, gt, width);
                                 String system = "lucene-" + (b.encoding() == VectorEncoding.FLOAT32 ? "fp32" : "int8")
-                                        + (forceMerge ? "-1seg" : "");
+                                        + (forceMerge ? "" : "-unmerged");
                                 w.write(String.format(Locale.ROOT, "%s,%s,%d,%d,%.4f,%.1f,%.1f,%d,%d,%d%n", set, system,
                                         width, rep, rq[0], rq[1], b.buildSeconds(), b.indexBytes(), b.vectorBytes(),
                                         b.segments()));
@@ -348,9 +350,9 @@ public final class AnnBench {
                 }
             }
             c.commit();
-        }
-        if (forceMerge) {
-            forceMerge(dir.resolve(name), encoding);
+            if (forceMerge) {
+                c.optimize(); // what Indexer and CollectionImport do after a bulk load
+            }
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
         // Searches run on the collection reopened from its last commit, as a restarted server would.
@@ -368,31 +370,6 @@ public final class AnnBench {
         System.out.printf(Locale.ROOT, "built %s %s: %d vectors in %.1f s, %d segments, index %d MB, hnsw %d MB%n", set,
                 encoding, base.length, seconds, segments, indexBytes >> 20, vectorBytes >> 20);
         return new Built(set, encoding, store, collection, seconds, indexBytes, vectorBytes, segments);
-    }
-
-    /**
-     * Merges the collection's segments into one graph, as hnswlib and faiss have: a variant that shows what the
-     * segment count costs. The product does not force-merge; the format below repeats the product's own
-     * (store-lucene's VectorIndexing is package-private: maxConn 16, beamWidth 100).
-     */
-    private static void forceMerge(Path collectionDir, VectorEncoding encoding) throws IOException {
-        org.apache.lucene.codecs.KnnVectorsFormat format = encoding == VectorEncoding.FLOAT32
-                ? new org.apache.lucene.codecs.lucene99.Lucene99HnswVectorsFormat(16, 100)
-                : new org.apache.lucene.codecs.lucene104.Lucene104HnswScalarQuantizedVectorsFormat(
-                        org.apache.lucene.util.quantization.QuantizedByteVectorValues.ScalarEncoding.UNSIGNED_BYTE, 16, 100);
-        org.apache.lucene.index.IndexWriterConfig config = new org.apache.lucene.index.IndexWriterConfig()
-                .setOpenMode(org.apache.lucene.index.IndexWriterConfig.OpenMode.APPEND)
-                .setCodec(new org.apache.lucene.codecs.lucene104.Lucene104Codec() {
-                    @Override
-                    public org.apache.lucene.codecs.KnnVectorsFormat getKnnVectorsFormatForField(String field) {
-                        return format;
-                    }
-                });
-        try (org.apache.lucene.store.Directory d = org.apache.lucene.store.FSDirectory.open(collectionDir);
-             org.apache.lucene.index.IndexWriter w = new org.apache.lucene.index.IndexWriter(d, config)) {
-            w.forceMerge(1);
-            w.commit();
-        }
     }
 
     /** Recall@10 and queries per second over all queries, one thread. */

@@ -37,13 +37,13 @@ import java.util.stream.Stream;
  *       sorted by token count over the whole input and cut into batches of {@code batch-size}: the least padding
  *       any batching can give, no reading, no writing (the model's best case);</li>
  *   <li><b>pipeline, length-bucketed</b>: {@link Indexer#index} from the corpus file into a fresh Lucene collection
- *       with the default window (windows of {@code 8 x batch-size} documents sorted by text length);</li>
+ *       with the default window (windows of {@code 16 x batch-size} documents sorted by token count);</li>
  *   <li><b>pipeline, arrival order</b>: the same with window factor 1 (a window is one batch, so sorting inside it
  *       cannot change which texts share a batch: batches are in arrival order).</li>
  * </ol>
  * The padding ratio of each is computed here from the batches each one forms: sum over batches of
  * (longest token count x batch size) / sum of token counts ({@link TextEncoder#countTokens}); the Indexer's own
- * log line gives the same ratio in characters.
+ * log line gives the same ratio.
  *
  * <p>Usage: {@code bench/run.sh ingest [--corpus ../shared/data/scifact/corpus.jsonl] [--model bge-small-en-v1.5]
  * [--limit N] [--batch-size 32] [--threads 0] [--order raw,bucketed,arrival[,control] | control] [--data-dir DIR]}.
@@ -72,9 +72,10 @@ public final class IngestThroughputBench {
         // "control" (optional) = the raw model on exactly the batches the bucketed pipeline forms: it separates the
         // cost of batching from the cost of the pipeline around the encoder.
         boolean full = new java.util.TreeSet<>(order).containsAll(List.of("raw", "bucketed", "arrival"));
-        if (new java.util.HashSet<>(order).size() != order.size() || (!full && !order.equals(List.of("control")))) {
+        if (new java.util.HashSet<>(order).size() != order.size()
+                || (!full && !order.equals(List.of("control")) && !order.equals(List.of("padding")))) {
             throw new IllegalArgumentException("--order must name raw, bucketed and arrival once each (and may add "
-                    + "control), or be just control; got " + order);
+                    + "control), or be just control, or just padding; got " + order);
         }
 
         Files.createDirectories(dataDir.root());
@@ -84,6 +85,10 @@ public final class IngestThroughputBench {
             TextEncoder encoder = models.textEncoder(modelId);
             List<String> texts = embedTexts(corpus, limit, schema);
             int[] tokens = texts.stream().mapToInt(encoder::countTokens).toArray();
+            if (order.equals(List.of("padding"))) {
+                printPaddingTable(texts, tokens, batchSize);
+                return;
+            }
             double loadBefore = ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
 
             // Warm-up (not measured): ONNX Runtime allocates and plans on its first calls.
@@ -110,7 +115,7 @@ public final class IngestThroughputBench {
                     case "arrival" -> arrivalRun = index(corpus, limit, store, "bench-arrival", encoder, schema,
                             arrival, work);
                     case "control" -> {
-                        List<List<Integer>> pipelineBatches = indexerBatches(texts, bucketed);
+                        List<List<Integer>> pipelineBatches = indexerBatches(tokens, bucketed);
                         long c0 = System.nanoTime();
                         for (List<Integer> batch : pipelineBatches) {
                             encoder.encodeDocuments(batch.stream().map(texts::get).toList());
@@ -124,7 +129,7 @@ public final class IngestThroughputBench {
                 System.out.println(String.format(Locale.ROOT,
                         "| control: raw model on the bucketed pipeline's batches | %.1f | %.2f | %.3f |",
                         controlSeconds, texts.size() / controlSeconds,
-                        paddingRatio(indexerBatches(texts, bucketed), tokens)));
+                        paddingRatio(indexerBatches(tokens, bucketed), tokens)));
             }
             if (!full) {
                 return;
@@ -136,8 +141,8 @@ public final class IngestThroughputBench {
             double bucketedRate = bucketedRun.docsPerSecond();
             double arrivalRate = arrivalRun.docsPerSecond();
             double rawPadding = paddingRatio(rawBatches, tokens);
-            double bucketedPadding = paddingRatio(indexerBatches(texts, bucketed), tokens);
-            double arrivalPadding = paddingRatio(indexerBatches(texts, arrival), tokens);
+            double bucketedPadding = paddingRatio(indexerBatches(tokens, bucketed), tokens);
+            double arrivalPadding = paddingRatio(indexerBatches(tokens, arrival), tokens);
 
             StringBuilder table = new StringBuilder(String.format(Locale.ROOT,
                     "| run (%s, %d docs, batch %d, %d threads) | seconds | docs/s | padding ratio (tokens) |%n|---|---|---|---|%n",
@@ -212,15 +217,36 @@ public final class IngestThroughputBench {
 
     /**
      * The batches the Indexer forms, in index order: consecutive windows of {@code windowSize} texts, each sorted
-     * by character length (stable) and cut into batches. Mirrors {@code Indexer.flushWindow} for an input without
-     * bad or duplicate records (checked after each run).
+     * by token count (stable) and cut into batches. Mirrors {@code Indexer.flushWindow} for an input without bad or
+     * duplicate records (checked after each run).
      */
-    private static List<List<Integer>> indexerBatches(List<String> texts, IndexOptions options) {
+    private static List<List<Integer>> indexerBatches(int[] tokens, IndexOptions options) {
+        return windowBatches(tokens.length, options, i -> tokens[i]);
+    }
+
+    /**
+     * {@code --order padding}: no encoding, only the padding ratio (tokens) that windows of several sizes give when
+     * sorted by characters and when sorted by token count; the raw model's global sort is the floor.
+     */
+    private static void printPaddingTable(List<String> texts, int[] tokens, int batchSize) {
+        System.out.println(String.format(Locale.ROOT, "| window factor (x %d) | sorted by characters | sorted by tokens |%n|---|---|---|", batchSize));
+        for (int factor : new int[] {1, 4, 8, 16, 32, 64, 128}) {
+            IndexOptions options = IndexOptions.defaults().withBatchSize(batchSize).withWindowFactor(factor);
+            System.out.println(String.format(Locale.ROOT, "| %d (%d docs) | %.3f | %.3f |", factor, options.windowSize(),
+                    paddingRatio(windowBatches(texts.size(), options, i -> texts.get(i).length()), tokens),
+                    paddingRatio(windowBatches(texts.size(), options, i -> tokens[i]), tokens)));
+        }
+        System.out.println(String.format(Locale.ROOT, "| whole input, by tokens | | %.3f |",
+                paddingRatio(batches(sortedIndexes(texts.size(), i -> tokens[i]), batchSize), tokens)));
+    }
+
+    /** Consecutive windows of the input, each sorted by {@code key} (stable) and cut into batches. */
+    private static List<List<Integer>> windowBatches(int count, IndexOptions options, java.util.function.IntUnaryOperator key) {
         List<List<Integer>> batches = new ArrayList<>();
-        for (int from = 0; from < texts.size(); from += options.windowSize()) {
+        for (int from = 0; from < count; from += options.windowSize()) {
             int start = from;
-            List<Integer> window = sortedIndexes(Math.min(texts.size(), from + options.windowSize()) - from,
-                    i -> texts.get(start + i).length()).stream().map(i -> start + i).toList();
+            List<Integer> window = sortedIndexes(Math.min(count, from + options.windowSize()) - from,
+                    i -> key.applyAsInt(start + i)).stream().map(i -> start + i).toList();
             batches.addAll(batches(window, options.batchSize()));
         }
         return batches;

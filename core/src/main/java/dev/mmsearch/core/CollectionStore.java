@@ -8,7 +8,17 @@ import java.util.List;
  */
 public interface CollectionStore extends AutoCloseable {
 
+    /** The collections this store can serve; those it cannot are in {@link #unavailable()}, not here. */
     List<CollectionInfo> list();
+
+    /**
+     * Collections that exist but cannot be served (e.g. damaged index files), by name, with the reason: what is
+     * wrong and what to do. {@link #get} of one throws {@link ErrorCode#COLLECTION_UNAVAILABLE}. This default
+     * reports none.
+     */
+    default java.util.Map<String, String> unavailable() {
+        return java.util.Map.of();
+    }
 
     boolean exists(String name);
 

@@ -17,7 +17,27 @@ public enum ErrorCode {
     PAYLOAD_TOO_LARGE("payload_too_large", 413),
     UNSUPPORTED_MEDIA_TYPE("unsupported_media_type", 415),
     INTERNAL("internal", 500),
-    NOT_READY("not_ready", 503);
+    NOT_READY("not_ready", 503),
+    /** The collection exists but cannot be served (e.g. its index files are damaged); the others still are. */
+    COLLECTION_UNAVAILABLE("collection_unavailable", 503),
+    /** The disk (or quota) holding the data ran out while writing; the last commit is kept. */
+    STORAGE_FULL("storage_full", 507);
+
+    /**
+     * Whether {@code e} or one of its causes is the file system saying the disk (or the user's quota) is full:
+     * ENOSPC / EDQUOT on Linux and macOS, ERROR_DISK_FULL on Windows. The JDK gives only the OS's text, so the
+     * text is what is matched.
+     */
+    public static boolean isDiskFull(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            String message = t.getMessage();
+            if (t instanceof java.io.IOException && message != null && (message.contains("No space left on device")
+                    || message.contains("Disk quota exceeded") || message.contains("not enough space on the disk"))) {
+                return true;
+            }
+        }
+        return false;
+    }
 
     private final String code;
     private final int httpStatus;

@@ -32,6 +32,18 @@ public interface TextEncoder extends AutoCloseable {
     /** Number of tokens the model would see for this document (after truncation); used to batch by length. */
     int countTokens(String text);
 
+    /**
+     * {@link #countTokens(String)} for each text, in order. Encoders behind a network override it to ask once for
+     * all texts.
+     */
+    default int[] countTokens(List<String> texts) {
+        int[] counts = new int[texts.size()];
+        for (int i = 0; i < counts.length; i++) {
+            counts[i] = countTokens(texts.get(i));
+        }
+        return counts;
+    }
+
     @Override
     void close();
 }

@@ -39,7 +39,8 @@ final class GrpcErrors {
             case BAD_REQUEST, EMPTY_QUERY, INVALID_ARGUMENT, INVALID_INPUT, UNSUPPORTED_MEDIA_TYPE,
                  PAYLOAD_TOO_LARGE -> Status.INVALID_ARGUMENT;
             case COLLECTION_EXISTS, MODEL_MISMATCH -> Status.FAILED_PRECONDITION;
-            case NOT_READY -> Status.UNAVAILABLE;
+            case NOT_READY, COLLECTION_UNAVAILABLE -> Status.UNAVAILABLE;
+            case STORAGE_FULL -> Status.RESOURCE_EXHAUSTED;
             case INTERNAL -> Status.INTERNAL;
         };
     }

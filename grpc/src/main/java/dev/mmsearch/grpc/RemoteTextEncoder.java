@@ -61,6 +61,23 @@ public final class RemoteTextEncoder implements TextEncoder {
                         .setSide(TextSide.TEXT_SIDE_DOCUMENT).build())).getLengths(0);
     }
 
+    /** One PreprocessText call for all texts (the indexer counts a whole window before it sorts it). */
+    @Override
+    public int[] countTokens(List<String> texts) {
+        checked(texts);
+        if (texts.isEmpty()) {
+            return new int[0];
+        }
+        List<Integer> lengths = provider.callPreprocess("PreprocessText model=" + stamp.modelId(), s -> s.preprocessText(
+                PreprocessTextRequest.newBuilder().setModel(stamp.modelId()).addAllTexts(texts)
+                        .setSide(TextSide.TEXT_SIDE_DOCUMENT).build())).getLengthsList();
+        if (lengths.size() != texts.size()) {
+            throw new MmsearchException(ErrorCode.INTERNAL, "inference node returned " + lengths.size()
+                    + " token counts for " + texts.size() + " texts (model " + stamp.modelId() + ")");
+        }
+        return lengths.stream().mapToInt(Integer::intValue).toArray();
+    }
+
     private float[][] encode(List<String> texts, TextSide side) {
         checked(texts);
         if (texts.isEmpty()) {

@@ -71,6 +71,10 @@ class RemoteEncoderParityTest {
         for (String text : GrpcTestSupport.TEXTS) {
             assertThat(encoder.countTokens(text)).as(text).isEqualTo(local.countTokens(text));
         }
+        List<String> texts = List.copyOf(GrpcTestSupport.TEXTS);
+        assertThat(encoder.countTokens(texts)).as("one call for all texts").isEqualTo(local.countTokens(texts))
+                .hasSize(texts.size());
+        assertThat(encoder.countTokens(List.of())).isEmpty();
         assertThat(encoder.encodeQueries(List.of())).isEmpty();
         assertThat(remote.modelIds()).containsAll(localRegistry.modelIds());
     }

@@ -67,7 +67,8 @@ public final class CollectionImport {
     }
 
     /**
-     * Imports the export in {@code dir} into collection {@code name} of {@code store} and commits.
+     * Imports the export in {@code dir} into collection {@code name} of {@code store} and commits; a bulk import
+     * (at least half of the collection) ends with a merge, as {@link Indexer} does.
      *
      * @throws MmsearchException NOT_FOUND (no manifest or a shard missing); INVALID_INPUT (manifest unusable, a shard
      *                           whose checksum, record count or content is wrong: the message names the shard);
@@ -100,6 +101,7 @@ public final class CollectionImport {
             documents += load(dir, shard, target, manifest.stamp().dimension(), manifest.vectorField());
         }
         target.commit();
+        Indexer.mergeAfterBulkLoad(target, documents);
         Result result = new Result(name, documents, manifest.shards().size(), Duration.ofNanos(System.nanoTime() - start));
         log.info("imported collection={} docs={} shards={} from={} model={} seconds={}", name, documents,
                 manifest.shards().size(), dir, manifest.stamp().modelId(), Math.round(result.elapsed().toMillis() / 10.0) / 100.0);

@@ -20,7 +20,7 @@ import java.util.Set;
 /**
  * What {@link Indexer} embeds for each document, and with which model: the schema's embed text through a text
  * encoder, or the image a field points at through an image encoder (CLIP). The indexer batches inputs, sorts them
- * by {@link #length}, and isolates inputs the model refuses (see {@link #isInputProblem}).
+ * by {@link #lengths}, and isolates inputs the model refuses (see {@link #isInputProblem}).
  */
 public interface DocumentEmbedder {
 
@@ -33,8 +33,12 @@ public interface DocumentEmbedder {
     /** Why a document with an empty {@link #input} is refused. */
     String emptyReason();
 
-    /** Sort key for length-bucketed batches (characters for text). */
-    int length(String input);
+    /**
+     * Sort keys for length-bucketed batches, one per input: the tokens the model will see for text (after truncation,
+     * so all over-long texts sort together). Characters were a poor proxy: on SciFact, windows sorted by characters
+     * padded 1.22 tokens per real token against 1.07 sorted by tokens (docs/benchmarks.md).
+     */
+    int[] lengths(List<String> inputs);
 
     /**
      * One vector per input, in order.
@@ -71,8 +75,8 @@ public interface DocumentEmbedder {
             }
 
             @Override
-            public int length(String input) {
-                return input.length();
+            public int[] lengths(List<String> inputs) {
+                return encoder.countTokens(inputs);
             }
 
             @Override
@@ -107,8 +111,8 @@ public interface DocumentEmbedder {
             }
 
             @Override
-            public int length(String input) {
-                return 0; // images are resized to one size: no padding to save
+            public int[] lengths(List<String> inputs) {
+                return new int[inputs.size()]; // images are resized to one size: no padding to save
             }
 
             @Override

@@ -31,9 +31,9 @@ import java.util.function.ToIntFunction;
  *   <li>A record is bad when the source says so ({@link SourceError}) or when the schema's embed text
  *       is empty ({@code "empty text to embed"}). Bad records go to the {@link ErrorReport} and are
  *       skipped or stop the run, by {@link ErrorPolicy}.</li>
- *   <li>Documents are read in windows of {@code windowFactor x batchSize}; a window is sorted by embed
- *       text length (characters, a cheap proxy for tokens) and cut into batches, so each encoder call
- *       pads little. The order of documents in the index does not matter.</li>
+ *   <li>Documents are read in windows of {@code windowFactor x batchSize}; a window is sorted by the
+ *       tokens the model will see ({@link DocumentEmbedder#lengths}) and cut into batches, so each encoder
+ *       call pads little. The order of documents in the index does not matter.</li>
  *   <li>A later record with an id seen earlier in the same input replaces it (upsert) and is counted
  *       as a duplicate; within one window only the later record is written.</li>
  *   <li>The collection is committed at the end of the first window after {@code commitEvery} batches, and at
@@ -46,6 +46,9 @@ import java.util.function.ToIntFunction;
  *       skips the records the checkpoint covers when it is for the same file ({@link ResumePlan}), and
  *       encodes only missing or changed documents of the rest. Records skipped this way are counted as read and
  *       skipped; duplicates of ids among them are not detected (the later record still wins).</li>
+ *   <li>A run that wrote at least half of the collection's documents (a bulk load: a first ingest, a re-index)
+ *       ends by merging the index ({@link SearchCollection#optimize()}), so vector search walks one HNSW graph
+ *       instead of one per segment. Smaller runs leave the segments to the store's merge policy.</li>
  * </ul>
  * Reading and encoding run on the calling thread, one after the other: encoding takes well over 95%
  * of the time (see the timings logged at the end), so a reader thread would not make it faster.
@@ -160,8 +163,18 @@ public final class Indexer {
         return batches;
     }
 
-    /** A valid document waiting in the current window. {@code newId}: first time this id is seen in the input. */
-    private record Pending(Document document, String text, long line, boolean newId) {
+    /**
+     * A valid document waiting in the current window. {@code newId}: first time this id is seen in the input;
+     * {@code length}: its sort key, set when the window is flushed (0 before).
+     */
+    private record Pending(Document document, String text, long line, boolean newId, int length) {
+        Pending(Document document, String text, long line, boolean newId) {
+            this(document, text, line, newId, 0);
+        }
+
+        Pending withLength(int value) {
+            return new Pending(document, text, line, newId, value);
+        }
     }
 
     /** State of one indexing run (single-threaded). */
@@ -189,8 +202,9 @@ public final class Indexer {
         private long encodeNanos;
         private long writeNanos;
         private long commitNanos;
-        private long paddedChars;
-        private long textChars;
+        private long tokenizeNanos;
+        private long paddedTokens;
+        private long textTokens;
 
         Run(DocumentSource source, InputCheckpoint identity, SearchCollection target, DocumentEmbedder encoder,
             CollectionSchema schema, IndexOptions options, IndexProgress progress, ErrorReport report) {
@@ -229,6 +243,7 @@ public final class Indexer {
                 flushWindow();
                 flushedRecords = read;
                 commit(true);
+                mergeAfterBulkLoad(target, indexed);
             } finally {
                 progress.finish();
             }
@@ -237,10 +252,10 @@ public final class Indexer {
             IndexSummary summary = new IndexSummary(read, indexed, skipped, failed, duplicates, elapsed,
                     seconds > 0 ? indexed / seconds : 0, report.path());
             log.info("indexed collection={} read={} indexed={} skipped={} failed={} duplicates={} seconds={} "
-                            + "encodeSeconds={} writeSeconds={} commitSeconds={} paddingRatio={}",
-                    target.name(), read, indexed, skipped, failed, duplicates, round(seconds), round(encodeNanos / 1e9),
-                    round(writeNanos / 1e9), round(commitNanos / 1e9),
-                    textChars == 0 ? 0 : round((double) paddedChars / textChars));
+                            + "tokenizeSeconds={} encodeSeconds={} writeSeconds={} commitSeconds={} paddingRatio={}",
+                    target.name(), read, indexed, skipped, failed, duplicates, round(seconds),
+                    round(tokenizeNanos / 1e9), round(encodeNanos / 1e9), round(writeNanos / 1e9),
+                    round(commitNanos / 1e9), textTokens == 0 ? 0 : round((double) paddedTokens / textTokens));
             if (failed > 0) {
                 log.warn("bad records collection={} count={} report={}", target.name(), failed, report.path());
             }
@@ -309,13 +324,41 @@ public final class Indexer {
             if (skipUnchanged) {
                 pending = dropUnchanged(pending);
             }
-            for (List<Pending> batch : lengthSortedBatches(pending, p -> encoder.length(p.text()), options.batchSize())) {
+            for (List<Pending> batch : lengthSortedBatches(measured(pending), Pending::length, options.batchSize())) {
                 writeBatch(batch);
             }
             flushedRecords = read;
             if (batchesSinceCommit >= options.commitEvery()) {
                 commit(false);
             }
+        }
+
+        /** The window's documents with their sort keys, counted in one call for the whole window. */
+        private List<Pending> measured(List<Pending> pending) {
+            if (pending.isEmpty()) {
+                return pending;
+            }
+            long t0 = System.nanoTime();
+            int[] lengths;
+            try {
+                lengths = encoder.lengths(pending.stream().map(Pending::text).toList());
+            } catch (MmsearchException e) {
+                if (!DocumentEmbedder.isInputProblem(e)) {
+                    throw e;
+                }
+                // Some input cannot be measured: keep arrival order; the encoder call reports the bad one.
+                lengths = new int[pending.size()];
+            }
+            if (lengths.length != pending.size()) {
+                throw new MmsearchException(ErrorCode.INTERNAL, "embedder " + encoder.stamp().modelId() + " returned "
+                        + lengths.length + " lengths for " + pending.size() + " inputs");
+            }
+            List<Pending> measured = new ArrayList<>(pending.size());
+            for (int i = 0; i < lengths.length; i++) {
+                measured.add(pending.get(i).withLength(lengths[i]));
+            }
+            tokenizeNanos += System.nanoTime() - t0;
+            return measured;
         }
 
         /** Resume mode: leaves out documents the collection already holds with the same fields. */
@@ -340,11 +383,12 @@ public final class Indexer {
 
         private void writeBatch(List<Pending> batch) {
             List<String> texts = batch.stream().map(Pending::text).toList();
-            int longest = encoder.length(texts.get(texts.size() - 1)); // sorted shortest first
-            for (String text : texts) {
-                textChars += encoder.length(text);
+            int longest = 0;
+            for (Pending p : batch) {
+                longest = Math.max(longest, p.length());
+                textTokens += p.length();
             }
-            paddedChars += (long) longest * texts.size();
+            paddedTokens += (long) longest * texts.size();
             long t0 = System.nanoTime();
             float[][] vectors;
             try {
@@ -411,6 +455,24 @@ public final class Indexer {
             commitNanos += System.nanoTime() - t0;
             batchesSinceCommit = 0;
         }
+    }
+
+    /**
+     * Merges {@code target} when {@code written} documents are at least half of it (a bulk load); a small
+     * incremental run would pay to rewrite the whole index for little gain, so it does not.
+     *
+     * @return whether it merged
+     */
+    static boolean mergeAfterBulkLoad(SearchCollection target, long written) {
+        long documents = target.count();
+        if (written <= 0 || written * 2 < documents) {
+            return false;
+        }
+        long t0 = System.nanoTime();
+        int segmentsBefore = target.optimize();
+        log.info("merged after bulk load collection={} written={} docs={} segmentsBefore={} seconds={}", target.name(),
+                written, documents, segmentsBefore, round((System.nanoTime() - t0) / 1e9));
+        return true;
     }
 
     /** Field-by-field equality by text form, so number types that a store normalises (int/long) still match. */

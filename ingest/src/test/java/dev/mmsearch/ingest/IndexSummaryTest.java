@@ -29,7 +29,7 @@ class IndexSummaryTest {
     void optionsRefuseNonsense() {
         IndexOptions defaults = IndexOptions.defaults();
         assertThat(defaults.batchSize()).isEqualTo(32);
-        assertThat(defaults.windowSize()).isEqualTo(256);
+        assertThat(defaults.windowSize()).isEqualTo(512);
         assertThat(defaults.errorPolicy()).isEqualTo(ErrorPolicy.SKIP);
         assertThatThrownBy(() -> defaults.withBatchSize(0)).isInstanceOf(MmsearchException.class).hasMessageContaining("batch size");
         assertThatThrownBy(() -> defaults.withCommitEvery(0)).isInstanceOf(MmsearchException.class).hasMessageContaining("commit");

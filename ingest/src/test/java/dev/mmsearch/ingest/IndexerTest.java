@@ -167,6 +167,59 @@ class IndexerTest {
     }
 
     @Test
+    void aWindowIsSortedByTheTokensTheModelSeesNotByCharacters() throws IOException {
+        // "the the the the" is 15 characters and 4 word tokens; "a b c d e f g h" is 15 characters and 8. Sorted by
+        // characters the two kinds would mix; sorted by tokens the four "the" texts fill the first batch.
+        List<String> lines = new ArrayList<>();
+        for (int n = 0; n < 4; n++) {
+            lines.add(line("letters" + n, "", String.join(" ", List.of("a b c d e f g h i j k".split(" ")).subList(0, 8 + n))));
+            lines.add(line("the" + n, "", "the " .repeat(4 + n).strip()));
+        }
+        Path input = write("mixed.jsonl", lines);
+        ResumeTest.CountingEncoder recording = new ResumeTest.CountingEncoder(encoder);
+        SearchCollection collection = create("mixed");
+
+        IndexSummary summary = Indexer.index(input, collection, recording, null,
+                IndexOptions.defaults().withBatchSize(4).withWindowFactor(2), IndexProgress.NONE, reports);
+
+        assertThat(summary.indexed()).isEqualTo(8);
+        assertThat(recording.batches).hasSize(2);
+        assertThat(recording.batches.get(0)).allSatisfy(text -> assertThat(text).startsWith("the"));
+        assertThat(recording.batches.get(1)).allSatisfy(text -> assertThat(text).startsWith("a b"));
+        int[] first = encoder.countTokens(recording.batches.get(0));
+        int[] second = encoder.countTokens(recording.batches.get(1));
+        assertThat(java.util.Arrays.stream(first).max().getAsInt()).isLessThan(java.util.Arrays.stream(second).min().getAsInt());
+        assertThat(first).isSorted();
+        assertThat(second).isSorted();
+    }
+
+    @Test
+    void aBulkLoadEndsMergedIntoOneSegmentAndASmallAdditionDoesNotRewriteTheIndex() throws IOException {
+        Path input = write("bulk.jsonl", documentLines(120));
+        SearchCollection collection = create("bulk");
+        IndexOptions everyBatch = IndexOptions.defaults().withBatchSize(8).withWindowFactor(1).withCommitEvery(1);
+
+        Indexer.index(input, collection, encoder, null, everyBatch, IndexProgress.NONE, reports);
+        assertThat(segments(collection)).as("15 commits merged into one segment").isEqualTo(1);
+        assertThat(collection.count()).isEqualTo(120);
+
+        List<String> more = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            more.add(line("extra" + i, "Extra " + i, "an added document about " + TOPICS[i]));
+        }
+        Indexer.index(write("more.jsonl", more), collection, encoder, null, everyBatch, IndexProgress.NONE, reports);
+        assertThat(collection.count()).isEqualTo(130);
+        assertThat(segments(collection)).as("10 of 130 is no bulk load: the merged segment stays").isEqualTo(3);
+    }
+
+    private static int segments(SearchCollection collection) throws IOException {
+        Path path = ((dev.mmsearch.store.lucene.LuceneCollection) collection).path();
+        try (org.apache.lucene.store.Directory d = org.apache.lucene.store.FSDirectory.open(path)) {
+            return org.apache.lucene.index.SegmentInfos.readLatestCommit(d).size();
+        }
+    }
+
+    @Test
     void theLastPartialBatchIsIndexed() throws IOException {
         Path input = write("seventy.jsonl", documentLines(70));
         SearchCollection sorted = create("seventy");

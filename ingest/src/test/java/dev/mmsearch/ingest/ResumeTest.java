@@ -229,6 +229,7 @@ class ResumeTest {
         final TextEncoder delegate;
         final AtomicInteger texts = new AtomicInteger();
         final AtomicInteger calls = new AtomicInteger();
+        final List<List<String>> batches = new java.util.concurrent.CopyOnWriteArrayList<>();
 
         CountingEncoder(TextEncoder delegate) {
             this.delegate = delegate;
@@ -253,6 +254,7 @@ class ResumeTest {
         public float[][] encodeDocuments(List<String> documents) {
             calls.incrementAndGet();
             texts.addAndGet(documents.size());
+            batches.add(List.copyOf(documents));
             return delegate.encodeDocuments(new ArrayList<>(documents));
         }
 

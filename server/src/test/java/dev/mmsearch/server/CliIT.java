@@ -97,6 +97,12 @@ class CliIT {
         List<String> idsAfterDelete = new java.util.ArrayList<>();
         Json.MAPPER.readTree(afterDelete.out()).get("hits").values().forEach(hit -> idsAfterDelete.add(hit.get("id").asString()));
         assertThat(idsAfterDelete).isNotEmpty().doesNotContain("hist-2");
+        Cli.Result optimized = Cli.run("optimize", "--data-dir", dataDir.toString(), "-c", "copy");
+        assertThat(optimized.exitCode()).as(optimized.err()).isZero();
+        assertThat(optimized.out().strip()).startsWith("optimized copy: 24 documents, 1 segments before, 1 after");
+        Cli.Result optimizeMissing = Cli.run("optimize", "--data-dir", dataDir.toString(), "-c", "no-such");
+        assertThat(optimizeMissing.exitCode()).isEqualTo(1);
+        assertThat(optimizeMissing.err()).startsWith("mmsearch: error [collection_not_found]");
 
         Path shard = out.resolve("part-00001.jsonl.gz");
         byte[] bytes = Files.readAllBytes(shard);

@@ -19,7 +19,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
+import org.apache.curator.retry.ExponentialBackoffRetry;
 import org.apache.curator.retry.RetryOneTime;
+import org.apache.curator.test.InstanceSpec;
 import org.apache.curator.test.TestingCluster;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -113,15 +115,20 @@ class ExperimentReloadIT {
 
         /** Milliseconds until a response shows {@code version} served by {@code arm}; fails after 10 s. */
         long awaitServed(String version, String arm) throws InterruptedException {
+            return awaitServed(version, arm, 10_000);
+        }
+
+        /** Milliseconds until a response shows {@code version} served by {@code arm}; fails after {@code timeoutMs}. */
+        long awaitServed(String version, String arm, long timeoutMs) throws InterruptedException {
             long start = System.nanoTime();
-            while (System.nanoTime() - start < 10_000_000_000L) {
+            while (System.nanoTime() - start < timeoutMs * 1_000_000L) {
                 JsonNode r = last.get();
                 if (r != null && r.get("configVersion").asString().equals(version) && r.get("arms").get("recall").asString().equals(arm)) {
                     return (System.nanoTime() - start) / 1_000_000;
                 }
                 Thread.sleep(10);
             }
-            throw new AssertionError("version " + version + " not served within 10 s; last: " + last.get());
+            throw new AssertionError("version " + version + " not served within " + timeoutMs + " ms; last: " + last.get());
         }
 
         @Override
@@ -194,6 +201,126 @@ class ExperimentReloadIT {
                 } finally {
                     app.close();
                 }
+            }
+        }
+    }
+
+    /**
+     * Issue 9, faults: every server of the ensemble stops while searches run. The last config keeps serving with no
+     * failed request for longer than the ZooKeeper session timeout, {@code /api/v1/experiments} shows the source
+     * disconnected (SUSPENDED, then LOST once the session timed out); after the servers restart the source reconnects
+     * by itself and a newly published version is served. The ensemble's tick is 500 ms, so servers cap sessions at
+     * 20 ticks = 10 s and the outage outlasts the session in seconds.
+     */
+    @Test
+    void zooKeeperEnsembleGoingAwayKeepsTheLastConfigServingAndReconnects() throws Exception {
+        java.util.List<InstanceSpec> specs = java.util.stream.IntStream.rangeClosed(1, 3)
+                .mapToObj(id -> new InstanceSpec(null, -1, -1, -1, true, id, 500, -1)).toList();
+        try (TestingCluster zk = new TestingCluster(specs)) {
+            zk.start();
+            String path = "/mmsearch/outage-experiments";
+            try (CuratorFramework client = CuratorFrameworkFactory.newClient(zk.getConnectString(),
+                    new ExponentialBackoffRetry(100, 3))) {
+                client.start();
+                ZooKeeperConfigSource.publish(client, path, config("o1", "keyword"));
+                ConfigurableApplicationContext app = SearchService.start(new DataDirectory(dataDir), 0, new EngineOptions(1, 8),
+                        new ExperimentSettings(null, zk.getConnectString(), path), NO_RATE_LIMIT);
+                int port = SearchService.port(app);
+                try (Load load = new Load(port)) {
+                    load.awaitServed("o1", "keyword");
+                    JsonNode before = experiments(port);
+                    assertThat(before.get("source").asString()).isEqualTo("zookeeper:" + path);
+                    assertThat(before.get("connected").asBoolean()).isTrue();
+                    assertThat(before.has("connectedSince")).isTrue();
+
+                    long stop = System.nanoTime();
+                    for (InstanceSpec spec : zk.getInstances()) {
+                        zk.killServer(spec);
+                    }
+                    int requestsAtStop = load.requests.get();
+                    JsonNode down = awaitExperiments(port, e -> !e.get("connected").asBoolean(), 30_000);
+                    long msToDisconnected = msSince(stop);
+                    assertThat(down.get("connectionState").asString()).isIn("SUSPENDED", "LOST");
+                    assertThat(down.has("disconnectedSince")).isTrue();
+                    assertThat(down.get("version").asString()).isEqualTo("o1");
+                    JsonNode lost = awaitExperiments(port, e -> e.get("connectionState").asString().equals("LOST"), 60_000);
+                    long msToLost = msSince(stop);
+                    Thread.sleep(2_000); // and a little longer, with the session gone
+                    long outageMs = msSince(stop);
+                    int outageRequests = load.requests.get() - requestsAtStop;
+                    assertThat(lost.get("connected").asBoolean()).isFalse();
+                    assertThat(outageMs).as("outage longer than the 10 s session timeout").isGreaterThan(10_000);
+                    assertThat(load.failures).as("failed requests while ZooKeeper is down").isEmpty();
+                    assertThat(outageRequests).as("searches answered while ZooKeeper is down").isGreaterThan(20);
+                    assertThat(load.last.get().get("configVersion").asString()).isEqualTo("o1");
+                    assertThat(load.last.get().get("arms").get("recall").asString()).isEqualTo("keyword");
+                    assertThat(experiments(port).get("version").asString()).isEqualTo("o1");
+
+                    long restart = System.nanoTime();
+                    for (InstanceSpec spec : zk.getInstances()) {
+                        zk.restartServer(spec);
+                    }
+                    long msToRestart = msSince(restart);
+                    JsonNode up = awaitExperiments(port, e -> e.get("connected").asBoolean(), 30_000);
+                    long msToReconnected = msSince(restart);
+                    assertThat(up.get("connectionState").asString()).isIn("RECONNECTED", "CONNECTED");
+                    long publish = System.nanoTime();
+                    publishWhenReachable(client, path, config("o2", "dense"), 30_000);
+                    long msToPublished = msSince(publish);
+                    long msToServed = load.awaitServed("o2", "dense", 30_000) + msToPublished;
+                    long msRestartToServed = msSince(restart);
+                    load.close();
+                    log.info("zookeeper outage: outageMs={} requestsDuringOutage={} msToDisconnected={} msToLost={}"
+                                    + " msToRestartServers={} msToReconnected={} msPublishToServed={} msRestartToServed={}"
+                                    + " failedRequests={} totalRequests={}", outageMs, outageRequests, msToDisconnected,
+                            msToLost, msToRestart, msToReconnected, msToServed, msRestartToServed, load.failures.size(),
+                            load.requests.get());
+                    assertThat(msToServed).as("ms from publishing o2 until it is served").isLessThan(30_000);
+                    assertThat(msRestartToServed).as("ms from restarting the ensemble until o2 is served").isLessThan(30_000);
+                    assertThat(load.failures).as("failed requests during the outage and the reconnect").isEmpty();
+                    assertThat(experiments(port).get("acceptedReloads").asLong()).isEqualTo(1);
+                } finally {
+                    app.close();
+                }
+            }
+        }
+    }
+
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(ExperimentReloadIT.class);
+
+    private static long msSince(long nanos) {
+        return (System.nanoTime() - nanos) / 1_000_000;
+    }
+
+    /** Polls {@code /api/v1/experiments} until {@code condition} holds; fails after {@code timeoutMs}. */
+    static JsonNode awaitExperiments(int port, java.util.function.Predicate<JsonNode> condition, long timeoutMs)
+            throws Exception {
+        long start = System.nanoTime();
+        JsonNode last = null;
+        while (msSince(start) < timeoutMs) {
+            last = experiments(port);
+            if (condition.test(last)) {
+                return last;
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError("experiments endpoint did not reach the expected state in " + timeoutMs + " ms: "
+                + (last == null ? null : last.toString().replaceAll("\\s+", " ")));
+    }
+
+    /** Publishes, retrying while the test's own client has not reconnected yet. */
+    private static void publishWhenReachable(CuratorFramework client, String path, String text, long timeoutMs)
+            throws InterruptedException {
+        long start = System.nanoTime();
+        while (true) {
+            try {
+                ZooKeeperConfigSource.publish(client, path, text);
+                return;
+            } catch (dev.mmsearch.core.MmsearchException e) {
+                if (msSince(start) > timeoutMs) {
+                    throw e;
+                }
+                Thread.sleep(100);
             }
         }
     }

@@ -15,11 +15,15 @@ import dev.mmsearch.ingest.IndexOptions;
 import dev.mmsearch.ingest.IndexProgress;
 import dev.mmsearch.ingest.IndexSummary;
 import dev.mmsearch.ingest.Indexer;
+import dev.mmsearch.ingest.InputCheckpoint;
+import dev.mmsearch.core.ErrorCode;
+import dev.mmsearch.core.MmsearchException;
 import dev.mmsearch.ingest.ResumePlan;
 import dev.mmsearch.inference.ModelRegistry;
 import dev.mmsearch.server.Engine;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -117,40 +121,57 @@ public class IndexCommand implements Callable<Integer> {
                     ? engine.store().get(collection).stamp().modelId() : model;
             IndexProgress progress = noProgress ? IndexProgress.NONE : new ConsoleIndexProgress();
             IndexSummary summary;
-            if (schema.isImageCollection()) {
-                ImageEncoder images = engine.encoders().imageEncoder(modelId);
-                SearchCollection target = engine.store().getOrCreate(collection, schema, images.stamp(), encoding);
-                ImageRoots roots = engine.imageRoots();
-                if (folder) {
-                    engine.dataDirectory().recordImageRoot(input);
-                    List<Path> all = new java.util.ArrayList<>(roots.roots());
-                    all.add(input);
-                    roots = ImageRoots.of(all);
-                }
-                DocumentEmbedder embedder = DocumentEmbedder.image(images, target.schema(), roots,
-                        dev.mmsearch.image.ImageLimits.DEFAULTS.maxBytes());
-                if (folder) {
-                    try (ImageFolderSource source = ImageFolderSource.open(input, metadata)) {
-                        summary = Indexer.index(source, target, embedder, null, options, progress,
+            SearchCollection target = null;
+            try {
+                if (schema.isImageCollection()) {
+                    ImageEncoder images = engine.encoders().imageEncoder(modelId);
+                    target = engine.store().getOrCreate(collection, schema, images.stamp(), encoding);
+                    ImageRoots roots = engine.imageRoots();
+                    if (folder) {
+                        engine.dataDirectory().recordImageRoot(input);
+                        List<Path> all = new java.util.ArrayList<>(roots.roots());
+                        all.add(input);
+                        roots = ImageRoots.of(all);
+                    }
+                    DocumentEmbedder embedder = DocumentEmbedder.image(images, target.schema(), roots,
+                            dev.mmsearch.image.ImageLimits.DEFAULTS.maxBytes());
+                    if (folder) {
+                        try (ImageFolderSource source = ImageFolderSource.open(input, metadata)) {
+                            summary = Indexer.index(source, target, embedder, null, options, progress,
+                                    engine.dataDirectory().reports());
+                        }
+                    } else {
+                        summary = Indexer.index(input, target, embedder, null, options, progress,
                                 engine.dataDirectory().reports());
                     }
                 } else {
-                    summary = Indexer.index(input, target, embedder, null, options, progress,
+                    TextEncoder encoder = engine.encoders().textEncoder(modelId);
+                    target = engine.store().getOrCreate(collection, schema, encoder.stamp(), encoding);
+                    if (resume) {
+                        spec.commandLine().getOut().println(ResumePlan.of(input, target).message());
+                        spec.commandLine().getOut().flush();
+                    }
+                    summary = Indexer.index(input, target, encoder, null, options, progress,
                             engine.dataDirectory().reports());
                 }
-            } else {
-                TextEncoder encoder = engine.encoders().textEncoder(modelId);
-                SearchCollection target = engine.store().getOrCreate(collection, schema, encoder.stamp(), encoding);
-                if (resume) {
-                    spec.commandLine().getOut().println(ResumePlan.of(input, target).message());
-                    spec.commandLine().getOut().flush();
-                }
-                summary = Indexer.index(input, target, encoder, null, options, progress,
-                        engine.dataDirectory().reports());
+            } catch (MmsearchException e) {
+                throw target != null && e.code() == ErrorCode.STORAGE_FULL ? withResumeHint(e, target) : e;
             }
             spec.commandLine().getOut().println(summary.toLine());
             spec.commandLine().getOut().flush();
             return 0;
         }
+    }
+
+    /** The store's disk-full error plus how this command continues: what the checkpoint covers, and --resume. */
+    private MmsearchException withResumeHint(MmsearchException e, SearchCollection target) {
+        Optional<InputCheckpoint> kept = InputCheckpoint.fromMap(target.checkpoint())
+                .filter(c -> c.path().equals(input.toAbsolutePath().normalize().toString()));
+        String hint = kept.isPresent()
+                ? "its checkpoint covers the first " + kept.get().records() + " records of " + input
+                + "; run the same `mmsearch index` command with --resume to continue after them"
+                : "no checkpoint of " + input + " was committed; run the same `mmsearch index` command with --resume"
+                + " to index it again, skipping documents the collection already holds unchanged";
+        return new MmsearchException(e.code(), e.getMessage() + "; " + hint, e);
     }
 }

@@ -11,7 +11,8 @@ import picocli.CommandLine.Spec;
         description = "Multimodal semantic search: index documents with ONNX models, search them, serve the API and UI.",
         subcommands = {DemoCommand.class, ServeCommand.class, IndexCommand.class, SearchCommand.class,
                 CollectionsCommand.class, ModelsCommand.class, EvalCommand.class, ExportVectorsCommand.class,
-                ExportCommand.class, ImportCommand.class, DeleteCommand.class, ReindexCommand.class, KeysCommand.class, CommandLine.HelpCommand.class})
+                ExportCommand.class, ImportCommand.class, DeleteCommand.class, ReindexCommand.class, OptimizeCommand.class,
+                KeysCommand.class, CommandLine.HelpCommand.class})
 public class RootCommand implements Runnable {
     /** Exit code of a command that failed with a user-facing error (bad input, unknown collection, ...). */
     public static final int EXIT_ERROR = 1;

@@ -14,6 +14,8 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.CuratorFrameworkFactory;
@@ -37,6 +39,19 @@ public final class ExperimentRuntime implements AutoCloseable {
     private final ConfigSource source;
     private final CuratorFramework curator;
     private final String description;
+    /** The ZooKeeper connection of the config source, as Curator last reported it; null without ZooKeeper. */
+    private final AtomicReference<SourceConnection> connection = new AtomicReference<>();
+
+    /**
+     * The config source's connection to ZooKeeper.
+     *
+     * @param connected whether the client is connected now (the last config serves either way)
+     * @param state     Curator's last connection state: CONNECTED, SUSPENDED (connection dropped), LOST (the session
+     *                  timed out while disconnected), RECONNECTED, READ_ONLY
+     * @param since     when {@code connected} last changed
+     */
+    public record SourceConnection(boolean connected, String state, Instant since) {
+    }
 
     private ExperimentRuntime(ExperimentCompiler compiler, ConfigSource source, CuratorFramework curator,
                               ExperimentConfig builtin, String description) {
@@ -44,6 +59,16 @@ public final class ExperimentRuntime implements AutoCloseable {
         this.source = source;
         this.curator = curator;
         this.description = description;
+        if (curator != null) {
+            // Listen first, then read the state now, so no change is missed in between.
+            curator.getConnectionStateListenable().addListener((client, state) -> connection.updateAndGet(previous ->
+                    previous != null && previous.connected() == state.isConnected()
+                            ? new SourceConnection(previous.connected(), state.name(), previous.since())
+                            : new SourceConnection(state.isConnected(), state.name(), Instant.now())));
+            boolean connected = curator.getZookeeperClient().isConnected();
+            connection.compareAndSet(null, new SourceConnection(connected, connected ? "CONNECTED" : "SUSPENDED",
+                    Instant.now()));
+        }
         if (source != null) {
             source.addListener(this::swap);
             swap(source.current());
@@ -94,6 +119,11 @@ public final class ExperimentRuntime implements AutoCloseable {
     /** Where the config comes from, for logs and the UI. */
     public String description() {
         return description;
+    }
+
+    /** The config source's ZooKeeper connection; empty for a file or the built-in config (nothing to connect to). */
+    public Optional<SourceConnection> sourceConnection() {
+        return Optional.ofNullable(connection.get());
     }
 
     public long acceptedReloads() {

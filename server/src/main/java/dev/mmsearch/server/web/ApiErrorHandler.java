@@ -22,7 +22,10 @@ class ApiErrorHandler {
 
     @ExceptionHandler(MmsearchException.class)
     ResponseEntity<ApiError> mmsearch(MmsearchException e) {
-        if (e.code().httpStatus() >= 500) {
+        if (e.code() == ErrorCode.COLLECTION_UNAVAILABLE) {
+            // Logged with its reason at startup (StoreVerification) or when first found: no stack trace per request.
+            log.warn("request refused code={} reason={}", e.code().code(), e.getMessage());
+        } else if (e.code().httpStatus() >= 500) {
             log.error("request failed code={}", e.code().code(), e);
         }
         return answer(e.code().httpStatus(), e.code().code(), e.getMessage());

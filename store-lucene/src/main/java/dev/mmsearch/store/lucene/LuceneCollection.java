@@ -48,6 +48,7 @@ import org.apache.lucene.document.SortedSetDocValuesField;
 import org.apache.lucene.document.StoredField;
 import org.apache.lucene.document.StringField;
 import org.apache.lucene.document.TextField;
+import org.apache.lucene.index.ConcurrentMergeScheduler;
 import org.apache.lucene.index.CorruptIndexException;
 import org.apache.lucene.index.DirectoryReader;
 import org.apache.lucene.index.DocValues;
@@ -250,12 +251,45 @@ public final class LuceneCollection implements SearchCollection {
         }
     }
 
+    /**
+     * Verifies a collection's last commit without taking its write lock: opens a fresh reader over it (which
+     * reads and checksums the commit, segment and field infos) and verifies the checksum of every other file of
+     * every segment ({@link LeafReader#checkIntegrity}). Lucene checks those only on demand, so a flipped bit in a
+     * vector or postings file would otherwise be served as garbage or fail some later search. The reader holds
+     * the commit's files open, so a concurrent writer's merges do not disturb the check. Reads every byte once.
+     *
+     * @return the collection's info as of that commit
+     * @throws MmsearchException COLLECTION_UNAVAILABLE naming the collection and the damaged file
+     */
+    static CollectionInfo verify(String name, Path path) {
+        try (Directory directory = FSDirectory.open(path);
+             DirectoryReader reader = DirectoryReader.open(directory)) {
+            IndexCommit commit = reader.getIndexCommit();
+            CommitMetadata metadata = CommitMetadata.fromUserData(name, path, commit.getUserData());
+            for (LeafReaderContext leaf : reader.leaves()) {
+                leaf.reader().checkIntegrity();
+            }
+            return new CollectionInfo(name, metadata.stamp(), metadata.schema(), reader.numDocs(),
+                    sizeOf(directory, commit.getFileNames()), metadata.committedAt());
+        } catch (IOException | RuntimeException e) {
+            throw openFailure(name, path, "verify", e);
+        }
+    }
+
     private static IndexWriterConfig writerConfig(Analyzer analyzer, OpenMode mode, VectorEncoding encoding) {
         IndexWriterConfig config = new IndexWriterConfig(analyzer);
         config.setOpenMode(mode);
         // Only explicit commits persist: close() and crashes both fall back to the last commit.
         config.setCommitOnClose(false);
         config.setCodec(VectorIndexing.codec(encoding));
+        config.setMergeScheduler(new ConcurrentMergeScheduler() {
+            // The default rethrows a failed merge (e.g. disk full) in its own thread, which prints a stack trace to
+            // stderr; the writer keeps the failure and the next write or commit reports it as a clear error.
+            @Override
+            protected void handleMergeException(Throwable exc) {
+                log.warn("background merge failed, the last commit is kept: {}", exc.toString());
+            }
+        });
         return config;
     }
 
@@ -397,6 +431,45 @@ public final class LuceneCollection implements SearchCollection {
     @Override
     public Map<String, String> checkpoint() {
         return checkpoint;
+    }
+
+    /** Segments the current searcher sees (after a commit: the committed ones). */
+    int segmentCount() {
+        return withSearcher(searcher -> searcher.getIndexReader().leaves().size());
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>{@code forceMerge(1)}: one segment without deleted documents, one HNSW graph per vector field (nothing to do
+     * when that is already so). Searches run on the old segments until
+     * the merged one is committed and the searcher refreshed. The commit keeps the metadata and checkpoint.
+     */
+    @Override
+    public int optimize() {
+        commit();
+        synchronized (commitLock) {
+            ensureOpen();
+            try {
+                int before = segmentCount();
+                boolean deletions = withSearcher(searcher -> searcher.getIndexReader().hasDeletions());
+                if (before <= 1 && !deletions) {
+                    return before;
+                }
+                long t0 = System.nanoTime();
+                writer.forceMerge(1);
+                CommitMetadata committed = metadata.committedAt(Instant.now());
+                writer.setLiveCommitData(committed.toUserData(checkpoint).entrySet());
+                writer.commit();
+                metadata = committed;
+                searchers.maybeRefreshBlocking();
+                log.info("optimized collection={} segmentsBefore={} segmentsAfter={} ms={}", name, before,
+                        segmentCount(), (System.nanoTime() - t0) / 1_000_000);
+                return before;
+            } catch (IOException | AlreadyClosedException e) {
+                throw writeFailure(e);
+            }
+        }
     }
 
     /**
@@ -1148,6 +1221,15 @@ public final class LuceneCollection implements SearchCollection {
 
     private MmsearchException writeFailure(Exception e) {
         Throwable tragic = writer.getTragicException();
+        if (ErrorCode.isDiskFull(e) || ErrorCode.isDiskFull(tragic)) {
+            // Lucene's writer closes itself on ENOSPC (a tragic event); the last commit on disk is intact and its
+            // unreferenced partial files are removed when the collection is next opened.
+            return new MmsearchException(ErrorCode.STORAGE_FULL, "disk full: no space left on the device holding"
+                    + " collection '" + name + "' (" + path + "); nothing after its last commit was kept, the"
+                    + " collection keeps " + lastCommitSummary() + "; free disk space, then write the rest again"
+                    + " (a running mmsearch server must be restarted first: it reopens the collection from its last"
+                    + " commit)", e);
+        }
         if (tragic != null) {
             return new MmsearchException(ErrorCode.INTERNAL, "collection '" + name + "' at " + path
                     + " stopped accepting writes after a failure (" + tragic
@@ -1158,6 +1240,15 @@ public final class LuceneCollection implements SearchCollection {
         }
         return new MmsearchException(ErrorCode.INTERNAL, "collection '" + name + "' at " + path
                 + " could not be written: " + e.getMessage() + " (check free disk space and permissions)", e);
+    }
+
+    /** What the last commit holds, for error messages: {@code "its last commit (N documents, committed at T)"}. */
+    private String lastCommitSummary() {
+        try {
+            return "its last commit (" + count() + " documents, committed at " + metadata.committedAt() + ")";
+        } catch (RuntimeException e) {
+            return "its last commit";
+        }
     }
 
     private static long sizeOf(Directory directory, Collection<String> files) throws IOException {
@@ -1182,19 +1273,40 @@ public final class LuceneCollection implements SearchCollection {
                     + "' is locked by another mmsearch process (" + path.resolve(IndexWriter.WRITE_LOCK_NAME)
                     + "); stop it or use another --data-dir", e);
         }
-        String hint;
+        String cause = e.getClass().getSimpleName() + ": " + e.getMessage();
         if (e instanceof IndexFormatTooNewException) {
-            hint = "it was written by a newer Lucene, or it is damaged; upgrade mmsearch or restore it from a backup";
-        } else if (e instanceof IndexFormatTooOldException) {
-            hint = "it was written by an unsupported older Lucene, or it is damaged; delete the collection and"
-                    + " ingest again";
-        } else if (e instanceof CorruptIndexException || e instanceof NoSuchFileException
-                || e instanceof java.io.EOFException || e instanceof org.apache.lucene.index.IndexNotFoundException) {
-            hint = "the index is damaged; restore it from a backup or delete the collection and ingest again";
-        } else {
-            hint = "check that the directory is readable and writable and that the disk is not full";
+            return unavailable(name, path, "it was written by a newer Lucene, or it is damaged (" + cause
+                    + "); upgrade mmsearch or restore the collection from a backup", e);
+        }
+        if (e instanceof IndexFormatTooOldException) {
+            return unavailable(name, path, "it was written by an unsupported older Lucene, or it is damaged ("
+                    + cause + "); delete the collection (`mmsearch delete " + name + "`) and index it again", e);
+        }
+        if (e instanceof CorruptIndexException || e instanceof NoSuchFileException || e instanceof java.io.EOFException
+                || e instanceof org.apache.lucene.index.IndexNotFoundException) {
+            String file = damagedFile(e);
+            return unavailable(name, path, "its index is damaged" + (file == null ? "" : " in file " + file) + " ("
+                    + cause + "); restore the collection directory from a backup (or import an earlier `mmsearch"
+                    + " export`), or delete it (`mmsearch delete " + name + "`) and index its source data again", e);
         }
         return new MmsearchException(ErrorCode.INTERNAL, "cannot " + action + " collection '" + name + "' at "
-                + path + ": " + e.getClass().getSimpleName() + ": " + e.getMessage() + "; " + hint, e);
+                + path + ": " + cause + "; check that the directory is readable and writable and that the disk is"
+                + " not full", e);
     }
+
+    private static MmsearchException unavailable(String name, Path path, String reason, Exception cause) {
+        return new MmsearchException(ErrorCode.COLLECTION_UNAVAILABLE, "collection '" + name + "' at " + path
+                + " is unavailable: " + reason, cause);
+    }
+
+    /** Lucene names the file in its messages ({@code path="..."} or the path itself); null when it does not. */
+    private static String damagedFile(Exception e) {
+        if (e instanceof NoSuchFileException missing && missing.getFile() != null) {
+            return Path.of(missing.getFile()).getFileName().toString();
+        }
+        java.util.regex.Matcher m = DAMAGED_FILE.matcher(String.valueOf(e.getMessage()));
+        return m.find() ? Path.of(m.group(1)).getFileName().toString() : null;
+    }
+
+    private static final java.util.regex.Pattern DAMAGED_FILE = java.util.regex.Pattern.compile("path=\"([^\"]+)\"");
 }

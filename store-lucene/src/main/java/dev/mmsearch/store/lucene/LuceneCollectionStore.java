@@ -56,6 +56,10 @@ import org.slf4j.LoggerFactory;
  * new version. The replaced version keeps serving calls that already hold it for a grace period, then is
  * closed and removed. Version directories no alias points at (an interrupted re-index, or a retirement cut
  * short by a crash) are removed at startup.
+ *
+ * <p><b>Damage.</b> Lucene checks file checksums only on demand, so a service calls {@link #verify()} at startup.
+ * A collection found damaged (there, or when it is opened) is left out of {@link #list()}, reported by
+ * {@link #unavailable()}, and {@link #get} of it throws COLLECTION_UNAVAILABLE; the others are served as usual.
  */
 public final class LuceneCollectionStore implements CollectionStore {
     private static final Logger log = LoggerFactory.getLogger(LuceneCollectionStore.class);
@@ -68,6 +72,8 @@ public final class LuceneCollectionStore implements CollectionStore {
 
     private final Path root;
     private final Map<String, LuceneCollection> open = new ConcurrentHashMap<>();
+    /** Collections found damaged (by {@link #verify} or when opened), by name: not served until verified again. */
+    private final Map<String, MmsearchException> unavailable = new ConcurrentHashMap<>();
     /** Serialises opening, creating and deleting; reads of already open collections do not take it. */
     private final Object lifecycleLock = new Object();
     /** Collection name -> directory name, for collections whose published version is not {@code <root>/<name>}. */
@@ -116,18 +122,107 @@ public final class LuceneCollectionStore implements CollectionStore {
         ensureOpen();
         List<CollectionInfo> infos = new ArrayList<>();
         for (String name : collectionNames()) {
+            if (unavailable.containsKey(name)) {
+                continue; // reported by unavailable()
+            }
             LuceneCollection collection = open.get(name);
             try {
                 infos.add(collection != null && !collection.isClosed()
                         ? collection.info()
                         : LuceneCollection.readInfo(name, pathOf(name)));
             } catch (MmsearchException e) {
-                // One unreadable collection must not hide the others; it still fails loudly when opened.
-                log.warn("listing skips collection={}: {}", name, e.getMessage());
+                // One unreadable collection must not hide the others; a damaged one is reported by unavailable().
+                if (e.code() == ErrorCode.COLLECTION_UNAVAILABLE) {
+                    remember(name, e);
+                } else {
+                    log.warn("listing skips collection={}: {}", name, e.getMessage());
+                }
             }
         }
         infos.sort(Comparator.comparing(CollectionInfo::name));
         return infos;
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Filled by {@link #verify()}, and by {@link #get}, {@link #getOrCreate} and {@link #list()} when they find a
+     * collection damaged; a collection leaves it when {@link #verify()} passes it again or it is deleted.
+     */
+    @Override
+    public Map<String, String> unavailable() {
+        Map<String, String> reasons = new TreeMap<>();
+        unavailable.forEach((name, e) -> reasons.put(name, e.getMessage()));
+        return java.util.Collections.unmodifiableMap(reasons);
+    }
+
+    /**
+     * Verifies every collection's last commit: opens a fresh reader over it and checks the checksum of every
+     * file (see {@link LuceneCollection#verify}), taking no write lock. Meant for startup, before the node
+     * serves: a collection that fails is closed (if this store had it open) and is unavailable until a later
+     * verification passes it or it is deleted; {@link #get} of it throws COLLECTION_UNAVAILABLE with the reason.
+     * Reads every byte of every collection once.
+     */
+    public VerificationReport verify() {
+        ensureOpen();
+        long start = System.nanoTime();
+        List<VerificationReport.Check> checks = new ArrayList<>();
+        for (String name : collectionNames()) {
+            long collectionStart = System.nanoTime();
+            try {
+                CollectionInfo info = LuceneCollection.verify(name, pathOf(name));
+                unavailable.remove(name);
+                checks.add(new VerificationReport.Check(name, info.documentCount(), info.sizeBytes(),
+                        millisSince(collectionStart), null));
+            } catch (MmsearchException e) {
+                markUnavailable(name, e);
+                checks.add(new VerificationReport.Check(name, 0, 0, millisSince(collectionStart), e.getMessage()));
+            }
+        }
+        return new VerificationReport(checks, millisSince(start));
+    }
+
+    private void markUnavailable(String name, MmsearchException e) {
+        MmsearchException reason = e.code() == ErrorCode.COLLECTION_UNAVAILABLE ? e
+                : new MmsearchException(ErrorCode.COLLECTION_UNAVAILABLE, e.getMessage(), e);
+        synchronized (lifecycleLock) {
+            unavailable.put(name, reason);
+            LuceneCollection collection = open.remove(name);
+            if (collection != null) {
+                collection.close();
+            }
+        }
+    }
+
+    /** A fresh exception per call (the stored one's stack trace is the first failure's). */
+    private void requireAvailable(String name) {
+        MmsearchException reason = unavailable.get(name);
+        if (reason != null) {
+            throw new MmsearchException(ErrorCode.COLLECTION_UNAVAILABLE, reason.getMessage(), reason.getCause());
+        }
+    }
+
+    /** Opens collection {@code name}, remembering it as unavailable when it is damaged. */
+    private LuceneCollection openCollection(String name, Path path) {
+        try {
+            return LuceneCollection.open(name, path);
+        } catch (MmsearchException e) {
+            if (e.code() == ErrorCode.COLLECTION_UNAVAILABLE) {
+                remember(name, e);
+            }
+            throw e;
+        }
+    }
+
+    /** Remembers a collection found damaged outside {@link #verify()} (whose caller reports what it finds). */
+    private void remember(String name, MmsearchException e) {
+        if (unavailable.put(name, e) == null) {
+            log.error("collection unavailable collection={} reason={}", name, e.getMessage());
+        }
+    }
+
+    private static long millisSince(long startNanos) {
+        return (System.nanoTime() - startNanos) / 1_000_000;
     }
 
     @Override
@@ -141,6 +236,7 @@ public final class LuceneCollectionStore implements CollectionStore {
     public LuceneCollection get(String name) {
         CollectionStore.validateName(name);
         ensureOpen();
+        requireAvailable(name);
         LuceneCollection collection = open.get(name);
         if (collection != null) {
             return collection;
@@ -155,7 +251,7 @@ public final class LuceneCollectionStore implements CollectionStore {
             if (!hasCommit(path)) {
                 throw MmsearchException.collectionNotFound(name);
             }
-            collection = LuceneCollection.open(name, path);
+            collection = openCollection(name, path);
             open.put(name, collection);
             return collection;
         }
@@ -188,10 +284,11 @@ public final class LuceneCollectionStore implements CollectionStore {
         ensureOpen();
         synchronized (lifecycleLock) {
             ensureOpen();
+            requireAvailable(name);
             Path path = pathOf(name);
             LuceneCollection collection = open.get(name);
             if (collection == null && hasCommit(path)) {
-                collection = LuceneCollection.open(name, path);
+                collection = openCollection(name, path);
                 open.put(name, collection);
             }
             if (collection != null) {
@@ -254,6 +351,7 @@ public final class LuceneCollectionStore implements CollectionStore {
                 next.remove(name);
                 writeAliases(next);
             }
+            unavailable.remove(name);
             deleteTree(doomed);
             log.info("deleted collection={} path={}", name, path);
         }
@@ -307,6 +405,7 @@ public final class LuceneCollectionStore implements CollectionStore {
             next.put(name, dirName);
             writeAliases(next); // the switch: atomic, durable
             open.put(name, published);
+            unavailable.remove(name);
             staged.remove(dirName);
             String oldDir = oldPath.getFileName().toString();
             if (old != null) {

@@ -291,13 +291,14 @@ class LuceneCollectionStoreTest {
 
         try (LuceneCollectionStore store = new LuceneCollectionStore(root)) {
             for (int attempt = 0; attempt < 2; attempt++) {
-                assertCode(() -> store.get("docs"), ErrorCode.INTERNAL, "collection 'docs'", dir.toString(),
-                        "damaged");
+                assertCode(() -> store.get("docs"), ErrorCode.COLLECTION_UNAVAILABLE, "collection 'docs'",
+                        dir.toString(), "damaged", "in file " + victim.getFileName(), "backup", "mmsearch delete docs");
             }
-            assertThat(store.list()).as("listing reads only the commit, which is intact")
-                    .extracting(CollectionInfo::documentCount).containsExactly(20L);
+            assertThat(store.list()).as("a damaged collection is listed as unavailable, not as servable").isEmpty();
+            assertThat(store.unavailable()).containsOnlyKeys("docs");
             store.delete("docs");
             assertThat(dir).doesNotExist();
+            assertThat(store.unavailable()).isEmpty();
         }
     }
 
@@ -311,8 +312,9 @@ class LuceneCollectionStoreTest {
             }
         }
         try (LuceneCollectionStore store = new LuceneCollectionStore(root)) {
-            assertCode(() -> store.get("docs"), ErrorCode.INTERNAL, "collection 'docs'", dir.toString());
+            assertCode(() -> store.get("docs"), ErrorCode.COLLECTION_UNAVAILABLE, "collection 'docs'", dir.toString());
             assertThat(store.list()).as("an unreadable commit is left out of listings").isEmpty();
+            assertThat(store.unavailable()).containsOnlyKeys("docs");
         }
     }
 

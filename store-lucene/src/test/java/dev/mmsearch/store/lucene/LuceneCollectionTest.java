@@ -90,6 +90,35 @@ class LuceneCollectionTest {
     }
 
     @Test
+    void optimizeMergesTheCommittedSegmentsIntoOneAndKeepsTheCheckpoint() {
+        for (int c = 0; c < 5; c++) {
+            collection.upsert(List.of(doc("a" + c, "Title " + c, "text " + c), doc("b" + c, "Other " + c, "more " + c)));
+            collection.commit(Map.of("records", Integer.toString(2 * c + 2)));
+        }
+        assertThat(collection.segmentCount()).as("one segment per commit").isEqualTo(5);
+        List<ScoredId> before = collection.vectorSearch(vectorFor("a3"), 10, 50);
+
+        assertThat(collection.optimize()).isEqualTo(5);
+
+        assertThat(collection.segmentCount()).isEqualTo(1);
+        assertThat(collection.count()).isEqualTo(10);
+        assertThat(collection.checkpoint()).containsExactly(Map.entry("records", "10"));
+        assertThat(collection.vectorSearch(vectorFor("a3"), 10, 50)).isEqualTo(before);
+        assertThat(collection.optimize()).as("already one segment: nothing to do").isEqualTo(1);
+        store.close();
+        store = new LuceneCollectionStore(root);
+        LuceneCollection reopened = store.get("docs");
+        assertThat(reopened.segmentCount()).isEqualTo(1);
+        assertThat(reopened.checkpoint()).containsExactly(Map.entry("records", "10"));
+        assertThat(reopened.count()).isEqualTo(10);
+
+        reopened.delete(List.of("a0")); // a plain commit of a change drops the checkpoint (see commit())
+        assertThat(reopened.optimize()).as("one segment with a deletion is rewritten").isEqualTo(1);
+        assertThat(reopened.count()).isEqualTo(9);
+        assertThat(reopened.segmentCount()).isEqualTo(1);
+    }
+
+    @Test
     void sameIdTwiceInOneBatchKeepsTheLast() {
         collection.upsert(List.of(doc("d1", "old", "old"), doc("d1", "new", "new")));
         collection.commit();

@@ -279,6 +279,16 @@ public final class OpenSearchCollection implements SearchCollection {
         log.debug("committed collection={} index={}", name, index);
     }
 
+    /** {@inheritDoc} <p>{@code _forcemerge?max_num_segments=1} on the index, waiting for it to finish. */
+    @Override
+    public int optimize() {
+        commit();
+        require(http.call("POST", "/" + index + "/_forcemerge", Map.of("max_num_segments", "1"), null), "force-merge");
+        require(http.call("POST", "/" + index + "/_refresh", Map.of(), null), "refresh");
+        log.info("optimized collection={} index={}", name, index);
+        return -1;
+    }
+
     @Override
     public List<ScoredId> vectorSearch(float[] vector, int k, int numCandidates) {
         return vectorSearch(vector, k, numCandidates, null);

@@ -385,6 +385,28 @@ abstract class CollectionStoreContract {
     }
 
     @Test
+    void optimizeKeepsEveryDocumentResultAndCheckpointAndPendingWrites() {
+        SearchCollection collection = store.getOrCreate(name, SCHEMA, STAMP);
+        for (int from = 0; from < DOCS; from += 10) { // four commits: four segments in Lucene
+            collection.upsert(docs.subList(from, from + 10));
+            collection.commit(Map.of("records", Integer.toString(from + 10)));
+        }
+        collection.delete(List.of("d3")); // pending when optimize starts: optimize commits it
+        float[] query = docs.get(13).vector();
+        collection.optimize();
+        assertThat(collection.count()).isEqualTo(DOCS - 1);
+        assertThat(ids(collection.vectorSearch(query, 5, 40)))
+                .isEqualTo(bruteForce(query, 5, d -> !d.document().id().equals("d3")));
+        assertThat(ids(collection.textSearch(docs.get(7).document().text("title"), 1))).containsExactly("d7");
+        store.close();
+        store = openStore();
+        SearchCollection reopened = store.get(name);
+        assertThat(reopened.count()).isEqualTo(DOCS - 1);
+        assertThat(ids(reopened.vectorSearch(query, 5, 40)))
+                .isEqualTo(bruteForce(query, 5, d -> !d.document().id().equals("d3")));
+    }
+
+    @Test
     void reopenedStoreServesTheCommittedCollectionAndDeleteRemovesIt() {
         ingested();
         store.close();
