@@ -44,7 +44,10 @@ import tools.jackson.databind.JsonNode;
  * The load generator shares the machine (and the JVM) with the server; on 2 cores that costs the server some CPU.
  *
  * <p>Usage: {@code bench/run.sh load [--data-dir DIR] [--models target/test-cache/models] [--levels 1,8,32]
- * [--seconds 20] [--soak-seconds 180] [--queries ../shared/data/scifact/queries.jsonl]}.
+ * [--seconds 20] [--soak-seconds 180] [--queries ../shared/data/scifact/queries.jsonl] [--threads 0]
+ * [--model bge-small-en-v1.5]}. {@code --threads}: ONNX intra-op threads per query (0 = one per core, the
+ * default). {@code --model}: another built-in model than the demo's; the SciFact corpus is then encoded with it
+ * into collection {@code scifact-MODEL} of the data dir once (kept for later runs).
  */
 public final class LoadBench {
 
@@ -71,10 +74,12 @@ public final class LoadBench {
                 Path.of(opts.getOrDefault("--queries", "../shared/data/scifact/queries.jsonl")), 100_000);
         DataDirectory dataDir = new DataDirectory(root);
         Files.createDirectories(dataDir.models());
-        Path model = dataDir.models().resolve(DemoData.MODEL);
-        if (!Files.exists(model)) {
-            // The built-in model cannot be downloaded here: link the test cache's copy.
-            Files.createSymbolicLink(model, modelCache.resolve(DemoData.MODEL).toAbsolutePath());
+        String modelId = opts.getOrDefault("--model", DemoData.MODEL);
+        int threads = Integer.parseInt(opts.getOrDefault("--threads", "0"));
+        Path model = dataDir.models().resolve(modelId);
+        if (!Files.exists(model) && Files.exists(modelCache.resolve(modelId))) {
+            // Saves extracting the built-in model again: link the test cache's copy.
+            Files.createSymbolicLink(model, modelCache.resolve(modelId).toAbsolutePath());
         }
         // One client address sends all the load: lift the per-client rate limit (it would answer 429 past 50/s),
         // unless the caller set it.
@@ -82,18 +87,35 @@ public final class LoadBench {
                 System.getProperty("mmsearch.security.rate-limit.per-second", "1000000"));
         System.setProperty("mmsearch.security.rate-limit.burst",
                 System.getProperty("mmsearch.security.rate-limit.burst", "1000000"));
-        ConfigurableApplicationContext context = SearchService.start(dataDir, 0, EngineOptions.DEFAULTS);
+        ConfigurableApplicationContext context = SearchService.start(dataDir, 0,
+                new EngineOptions(threads, EngineOptions.DEFAULTS.batchSize()));
         try {
             Engine engine = context.getBean(Engine.class);
             long t0 = System.nanoTime();
-            DemoData.Outcome outcome = DemoData.ensureIndexed(engine, IndexProgress.NONE);
-            System.out.printf(Locale.ROOT, "demo data %s in %.1f s%n", outcome, (System.nanoTime() - t0) / 1e9);
+            String collection = DemoData.COLLECTION;
+            if (modelId.equals(DemoData.MODEL)) {
+                DemoData.Outcome outcome = DemoData.ensureIndexed(engine, IndexProgress.NONE);
+                System.out.printf(Locale.ROOT, "demo data %s in %.1f s%n", outcome, (System.nanoTime() - t0) / 1e9);
+            } else {
+                collection = "scifact-" + modelId.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9-]", "-");
+                if (!engine.store().exists(collection)) {
+                    TextEncoder documents = engine.encoders().textEncoder(modelId);
+                    dev.mmsearch.ingest.IndexSummary summary = dev.mmsearch.ingest.Indexer.index(
+                            Path.of(opts.getOrDefault("--corpus", "../shared/data/scifact/corpus.jsonl")),
+                            engine.store().getOrCreate(collection, dev.mmsearch.core.CollectionSchema.BEIR,
+                                    documents.stamp()), documents, dev.mmsearch.core.CollectionSchema.BEIR,
+                            dev.mmsearch.ingest.IndexOptions.defaults(), IndexProgress.NONE, dataDir.reports());
+                    System.out.println("indexed " + summary.toLine());
+                }
+            }
+            System.out.printf(Locale.ROOT, "model %s, collection %s, intra-op threads %s%n", modelId, collection,
+                    threads == 0 ? "one per core" : Integer.toString(threads));
             int port = SearchService.port(context);
-            URI search = URI.create("http://127.0.0.1:" + port + "/api/v1/collections/" + DemoData.COLLECTION + "/search");
+            URI search = URI.create("http://127.0.0.1:" + port + "/api/v1/collections/" + collection + "/search");
             URI heap = URI.create("http://127.0.0.1:" + port + "/actuator/metrics/jvm.memory.used?tag=area:heap");
             HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                     .executor(Executors.newVirtualThreadPerTaskExecutor()).build();
-            TextEncoder encoder = engine.encoders().textEncoder(DemoData.MODEL);
+            TextEncoder encoder = engine.encoders().textEncoder(modelId);
             Map<String, Map<String, Object>> arms = new LinkedHashMap<>();
             arms.put("hybrid (default)", Map.of());
             arms.put("dense", Map.of("retriever", "dense"));

@@ -89,7 +89,7 @@ public final class ClipImagePreprocessor {
 
     /**
      * Decodes and preprocesses several encoded files into one NCHW array ({@code n * 3 * height() * width()}),
-     * in input order. Fails on the first bad image with its index in the message.
+     * in input order. Fails on the first bad image, with its index in the message when there are several.
      */
     public float[] batch(List<byte[]> encodedImages) {
         int plane = 3 * height * width;
@@ -99,6 +99,9 @@ public final class ClipImagePreprocessor {
             try {
                 image = ImageDecoder.decode(encodedImages.get(i), limits);
             } catch (MmsearchException e) {
+                if (encodedImages.size() == 1) {
+                    throw e; // one image: its position adds nothing to the message
+                }
                 throw new MmsearchException(e.code(), "image " + i + ": " + e.getMessage(), e);
             }
             writePixelValues(image, out, i * plane);

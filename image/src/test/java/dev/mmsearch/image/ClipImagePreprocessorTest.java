@@ -96,6 +96,9 @@ class ClipImagePreprocessorTest {
                 .isInstanceOf(MmsearchException.class)
                 .hasMessageStartingWith("image 1: ")
                 .satisfies(e -> assertThat(((MmsearchException) e).code()).isEqualTo(ErrorCode.UNSUPPORTED_MEDIA_TYPE));
+        assertThatThrownBy(() -> clip.batch(List.of("not an image".getBytes())))
+                .as("a batch of one: no position prefix").isInstanceOf(MmsearchException.class)
+                .satisfies(e -> assertThat(e.getMessage()).doesNotStartWith("image 0"));
         ClipImagePreprocessor small = new ClipImagePreprocessor(ImagePreprocessorConfig.clipVitB32(), new ImageLimits(1000, 1000));
         assertThatThrownBy(() -> small.pixelValues(fixture("palette.png")))
                 .isInstanceOf(MmsearchException.class)
