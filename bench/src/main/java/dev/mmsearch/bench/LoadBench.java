@@ -46,8 +46,8 @@ import tools.jackson.databind.JsonNode;
  * <p>Usage: {@code bench/run.sh load [--data-dir DIR] [--models target/test-cache/models] [--levels 1,8,32]
  * [--seconds 20] [--soak-seconds 180] [--queries ../shared/data/scifact/queries.jsonl] [--threads 0]
  * [--model bge-small-en-v1.5]}. {@code --threads}: ONNX intra-op threads per query (0 = one per core, the
- * default). {@code --model}: another built-in model than the demo's; the SciFact corpus is then encoded with it
- * into collection {@code scifact-MODEL} of the data dir once (kept for later runs).
+ * default). {@code --model}: the demo's collection for that model, as {@code demo --model} builds it
+ * ({@link DemoData#collectionFor}).
  */
 public final class LoadBench {
 
@@ -92,22 +92,9 @@ public final class LoadBench {
         try {
             Engine engine = context.getBean(Engine.class);
             long t0 = System.nanoTime();
-            String collection = DemoData.COLLECTION;
-            if (modelId.equals(DemoData.MODEL)) {
-                DemoData.Outcome outcome = DemoData.ensureIndexed(engine, IndexProgress.NONE);
-                System.out.printf(Locale.ROOT, "demo data %s in %.1f s%n", outcome, (System.nanoTime() - t0) / 1e9);
-            } else {
-                collection = "scifact-" + modelId.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9-]", "-");
-                if (!engine.store().exists(collection)) {
-                    TextEncoder documents = engine.encoders().textEncoder(modelId);
-                    dev.mmsearch.ingest.IndexSummary summary = dev.mmsearch.ingest.Indexer.index(
-                            Path.of(opts.getOrDefault("--corpus", "../shared/data/scifact/corpus.jsonl")),
-                            engine.store().getOrCreate(collection, dev.mmsearch.core.CollectionSchema.BEIR,
-                                    documents.stamp()), documents, dev.mmsearch.core.CollectionSchema.BEIR,
-                            dev.mmsearch.ingest.IndexOptions.defaults(), IndexProgress.NONE, dataDir.reports());
-                    System.out.println("indexed " + summary.toLine());
-                }
-            }
+            String collection = DemoData.collectionFor(modelId);
+            DemoData.Outcome outcome = DemoData.ensureIndexed(engine, modelId, IndexProgress.NONE);
+            System.out.printf(Locale.ROOT, "demo data %s in %.1f s%n", outcome, (System.nanoTime() - t0) / 1e9);
             System.out.printf(Locale.ROOT, "model %s, collection %s, intra-op threads %s%n", modelId, collection,
                     threads == 0 ? "one per core" : Integer.toString(threads));
             int port = SearchService.port(context);
@@ -245,20 +232,18 @@ public final class LoadBench {
         ExecutorService pool = Executors.newFixedThreadPool(256);
         long start = System.nanoTime();
         long total = (long) (rate * seconds);
-        long nextSample = start;
+        // Samples are taken on their own thread: the sampler makes an HTTP call, and done on the sending thread it
+        // held back every request due meanwhile, which then counted (from its scheduled time) as seconds of latency.
+        java.util.concurrent.ScheduledExecutorService sampling = Executors.newSingleThreadScheduledExecutor();
+        if (sampler != null) {
+            sampling.scheduleAtFixedRate(() -> samples.add(String.format(Locale.ROOT, "t=%3.0f s %s errors=%d",
+                    (System.nanoTime() - start) / 1e9, sampler.get(), errors.get())), 0, 10, TimeUnit.SECONDS);
+        }
         for (long i = 0; i < total; i++) {
             long due = start + (long) (i * 1e9 / rate);
-            long now;
-            while ((now = System.nanoTime()) < due) {
-                if (sampler != null && now >= nextSample) {
-                    samples.add(String.format(Locale.ROOT, "t=%3.0f s %s errors=%d", (now - start) / 1e9,
-                            sampler.get(), errors.get()));
-                    nextSample += 10_000_000_000L;
-                }
-                long wait = due - System.nanoTime();
-                if (wait > 0) {
-                    TimeUnit.NANOSECONDS.sleep(Math.min(wait, 2_000_000));
-                }
+            long wait;
+            while ((wait = due - System.nanoTime()) > 0) {
+                TimeUnit.NANOSECONDS.sleep(Math.min(wait, 2_000_000));
             }
             String q = queries.get((int) (i % queries.size()));
             pool.execute(() -> {
@@ -274,6 +259,8 @@ public final class LoadBench {
         }
         pool.shutdown();
         pool.awaitTermination(2, TimeUnit.MINUTES);
+        sampling.shutdown();
+        sampling.awaitTermination(30, TimeUnit.SECONDS);
         double elapsed = (System.nanoTime() - start) / 1e9;
         if (sampler != null) {
             samples.add(String.format(Locale.ROOT, "t=%3.0f s %s errors=%d (end)", elapsed, sampler.get(), errors.get()));

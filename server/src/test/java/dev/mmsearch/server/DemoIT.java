@@ -35,4 +35,20 @@ class DemoIT {
         JsonNode hits = Json.MAPPER.readTree(search.out()).get("hits");
         assertThat(hits.get(0).get("id").asString()).isEqualTo("45638119");
     }
+
+    @Test
+    void theInt8ModelHasItsOwnBundleAndCollectionBesideTheDefault() throws Exception {
+        Cli.Result fast = Cli.run("demo", "--index-only", "--data-dir", dataDir.toString(), "--model", DemoData.FAST_MODEL);
+        assertThat(fast.exitCode()).as(fast.err()).isZero();
+        assertThat(fast.out()).contains("demo collection 'scifact-bge-small-en-v1-5-q' ready (imported_vectors, 5183 documents,"
+                + " model bge-small-en-v1.5-q)");
+        Cli.Result search = Cli.run("search", "--data-dir", dataDir.toString(), "-c", DemoData.collectionFor(DemoData.FAST_MODEL),
+                "--json", "-k", "10", "--retriever", "dense", "ALDH1 expression is associated with better breast cancer outcomes.");
+        assertThat(search.exitCode()).as(search.err()).isZero();
+        assertThat(Json.MAPPER.readTree(search.out()).get("hits").get(0).get("id").asString()).isEqualTo("45638119");
+
+        Cli.Result unknown = Cli.run("demo", "--index-only", "--data-dir", dataDir.toString(), "--model", "no-such-model");
+        assertThat(unknown.exitCode()).isEqualTo(1);
+        assertThat(unknown.err()).contains("model_not_found").contains("no-such-model");
+    }
 }
