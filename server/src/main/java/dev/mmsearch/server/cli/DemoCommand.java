@@ -31,7 +31,7 @@ public class DemoCommand implements Callable<Integer> {
     @Option(names = "--model", defaultValue = DemoData.MODEL, paramLabel = "ID",
             description = "Built-in model for the demo collection (default: ${DEFAULT-VALUE}, collection 'scifact';"
                     + " another model gets collection 'scifact-ID'). Vectors are bundled for " + DemoData.MODEL
-                    + " and " + DemoData.FAST_MODEL + " (the int8 model: same hybrid quality, 2.5x the queries per"
+                    + " and " + DemoData.FAST_MODEL + " (the int8 model: same hybrid quality, 2.2x the queries per"
                     + " second on 2 cores; with --threads 1 under concurrent load); other models encode the corpus"
                     + " first.")
     String model;

@@ -38,7 +38,7 @@ public final class DemoData {
     public static final String MODEL = ModelRegistry.DEFAULT_MODEL;
     /**
      * The int8 version of the default model: the same hybrid nDCG@10 on SciFact (0.7403 vs 0.7405), about 3x
-     * cheaper per query, so on 2 cores it serves 2.5x the QPS (docs/benchmarks.md, load).
+     * cheaper per query, so on 2 cores it serves 2.2x the peak QPS (docs/benchmarks.md, load).
      */
     public static final String FAST_MODEL = "bge-small-en-v1.5-q";
     static final String CORPUS_RESOURCE = "/demo/scifact/corpus.jsonl.gz";
