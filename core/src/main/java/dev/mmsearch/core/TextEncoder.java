@@ -37,6 +37,9 @@ public interface TextEncoder extends AutoCloseable {
      * all texts.
      */
     default int[] countTokens(List<String> texts) {
+        if (texts == null) {
+            throw new MmsearchException(ErrorCode.INVALID_INPUT, "the list of texts to count must not be null");
+        }
         int[] counts = new int[texts.size()];
         for (int i = 0; i < counts.length; i++) {
             counts[i] = countTokens(texts.get(i));

@@ -133,8 +133,12 @@ class OnnxTextEncoderTest {
                 });
         assertThatThrownBy(() -> encoder.encodeDocuments(null))
                 .isInstanceOfSatisfying(MmsearchException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_INPUT));
-        assertThatThrownBy(() -> encoder.countTokens(null))
+        assertThatThrownBy(() -> encoder.countTokens((String) null))
                 .isInstanceOfSatisfying(MmsearchException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_INPUT));
+        assertThatThrownBy(() -> encoder.countTokens((java.util.List<String>) null))
+                .isInstanceOfSatisfying(MmsearchException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_INPUT));
+        assertThat(encoder.countTokens(java.util.List.of("a cat", "a photo of a cat")))
+                .containsExactly(encoder.countTokens("a cat"), encoder.countTokens("a photo of a cat"));
     }
 
     @Test
