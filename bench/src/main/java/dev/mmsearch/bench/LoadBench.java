@@ -189,6 +189,8 @@ public final class LoadBench {
     private static Result closedLoop(String name, int clients, double seconds, List<String> queries, Call call)
             throws InterruptedException {
         ConcurrentLinkedQueue<Double> latencies = new ConcurrentLinkedQueue<>();
+        // Soak only: (scheduled second, latency) of every request, for a per-10-second latency timeline.
+        ConcurrentLinkedQueue<double[]> timeline = new ConcurrentLinkedQueue<>();
         AtomicLong ok = new AtomicLong();
         AtomicLong errors = new AtomicLong();
         AtomicInteger next = new AtomicInteger();
@@ -227,6 +229,8 @@ public final class LoadBench {
                                    List<String> samples, java.util.function.Supplier<String> sampler)
             throws InterruptedException {
         ConcurrentLinkedQueue<Double> latencies = new ConcurrentLinkedQueue<>();
+        // Soak only: (scheduled second, latency) of every request, for a per-10-second latency timeline.
+        ConcurrentLinkedQueue<double[]> timeline = new ConcurrentLinkedQueue<>();
         AtomicLong ok = new AtomicLong();
         AtomicLong errors = new AtomicLong();
         ExecutorService pool = Executors.newFixedThreadPool(256);
@@ -253,7 +257,11 @@ public final class LoadBench {
                 } catch (Exception e) {
                     good = false;
                 }
-                latencies.add((System.nanoTime() - due) / 1e6);
+                double latency = (System.nanoTime() - due) / 1e6;
+                latencies.add(latency);
+                if (samples != null) {
+                    timeline.add(new double[] {(due - start) / 1e9, latency});
+                }
                 (good ? ok : errors).incrementAndGet();
             });
         }
@@ -264,6 +272,15 @@ public final class LoadBench {
         double elapsed = (System.nanoTime() - start) / 1e9;
         if (sampler != null) {
             samples.add(String.format(Locale.ROOT, "t=%3.0f s %s errors=%d (end)", elapsed, sampler.get(), errors.get()));
+            java.util.TreeMap<Integer, List<Double>> windows = new java.util.TreeMap<>();
+            for (double[] entry : timeline) {
+                windows.computeIfAbsent((int) (entry[0] / 10), w -> new ArrayList<>()).add(entry[1]);
+            }
+            windows.forEach((w, values) -> {
+                Percentiles p = new Percentiles(values.stream().mapToDouble(Double::doubleValue).toArray());
+                samples.add(String.format(Locale.ROOT, "sent %3d-%3d s: %d requests, latency p50 %.1f p99 %.1f max %.1f ms",
+                        w * 10, w * 10 + 10, values.size(), p.at(50), p.at(99), p.at(100)));
+            });
         }
         return new Result(name, 0, ok.get(), errors.get(), elapsed,
                 new Percentiles(latencies.stream().mapToDouble(Double::doubleValue).toArray()));
