@@ -451,18 +451,16 @@ public final class LuceneCollection implements SearchCollection {
         synchronized (commitLock) {
             ensureOpen();
             try {
-                int before = segmentCount();
-                boolean deletions = withSearcher(searcher -> searcher.getIndexReader().hasDeletions());
-                if (before <= 1 && !deletions) {
+                // One look at the committed reader: segments, and whether one of them still carries deletions.
+                int[] state = withSearcher(searcher -> new int[] {searcher.getIndexReader().leaves().size(),
+                        searcher.getIndexReader().hasDeletions() ? 1 : 0});
+                int before = state[0];
+                if (before <= 1 && state[1] == 0) {
                     return before;
                 }
                 long t0 = System.nanoTime();
                 writer.forceMerge(1);
-                CommitMetadata committed = metadata.committedAt(Instant.now());
-                writer.setLiveCommitData(committed.toUserData(checkpoint).entrySet());
-                writer.commit();
-                metadata = committed;
-                searchers.maybeRefreshBlocking();
+                commit(checkpoint, true); // the merge is an uncommitted change: committed with the same checkpoint
                 log.info("optimized collection={} segmentsBefore={} segmentsAfter={} ms={}", name, before,
                         segmentCount(), (System.nanoTime() - t0) / 1_000_000);
                 return before;
