@@ -155,6 +155,29 @@ public interface SearchCollection {
         return Map.of();
     }
 
+    /**
+     * {@link #highlight(String, String, List)} for a page of documents just read with {@link #fetch}: document id to
+     * its highlighted fields, in the order of {@code documents}; documents without a match are left out. A store
+     * does it in one go where it can (the embedded store highlights the given text without reading it again and
+     * prepares the query once; OpenSearch answers one request for the page, highlighting its stored copies of these
+     * ids). The default asks {@link #highlight(String, String, List)} for each document.
+     */
+    default Map<String, Map<String, List<String>>> highlightDocuments(List<Document> documents, String query,
+                                                                     List<String> fields) {
+        if (documents == null || query == null || fields == null) {
+            throw new MmsearchException(ErrorCode.INVALID_ARGUMENT, "highlight needs documents, a query and"
+                    + " fields; got documents=" + documents + " query=" + query + " fields=" + fields);
+        }
+        Map<String, Map<String, List<String>>> highlighted = new LinkedHashMap<>();
+        for (Document document : documents) {
+            Map<String, List<String>> fragments = highlight(document.id(), query, fields);
+            if (!fragments.isEmpty()) {
+                highlighted.put(document.id(), fragments);
+            }
+        }
+        return highlighted;
+    }
+
     /** Stored documents by id, in the order of {@code ids}; ids that do not exist are left out. */
     Map<String, Document> fetch(List<String> ids);
 

@@ -50,17 +50,20 @@ public final class FieldsSummary implements SummaryStage {
     @Override
     public List<Hit> summarize(RequestContext context, List<Candidate> page, int offset) {
         Map<String, Document> docs = context.collection().fetch(page.stream().map(Candidate::id).toList());
+        // One call for the page: the store prepares the query once (and OpenSearch answers in one round trip).
+        Map<String, Map<String, List<String>>> highlights =
+                params.highlight().isEmpty() || context.queryText().isBlank() || docs.isEmpty()
+                        ? Map.of()
+                        : context.collection().highlightDocuments(List.copyOf(docs.values()), context.queryText(),
+                                params.highlight());
         List<Hit> hits = new ArrayList<>(page.size());
         for (int i = 0; i < page.size(); i++) {
             Candidate c = page.get(i);
             Document doc = docs.get(c.id());
             Map<String, Object> fields = doc == null ? new LinkedHashMap<>() : select(doc.fields());
-            if (doc != null && !params.highlight().isEmpty() && !context.queryText().isBlank()) {
-                Map<String, List<String>> highlights = context.collection().highlight(c.id(), context.queryText(),
-                        params.highlight());
-                if (!highlights.isEmpty()) {
-                    fields.put(HIGHLIGHTS_FIELD, highlights);
-                }
+            Map<String, List<String>> marked = highlights.get(c.id());
+            if (marked != null && !marked.isEmpty()) {
+                fields.put(HIGHLIGHTS_FIELD, marked);
             }
             hits.add(new Hit(c.id(), offset + i + 1, c.score(), c.scores(), java.util.Collections.unmodifiableMap(fields)));
         }

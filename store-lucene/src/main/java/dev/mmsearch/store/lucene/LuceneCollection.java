@@ -145,7 +145,7 @@ public final class LuceneCollection implements SearchCollection {
     private final IndexWriter writer;
     private final SearcherManager searchers;
     private final FieldType vectorFieldType;
-    private final UnifiedHighlighter highlighter;
+    private final Highlighting.PageHighlighter highlighter;
     private final Object commitLock = new Object();
     private volatile CommitMetadata metadata;
     /** The checkpoint of the last commit (see {@link #commit(Map)}); empty when none. */
@@ -692,25 +692,56 @@ public final class LuceneCollection implements SearchCollection {
         if (document == null) {
             return Map.of();
         }
-        Map<String, List<String>> highlighted = new LinkedHashMap<>();
+        return highlightDocuments(List.of(document), query, fields).getOrDefault(id, Map.of());
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Highlights the given documents' text as {@link #highlight(String, String, List)} does, without reading them
+     * again; the query is analysed and prepared once per field for the whole page.
+     */
+    @Override
+    public Map<String, Map<String, List<String>>> highlightDocuments(List<Document> documents, String query,
+                                                                    List<String> fields) {
+        if (documents == null || query == null || fields == null) {
+            throw new MmsearchException(ErrorCode.INVALID_ARGUMENT, "highlight needs documents, a query and"
+                    + " fields; got documents=" + documents + " query=" + query + " fields=" + fields);
+        }
+        Map<String, Map<String, List<String>>> highlighted = new LinkedHashMap<>();
         for (String field : new java.util.LinkedHashSet<>(fields)) {
             if (field == null) {
                 continue;
             }
-            List<String> values = values(document.fields().get(field));
-            if (values.isEmpty()) {
-                continue;
-            }
-            Query terms = analyse(field, query);
-            if (terms == null) {
-                return Map.of();
-            }
-            List<String> fragments = Highlighting.fragments(highlighter, field, terms, String.join("\n", values));
-            if (!fragments.isEmpty()) {
-                highlighted.put(field, fragments);
+            Highlighting.FieldPass pass = null;
+            for (Document document : documents) {
+                List<String> values = values(document.fields().get(field));
+                if (values.isEmpty()) {
+                    continue;
+                }
+                if (pass == null) {
+                    Query terms = analyse(field, query);
+                    if (terms == null) {
+                        // No term of the query survives analysis (only stop words): nothing can be marked.
+                        return Map.of();
+                    }
+                    pass = highlighter.forField(field, terms);
+                }
+                List<String> fragments = pass.fragments(String.join("\n", values));
+                if (!fragments.isEmpty()) {
+                    highlighted.computeIfAbsent(document.id(), d -> new LinkedHashMap<>()).put(field, fragments);
+                }
             }
         }
-        return highlighted;
+        // Documents in the given order, each with its fields in the asked order.
+        Map<String, Map<String, List<String>>> ordered = new LinkedHashMap<>();
+        for (Document document : documents) {
+            Map<String, List<String>> byField = highlighted.get(document.id());
+            if (byField != null) {
+                ordered.put(document.id(), byField);
+            }
+        }
+        return ordered;
     }
 
     /**

@@ -406,15 +406,36 @@ public final class OpenSearchCollection implements SearchCollection {
             throw new MmsearchException(ErrorCode.INVALID_ARGUMENT, "highlight needs a document id, a query and"
                     + " fields; got id=" + id + " query=" + query + " fields=" + fields);
         }
+        return highlightIds(List.of(id), query, fields).getOrDefault(id, Map.of());
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>One search request for the page (an {@code ids} query sized to it), highlighting OpenSearch's stored copies of
+     * these documents as {@link #highlight(String, String, List)} does.
+     */
+    @Override
+    public Map<String, Map<String, List<String>>> highlightDocuments(List<Document> documents, String query,
+                                                                    List<String> fields) {
+        if (documents == null || query == null || fields == null) {
+            throw new MmsearchException(ErrorCode.INVALID_ARGUMENT, "highlight needs documents, a query and"
+                    + " fields; got documents=" + documents + " query=" + query + " fields=" + fields);
+        }
+        return highlightIds(documents.stream().map(Document::id).distinct().toList(), query, fields);
+    }
+
+    private Map<String, Map<String, List<String>>> highlightIds(List<String> ids, String query, List<String> fields) {
         List<String> textFields = new ArrayList<>(new LinkedHashSet<>(fields));
         textFields.removeIf(f -> f == null || !schema().textFields().contains(f));
-        if (textFields.isEmpty() || query.isBlank()) {
+        if (textFields.isEmpty() || query.isBlank() || ids.isEmpty()) {
             return Map.of();
         }
         ObjectNode body = Json.MAPPER.createObjectNode();
-        body.put("size", 1);
+        body.put("size", ids.size());
         body.put("_source", false);
-        body.putObject("query").putObject("ids").putArray("values").add(id);
+        ArrayNode values = body.putObject("query").putObject("ids").putArray("values");
+        ids.forEach(values::add);
         ObjectNode highlight = body.putObject("highlight");
         highlight.put("type", "unified");
         highlight.put("encoder", "html");
@@ -432,20 +453,30 @@ public final class OpenSearchCollection implements SearchCollection {
         }
         JsonNode hits = require(http.call("POST", "/" + index + "/_search", Map.of(), body), "highlight")
                 .path("hits").path("hits");
-        Map<String, List<String>> highlighted = new LinkedHashMap<>();
-        if (hits.isEmpty()) {
-            return highlighted;
-        }
-        JsonNode found = hits.get(0).path("highlight");
-        for (String field : textFields) {
-            JsonNode fragments = found.path(TEXT_PREFIX + "." + field);
-            if (fragments.isArray() && !fragments.isEmpty()) {
-                List<String> out = new ArrayList<>();
-                fragments.forEach(f -> out.add(f.asString().strip()));
-                highlighted.put(field, List.copyOf(out));
+        Map<String, Map<String, List<String>>> byId = new LinkedHashMap<>();
+        for (JsonNode hit : hits) {
+            JsonNode found = hit.path("highlight");
+            Map<String, List<String>> highlighted = new LinkedHashMap<>();
+            for (String field : textFields) {
+                JsonNode fragments = found.path(TEXT_PREFIX + "." + field);
+                if (fragments.isArray() && !fragments.isEmpty()) {
+                    List<String> out = new ArrayList<>();
+                    fragments.forEach(f -> out.add(f.asString().strip()));
+                    highlighted.put(field, List.copyOf(out));
+                }
+            }
+            if (!highlighted.isEmpty()) {
+                byId.put(hit.path("_id").asString(), highlighted);
             }
         }
-        return highlighted;
+        // In the order of the ids asked for (OpenSearch orders hits by score).
+        Map<String, Map<String, List<String>>> ordered = new LinkedHashMap<>();
+        for (String id : ids) {
+            if (byId.containsKey(id)) {
+                ordered.put(id, byId.get(id));
+            }
+        }
+        return ordered;
     }
 
     @Override

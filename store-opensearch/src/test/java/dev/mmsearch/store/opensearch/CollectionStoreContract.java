@@ -285,6 +285,27 @@ abstract class CollectionStoreContract {
     }
 
     @Test
+    void highlightingAPageGivesWhatEachDocumentGivesAloneInPageOrder() {
+        SearchCollection collection = ingested();
+        // d6 before d5 (not index order), d1 has no match and is left out, as the single-document calls say.
+        Map<String, Document> page = collection.fetch(List.of("d6", "d1", "d5"));
+        List<String> fields = List.of("text", "title");
+        Map<String, Map<String, List<String>>> marked = collection.highlightDocuments(
+                List.copyOf(page.values()), "marathon running library", fields);
+        assertThat(marked.keySet()).containsExactly("d6", "d5");
+        for (String id : List.of("d6", "d1", "d5")) {
+            assertThat(marked.getOrDefault(id, Map.of())).as(id)
+                    .isEqualTo(collection.highlight(id, "marathon running library", fields));
+        }
+        assertThat(marked.get("d5").get("text")).singleElement()
+                .satisfies(fragment -> assertThat(fragment).contains("<em>Marathon</em>", "<em>running</em>"));
+        assertThat(collection.highlightDocuments(List.of(), "marathon", fields)).isEmpty();
+        assertThat(collection.highlightDocuments(List.copyOf(page.values()), "the and of", fields)).isEmpty();
+        assertError(ErrorCode.INVALID_ARGUMENT, "highlight needs",
+                () -> collection.highlightDocuments(null, "x", fields));
+    }
+
+    @Test
     void filtersApplyInsideDenseSearch() {
         SearchCollection collection = ingested();
         float[] query = docs.get(0).vector();
