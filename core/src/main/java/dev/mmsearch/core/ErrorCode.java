@@ -18,6 +18,8 @@ public enum ErrorCode {
     UNSUPPORTED_MEDIA_TYPE("unsupported_media_type", 415),
     INTERNAL("internal", 500),
     NOT_READY("not_ready", 503),
+    /** Too many searches at once: this one waited its longest for a turn. Retry after a moment. */
+    OVERLOADED("overloaded", 503),
     /** The collection exists but cannot be served (e.g. its index files are damaged); the others still are. */
     COLLECTION_UNAVAILABLE("collection_unavailable", 503),
     /** The disk (or quota) holding the data ran out while writing; the last commit is kept. */

@@ -1,6 +1,7 @@
 package dev.mmsearch.server;
 
 import dev.mmsearch.server.experiments.ExperimentSettings;
+import dev.mmsearch.server.web.SearchAdmission;
 import java.nio.file.Path;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.context.annotation.Bean;
@@ -31,5 +32,23 @@ class ServiceConfiguration {
         java.util.List<String> hosts = java.util.Arrays.stream(openSearchHosts.split(",")).map(String::strip)
                 .filter(h -> !h.isEmpty()).toList();
         return new Engine(directory, new EngineOptions(threads, batchSize, roots, nodes, hosts, device), experiments);
+    }
+
+    /**
+     * {@code mmsearch.search.max-concurrent} (default 0: {@value SearchAdmission#DEFAULT_PER_CORE} per core) and
+     * {@code mmsearch.search.max-wait} (default 5s): see {@link SearchAdmission}.
+     */
+    @Bean
+    SearchAdmission searchAdmission(@Value("${mmsearch.search.max-concurrent:0}") int maxConcurrent,
+                                    @Value("${mmsearch.search.max-wait:5s}") java.time.Duration maxWait,
+                                    io.micrometer.core.instrument.MeterRegistry meters) {
+        if (maxConcurrent < 0 || maxWait.isNegative()) {
+            throw new dev.mmsearch.core.MmsearchException(dev.mmsearch.core.ErrorCode.INVALID_ARGUMENT,
+                    "mmsearch.search.max-concurrent must be >= 0 (0 = " + SearchAdmission.DEFAULT_PER_CORE
+                            + " per core) and mmsearch.search.max-wait >= 0; got " + maxConcurrent + " and " + maxWait);
+        }
+        int permits = maxConcurrent > 0 ? maxConcurrent
+                : SearchAdmission.DEFAULT_PER_CORE * Runtime.getRuntime().availableProcessors();
+        return new SearchAdmission(permits, maxWait, meters);
     }
 }

@@ -38,7 +38,13 @@ class SearchApiIT {
                 "--input", input.toString(), "--model", MODEL, "--keyword-fields", "topic", "--numeric-fields", "year",
                 "--no-progress");
         assertThat(indexed.exitCode()).as(indexed.err()).isZero();
-        app = SearchService.start(new DataDirectory(dataDir), 0, new EngineOptions(1, 8));
+        // A short wait for a turn, so the overload test is quick; read once, at startup.
+        System.setProperty("mmsearch.search.max-wait", "200ms");
+        try {
+            app = SearchService.start(new DataDirectory(dataDir), 0, new EngineOptions(1, 8));
+        } finally {
+            System.clearProperty("mmsearch.search.max-wait");
+        }
         base = "http://127.0.0.1:" + SearchService.port(app);
     }
 
@@ -77,6 +83,43 @@ class SearchApiIT {
         JsonNode body = json(response);
         assertThat(body.get("code").asString()).isEqualTo(code);
         assertThat(body.get("message").asString()).isNotBlank();
+    }
+
+    @Test
+    void aSearchWithNoTurnWithinMaxWaitGets503OverloadedWithRetryAfterAndTheNextOneIsServed() throws Exception {
+        dev.mmsearch.server.web.SearchAdmission admission = app.getBean(dev.mmsearch.server.web.SearchAdmission.class);
+        assertThat(admission.maxConcurrent()).isEqualTo(2 * Runtime.getRuntime().availableProcessors());
+        java.util.concurrent.CountDownLatch busy = new java.util.concurrent.CountDownLatch(admission.maxConcurrent());
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        List<Thread> holders = new ArrayList<>();
+        try {
+            // Every turn taken by a "search" that holds it until released.
+            for (int i = 0; i < admission.maxConcurrent(); i++) {
+                holders.add(Thread.ofPlatform().start(() -> admission.run(() -> {
+                    busy.countDown();
+                    try {
+                        return release.await(30, java.util.concurrent.TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        throw new IllegalStateException(e);
+                    }
+                })));
+            }
+            assertThat(busy.await(10, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            HttpResponse<String> refused = search("docs", "{\"query\": \"volcano\"}");
+            assertError(refused, 503, "overloaded");
+            assertThat(refused.headers().firstValue("Retry-After")).hasValue("1");
+            assertThat(json(refused).get("message").asString()).contains("waited 200 ms");
+            String metrics = get("/actuator/prometheus").body();
+            assertThat(metrics).containsPattern("(?m)^mmsearch_search_rejected_total(\\{[^}]*\\})? [1-9]")
+                    .containsPattern("(?m)^mmsearch_search_running(\\{[^}]*\\})? " + admission.maxConcurrent() + "\\.0");
+        } finally {
+            release.countDown();
+            for (Thread t : holders) {
+                t.join();
+            }
+        }
+        HttpResponse<String> served = search("docs", "{\"query\": \"volcano\"}");
+        assertThat(served.statusCode()).as(served.body()).isEqualTo(200);
     }
 
     @Test

@@ -22,6 +22,11 @@ class ApiErrorHandler {
 
     @ExceptionHandler(MmsearchException.class)
     ResponseEntity<ApiError> mmsearch(MmsearchException e) {
+        if (e.code() == ErrorCode.OVERLOADED) {
+            // Expected under a burst, counted by mmsearch.search.rejected: no log line per refused request.
+            return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE).contentType(MediaType.APPLICATION_JSON)
+                    .header("Retry-After", "1").body(new ApiError(e.code().code(), e.getMessage()));
+        }
         if (e.code() == ErrorCode.COLLECTION_UNAVAILABLE) {
             // Logged with its reason at startup (StoreVerification) or when first found: no stack trace per request.
             log.warn("request refused code={} reason={}", e.code().code(), e.getMessage());

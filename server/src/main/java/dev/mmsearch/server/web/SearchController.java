@@ -45,9 +45,11 @@ class SearchController {
     private final MeterRegistry meters;
     private final RecentQueries recent = new RecentQueries();
     private final ArmMetrics armMetrics;
+    private final SearchAdmission admission;
 
-    SearchController(Engine engine, MeterRegistry meters, ArmMetrics armMetrics) {
+    SearchController(Engine engine, MeterRegistry meters, ArmMetrics armMetrics, SearchAdmission admission) {
         this.engine = engine;
+        this.admission = admission;
         this.meters = meters;
         this.armMetrics = armMetrics;
     }
@@ -124,7 +126,7 @@ class SearchController {
                 throw MmsearchException.badRequest("request body is empty; send JSON like {\"query\": \"...\"}");
             }
             SearchQuery query = upload == null ? body.toQuery(name) : body.toQuery(name, upload);
-            SearchResult result = engine.search(query, body.model(), body.retriever());
+            SearchResult result = admission.run(() -> engine.search(query, body.model(), body.retriever()));
             record(result, System.nanoTime() - start);
             recent.remember(result.queryId(), new RecentQueries.Served(result.collection(), result.scene(),
                     result.configVersion(), result.arms(), result.hits().stream().map(Hit::id).toList()));
