@@ -45,7 +45,7 @@ import tools.jackson.databind.JsonNode;
  *
  * <p>Usage: {@code bench/run.sh load [--data-dir DIR] [--models target/test-cache/models] [--levels 1,8,32]
  * [--seconds 20] [--soak-seconds 180] [--queries ../shared/data/scifact/queries.jsonl] [--threads 0]
- * [--model bge-small-en-v1.5]}. {@code --threads}: ONNX intra-op threads per query (0 = one per core, the
+ * [--model bge-small-en-v1.5] [--warmup-seconds 30] [--timeline-seconds 10]}. {@code --threads}: ONNX intra-op threads per query (0 = one per core, the
  * default). {@code --model}: the demo's collection for that model, as {@code demo --model} builds it
  * ({@link DemoData#collectionFor}).
  */
@@ -70,6 +70,8 @@ public final class LoadBench {
                 .mapToInt(Integer::parseInt).toArray();
         double seconds = Double.parseDouble(opts.getOrDefault("--seconds", "20"));
         double soakSeconds = Double.parseDouble(opts.getOrDefault("--soak-seconds", "180"));
+        double warmupSeconds = Double.parseDouble(opts.getOrDefault("--warmup-seconds", "30"));
+        int timelineSeconds = Integer.parseInt(opts.getOrDefault("--timeline-seconds", "10"));
         List<String> queries = SearchLatencyBench.readQueries(
                 Path.of(opts.getOrDefault("--queries", "../shared/data/scifact/queries.jsonl")), 100_000);
         DataDirectory dataDir = new DataDirectory(root);
@@ -107,9 +109,14 @@ public final class LoadBench {
             arms.put("hybrid (default)", Map.of());
             arms.put("dense", Map.of("retriever", "dense"));
 
-            // warm-up
-            closedLoop("warmup", 4, 10, queries, q -> search(http, search, q, Map.of()));
-            closedLoop("warmup", 4, 5, queries, q -> search(http, search, q, Map.of("retriever", "dense")));
+            // Warm-up at the highest level, so the first measured level is not the one the JIT is still compiling
+            // (a 15 s warm-up at 4 clients left the first level 10% below a later run of the same level).
+            int most = java.util.Arrays.stream(levels).max().orElse(4);
+            closedLoop("warmup", most, warmupSeconds * 2 / 3, queries, q -> search(http, search, q, Map.of()));
+            closedLoop("warmup", most, warmupSeconds / 3, queries,
+                    q -> search(http, search, q, Map.of("retriever", "dense")));
+            System.out.printf(Locale.ROOT, "warm-up %.0f s at %d clients; searches at most %s at once%n",
+                    warmupSeconds, most, System.getProperty("mmsearch.search.max-concurrent", "2 per core (default)"));
 
             List<Result> results = new ArrayList<>();
             for (int c : levels) {
@@ -127,7 +134,7 @@ public final class LoadBench {
                     .orElseThrow();
             double rate = 0.8 * peak;
             Result open = openLoop("hybrid open loop @80% peak", rate, seconds, queries,
-                    q -> search(http, search, q, Map.of()), null, null);
+                    q -> search(http, search, q, Map.of()), null, null, timelineSeconds);
             System.out.println(open.line());
 
             System.out.println();
@@ -146,17 +153,23 @@ public final class LoadBench {
 
             if (soakSeconds > 0) {
                 List<String> samples = new ArrayList<>();
-                Result soak = openLoop("soak hybrid @80% peak", rate, soakSeconds, queries,
-                        q -> search(http, search, q, Map.of()), samples, () -> {
+                java.util.function.Supplier<String> sampler = () -> {
                             try {
                                 HttpResponse<String> r = http.send(HttpRequest.newBuilder(heap).GET().build(),
                                         HttpResponse.BodyHandlers.ofString());
                                 double used = Json.MAPPER.readTree(r.body()).get("measurements").get(0).get("value").asDouble();
-                                return String.format(Locale.ROOT, "heap=%d MB rss=%d MB", (long) used >> 20, rssKb() >> 10);
+                                return String.format(Locale.ROOT, "heap=%d MB rss=%d MB running=%.0f queued=%.0f",
+                                        (long) used >> 20, rssKb() >> 10, gauge(http, port, "mmsearch.search.running"),
+                                        gauge(http, port, "mmsearch.search.queued"));
                             } catch (Exception e) {
                                 return "sample failed: " + e;
                             }
-                        });
+                        };
+                // The first call of the actuator's metrics endpoint after startup costs a few hundred ms of CPU
+                // (request mapping, serializers): taken inside the soak, it stalled the first second of searches.
+                System.out.println("sampler warm-up: " + sampler.get());
+                Result soak = openLoop("soak hybrid @80% peak", rate, soakSeconds, queries,
+                        q -> search(http, search, q, Map.of()), samples, sampler, timelineSeconds);
                 System.out.println();
                 System.out.println(soak.line());
                 samples.forEach(System.out::println);
@@ -189,8 +202,6 @@ public final class LoadBench {
     private static Result closedLoop(String name, int clients, double seconds, List<String> queries, Call call)
             throws InterruptedException {
         ConcurrentLinkedQueue<Double> latencies = new ConcurrentLinkedQueue<>();
-        // Soak only: (scheduled second, latency) of every request, for a per-10-second latency timeline.
-        ConcurrentLinkedQueue<double[]> timeline = new ConcurrentLinkedQueue<>();
         AtomicLong ok = new AtomicLong();
         AtomicLong errors = new AtomicLong();
         AtomicInteger next = new AtomicInteger();
@@ -226,10 +237,10 @@ public final class LoadBench {
      * the request's scheduled time. Every 10 s {@code sampler} (if given) adds a line to {@code samples}.
      */
     private static Result openLoop(String name, double rate, double seconds, List<String> queries, Call call,
-                                   List<String> samples, java.util.function.Supplier<String> sampler)
+                                   List<String> samples, java.util.function.Supplier<String> sampler,
+                                   int timelineSeconds)
             throws InterruptedException {
-        ConcurrentLinkedQueue<Double> latencies = new ConcurrentLinkedQueue<>();
-        // Soak only: (scheduled second, latency) of every request, for a per-10-second latency timeline.
+        // (scheduled second, latency) of every request: the percentiles, and the soak's latency timeline.
         ConcurrentLinkedQueue<double[]> timeline = new ConcurrentLinkedQueue<>();
         AtomicLong ok = new AtomicLong();
         AtomicLong errors = new AtomicLong();
@@ -257,11 +268,7 @@ public final class LoadBench {
                 } catch (Exception e) {
                     good = false;
                 }
-                double latency = (System.nanoTime() - due) / 1e6;
-                latencies.add(latency);
-                if (samples != null) {
-                    timeline.add(new double[] {(due - start) / 1e9, latency});
-                }
+                timeline.add(new double[] {(due - start) / 1e9, (System.nanoTime() - due) / 1e6});
                 (good ? ok : errors).incrementAndGet();
             });
         }
@@ -274,16 +281,24 @@ public final class LoadBench {
             samples.add(String.format(Locale.ROOT, "t=%3.0f s %s errors=%d (end)", elapsed, sampler.get(), errors.get()));
             java.util.TreeMap<Integer, List<Double>> windows = new java.util.TreeMap<>();
             for (double[] entry : timeline) {
-                windows.computeIfAbsent((int) (entry[0] / 10), w -> new ArrayList<>()).add(entry[1]);
+                windows.computeIfAbsent((int) (entry[0] / timelineSeconds), w -> new ArrayList<>()).add(entry[1]);
             }
             windows.forEach((w, values) -> {
                 Percentiles p = new Percentiles(values.stream().mapToDouble(Double::doubleValue).toArray());
                 samples.add(String.format(Locale.ROOT, "sent %3d-%3d s: %d requests, latency p50 %.1f p99 %.1f max %.1f ms",
-                        w * 10, w * 10 + 10, values.size(), p.at(50), p.at(99), p.at(100)));
+                        w * timelineSeconds, (w + 1) * timelineSeconds, values.size(), p.at(50), p.at(99), p.at(100)));
             });
         }
         return new Result(name, 0, ok.get(), errors.get(), elapsed,
-                new Percentiles(latencies.stream().mapToDouble(Double::doubleValue).toArray()));
+                new Percentiles(timeline.stream().mapToDouble(entry -> entry[1]).toArray()));
+    }
+
+    /** A gauge's value from the actuator ({@code /actuator/metrics/NAME}). */
+    private static double gauge(HttpClient http, int port, String name) throws Exception {
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + port + "/actuator/metrics/" + name)).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+        return Json.MAPPER.readTree(r.body()).get("measurements").get(0).get("value").asDouble();
     }
 
     private static long rssKb() {
