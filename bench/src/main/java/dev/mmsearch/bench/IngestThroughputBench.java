@@ -96,7 +96,7 @@ public final class IngestThroughputBench {
 
             // (a) raw model, batches of texts sorted by token count over the whole input; (b) and (c) the whole
             // pipeline into fresh collections. --order changes the sequence, to expose drift of a loaded machine.
-            List<List<Integer>> rawBatches = batches(sortedIndexes(texts.size(), i -> tokens[i]), batchSize);
+            List<List<Integer>> rawBatches = Indexer.lengthSortedBatches(indexes(texts.size()), i -> tokens[i], batchSize);
             double rawSeconds = 0;
             double controlSeconds = 0;
             IndexSummary bucketedRun = null;
@@ -237,36 +237,29 @@ public final class IngestThroughputBench {
                     paddingRatio(windowBatches(texts.size(), options, i -> tokens[i]), tokens)));
         }
         System.out.println(String.format(Locale.ROOT, "| whole input, by tokens | | %.3f |",
-                paddingRatio(batches(sortedIndexes(texts.size(), i -> tokens[i]), batchSize), tokens)));
+                paddingRatio(Indexer.lengthSortedBatches(indexes(texts.size()), i -> tokens[i], batchSize), tokens)));
     }
 
-    /** Consecutive windows of the input, each sorted by {@code key} (stable) and cut into batches. */
+    /**
+     * Consecutive windows of the input, as the Indexer reads them, each cut by the Indexer's own
+     * {@link Indexer#lengthSortedBatches}.
+     */
     private static List<List<Integer>> windowBatches(int count, IndexOptions options, java.util.function.IntUnaryOperator key) {
         List<List<Integer>> batches = new ArrayList<>();
         for (int from = 0; from < count; from += options.windowSize()) {
-            int start = from;
-            List<Integer> window = sortedIndexes(Math.min(count, from + options.windowSize()) - from,
-                    i -> key.applyAsInt(start + i)).stream().map(i -> start + i).toList();
-            batches.addAll(batches(window, options.batchSize()));
+            List<Integer> window = indexes(Math.min(count, from + options.windowSize())).subList(from,
+                    Math.min(count, from + options.windowSize()));
+            batches.addAll(Indexer.lengthSortedBatches(window, key::applyAsInt, options.batchSize()));
         }
         return batches;
     }
 
-    private static List<Integer> sortedIndexes(int count, java.util.function.IntUnaryOperator key) {
-        List<Integer> order = new ArrayList<>(count);
+    private static List<Integer> indexes(int count) {
+        List<Integer> all = new ArrayList<>(count);
         for (int i = 0; i < count; i++) {
-            order.add(i);
+            all.add(i);
         }
-        order.sort(Comparator.comparingInt(key::applyAsInt));
-        return order;
-    }
-
-    private static List<List<Integer>> batches(List<Integer> order, int batchSize) {
-        List<List<Integer>> batches = new ArrayList<>();
-        for (int from = 0; from < order.size(); from += batchSize) {
-            batches.add(order.subList(from, Math.min(order.size(), from + batchSize)));
-        }
-        return batches;
+        return all;
     }
 
     /** Tokens the model computes on (each batch padded to its longest member) over the tokens of the texts. */

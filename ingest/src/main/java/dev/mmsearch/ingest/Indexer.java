@@ -151,9 +151,10 @@ public final class Indexer {
 
     /**
      * Sorts items by length (stable, shortest first) and cuts them into batches of at most
-     * {@code batchSize}; every item lands in exactly one batch.
+     * {@code batchSize}; every item lands in exactly one batch. This is how each window of
+     * {@link IndexOptions#windowSize()} documents is cut (public for the ingest benchmark's padding figures).
      */
-    static <T> List<List<T>> lengthSortedBatches(List<T> items, ToIntFunction<T> length, int batchSize) {
+    public static <T> List<List<T>> lengthSortedBatches(List<T> items, ToIntFunction<T> length, int batchSize) {
         List<T> sorted = new ArrayList<>(items);
         sorted.sort(Comparator.comparingInt(length));
         List<List<T>> batches = new ArrayList<>((sorted.size() + batchSize - 1) / batchSize);
