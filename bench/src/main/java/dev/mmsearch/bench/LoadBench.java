@@ -45,7 +45,10 @@ import tools.jackson.databind.JsonNode;
  *
  * <p>Usage: {@code bench/run.sh load [--data-dir DIR] [--models target/test-cache/models] [--levels 1,8,32]
  * [--seconds 20] [--soak-seconds 180] [--queries ../shared/data/scifact/queries.jsonl] [--threads 0]
- * [--model bge-small-en-v1.5] [--warmup-seconds 30] [--timeline-seconds 10]}. {@code --threads}: ONNX intra-op threads per query (0 = one per core, the
+ * [--model bge-small-en-v1.5] [--warmup-seconds 120] [--settle-seconds 60] [--timeline-seconds 10] [--peak QPS]
+ * [--sampler off]}.
+ * {@code --peak}: skip the closed loops and run the open loop and soak at 80% of this; {@code --sampler off}: no
+ * heap/RSS/queue samples during the soak. {@code --threads}: ONNX intra-op threads per query (0 = one per core, the
  * default). {@code --model}: the demo's collection for that model, as {@code demo --model} builds it
  * ({@link DemoData#collectionFor}).
  */
@@ -66,11 +69,16 @@ public final class LoadBench {
         Map<String, String> opts = SearchLatencyBench.parse(args);
         Path root = Path.of(opts.getOrDefault("--data-dir", "target/load-data"));
         Path modelCache = Path.of(opts.getOrDefault("--models", "target/test-cache/models"));
-        int[] levels = java.util.Arrays.stream(opts.getOrDefault("--levels", "1,8,32").split(","))
+        // --peak QPS: skip the closed loops and take this as the peak (to rerun the open loop and soak alone).
+        Double givenPeak = opts.containsKey("--peak") ? Double.valueOf(opts.get("--peak")) : null;
+        int[] levels = givenPeak != null ? new int[0]
+                : java.util.Arrays.stream(opts.getOrDefault("--levels", "1,8,32").split(","))
                 .mapToInt(Integer::parseInt).toArray();
+        boolean sampling = !"off".equals(opts.get("--sampler"));
         double seconds = Double.parseDouble(opts.getOrDefault("--seconds", "20"));
         double soakSeconds = Double.parseDouble(opts.getOrDefault("--soak-seconds", "180"));
-        double warmupSeconds = Double.parseDouble(opts.getOrDefault("--warmup-seconds", "30"));
+        double warmupSeconds = Double.parseDouble(opts.getOrDefault("--warmup-seconds", "120"));
+        double settleSeconds = Double.parseDouble(opts.getOrDefault("--settle-seconds", "60"));
         int timelineSeconds = Integer.parseInt(opts.getOrDefault("--timeline-seconds", "10"));
         List<String> queries = SearchLatencyBench.readQueries(
                 Path.of(opts.getOrDefault("--queries", "../shared/data/scifact/queries.jsonl")), 100_000);
@@ -110,8 +118,9 @@ public final class LoadBench {
             arms.put("dense", Map.of("retriever", "dense"));
 
             // Warm-up at the highest level, so the first measured level is not the one the JIT is still compiling
-            // (a 15 s warm-up at 4 clients left the first level 10% below a later run of the same level).
-            int most = java.util.Arrays.stream(levels).max().orElse(4);
+            // (on 2 cores the JIT is still compiling after 30 s: 1-client hybrid QPS was 106 after a 30 s warm-up and
+            // 138 after 120 s, runs 9 and 10).
+            int most = java.util.Arrays.stream(levels).max().orElse(32);
             closedLoop("warmup", most, warmupSeconds * 2 / 3, queries, q -> search(http, search, q, Map.of()));
             closedLoop("warmup", most, warmupSeconds / 3, queries,
                     q -> search(http, search, q, Map.of("retriever", "dense")));
@@ -130,11 +139,37 @@ public final class LoadBench {
                 }));
                 System.out.println(results.getLast().line());
             }
-            double peak = results.stream().filter(r -> r.name().startsWith("hybrid")).mapToDouble(Result::qps).max()
+            double peak = givenPeak != null ? givenPeak
+                    : results.stream().filter(r -> r.name().startsWith("hybrid")).mapToDouble(Result::qps).max()
                     .orElseThrow();
             double rate = 0.8 * peak;
+            java.util.function.Supplier<String> sampler = () -> {
+                try {
+                    HttpResponse<String> r = http.send(HttpRequest.newBuilder(heap).GET().build(),
+                            HttpResponse.BodyHandlers.ofString());
+                    double used = Json.MAPPER.readTree(r.body()).get("measurements").get(0).get("value").asDouble();
+                    return String.format(Locale.ROOT, "heap=%d MB rss=%d MB running=%.0f queued=%.0f",
+                            (long) used >> 20, rssKb() >> 10, gauge(http, port, "mmsearch.search.running"),
+                            gauge(http, port, "mmsearch.search.queued"));
+                } catch (Exception e) {
+                    return "sample failed: " + e;
+                }
+            };
+            java.util.function.Supplier<String> soakSampler = sampling ? sampler : null;
+            // Settle at the measured rate first, with the same traffic (searches and the sampler's actuator calls)
+            // as the measurement. A change of traffic pattern (saturated closed loop -> 80% open loop, the first
+            // actuator calls) makes the JIT deoptimise and recompile the hot search path; on 2 cores the compiler
+            // then takes 15-30% of the CPU for tens of seconds and an open loop at 80% of peak queues for up to a
+            // minute (runs 7-10). Its numbers are printed, not hidden; the measurement starts when it is over.
+            if (settleSeconds > 0) {
+                List<String> settleSamples = new ArrayList<>();
+                Result settle = openLoop("settle: hybrid open loop @80% peak", rate, settleSeconds, queries,
+                        q -> search(http, search, q, Map.of()), settleSamples, soakSampler, timelineSeconds);
+                System.out.println(settle.line());
+                settleSamples.stream().filter(line -> line.startsWith("sent")).forEach(System.out::println);
+            }
             Result open = openLoop("hybrid open loop @80% peak", rate, seconds, queries,
-                    q -> search(http, search, q, Map.of()), null, null, timelineSeconds);
+                    q -> search(http, search, q, Map.of()), new ArrayList<>(), soakSampler, timelineSeconds);
             System.out.println(open.line());
 
             System.out.println();
@@ -153,23 +188,8 @@ public final class LoadBench {
 
             if (soakSeconds > 0) {
                 List<String> samples = new ArrayList<>();
-                java.util.function.Supplier<String> sampler = () -> {
-                            try {
-                                HttpResponse<String> r = http.send(HttpRequest.newBuilder(heap).GET().build(),
-                                        HttpResponse.BodyHandlers.ofString());
-                                double used = Json.MAPPER.readTree(r.body()).get("measurements").get(0).get("value").asDouble();
-                                return String.format(Locale.ROOT, "heap=%d MB rss=%d MB running=%.0f queued=%.0f",
-                                        (long) used >> 20, rssKb() >> 10, gauge(http, port, "mmsearch.search.running"),
-                                        gauge(http, port, "mmsearch.search.queued"));
-                            } catch (Exception e) {
-                                return "sample failed: " + e;
-                            }
-                        };
-                // The first call of the actuator's metrics endpoint after startup costs a few hundred ms of CPU
-                // (request mapping, serializers): taken inside the soak, it stalled the first second of searches.
-                System.out.println("sampler warm-up: " + sampler.get());
                 Result soak = openLoop("soak hybrid @80% peak", rate, soakSeconds, queries,
-                        q -> search(http, search, q, Map.of()), samples, sampler, timelineSeconds);
+                        q -> search(http, search, q, Map.of()), samples, soakSampler, timelineSeconds);
                 System.out.println();
                 System.out.println(soak.line());
                 samples.forEach(System.out::println);
@@ -279,6 +299,8 @@ public final class LoadBench {
         double elapsed = (System.nanoTime() - start) / 1e9;
         if (sampler != null) {
             samples.add(String.format(Locale.ROOT, "t=%3.0f s %s errors=%d (end)", elapsed, sampler.get(), errors.get()));
+        }
+        if (samples != null) {
             java.util.TreeMap<Integer, List<Double>> windows = new java.util.TreeMap<>();
             for (double[] entry : timeline) {
                 windows.computeIfAbsent((int) (entry[0] / timelineSeconds), w -> new ArrayList<>()).add(entry[1]);
