@@ -47,14 +47,7 @@ class SearchAdmissionTest {
     @Test
     void waitingSearchesGetTheirTurnInArrivalOrder() throws Exception {
         SearchAdmission admission = new SearchAdmission(1, Duration.ofSeconds(30), meters);
-        CountDownLatch holding = new CountDownLatch(1);
-        CountDownLatch release = new CountDownLatch(1);
-        Thread holder = Thread.ofPlatform().start(() -> admission.run(() -> {
-            holding.countDown();
-            await(release);
-            return null;
-        }));
-        holding.await();
+        Turn held = Turn.take(admission);
         List<Integer> order = new CopyOnWriteArrayList<>();
         List<Thread> waiters = new ArrayList<>();
         for (int i = 0; i < 5; i++) {
@@ -65,8 +58,7 @@ class SearchAdmissionTest {
         }
         assertThat(meters.get("mmsearch.search.queued").gauge().value()).isEqualTo(5);
         assertThat(meters.get("mmsearch.search.running").gauge().value()).isEqualTo(1);
-        release.countDown();
-        holder.join();
+        held.giveBack();
         for (Thread t : waiters) {
             t.join();
         }
@@ -76,14 +68,7 @@ class SearchAdmissionTest {
     @Test
     void aSearchThatWaitsTooLongIsRefusedAsOverloadedAndTheOthersGoOn() throws Exception {
         SearchAdmission admission = new SearchAdmission(1, Duration.ofMillis(50), meters);
-        CountDownLatch holding = new CountDownLatch(1);
-        CountDownLatch release = new CountDownLatch(1);
-        Thread holder = Thread.ofPlatform().start(() -> admission.run(() -> {
-            holding.countDown();
-            await(release);
-            return null;
-        }));
-        holding.await();
+        Turn held = Turn.take(admission);
         AtomicInteger ran = new AtomicInteger();
         assertThatThrownBy(() -> admission.run(ran::incrementAndGet))
                 .isInstanceOfSatisfying(MmsearchException.class, e -> {
@@ -94,8 +79,7 @@ class SearchAdmissionTest {
         assertThat(ran).as("a refused search does not run").hasValue(0);
         assertThat(meters.get("mmsearch.search.rejected").counter().count()).isEqualTo(1);
         assertThat(admission.queued()).isZero();
-        release.countDown();
-        holder.join();
+        held.giveBack();
         assertThat(admission.run(ran::incrementAndGet)).isEqualTo(1);
         assertThat(admission.running()).isZero();
     }
@@ -116,6 +100,26 @@ class SearchAdmissionTest {
                 .hasMessageContaining("max-concurrent must be at least 1");
         assertThatThrownBy(() -> new SearchAdmission(1, Duration.ofSeconds(-1), meters))
                 .hasMessageContaining("max-wait must not be negative");
+    }
+
+    /** A "search" holding one turn until {@link #giveBack}. */
+    private record Turn(Thread holder, CountDownLatch release) {
+        static Turn take(SearchAdmission admission) throws InterruptedException {
+            CountDownLatch holding = new CountDownLatch(1);
+            CountDownLatch release = new CountDownLatch(1);
+            Thread holder = Thread.ofPlatform().start(() -> admission.run(() -> {
+                holding.countDown();
+                await(release);
+                return null;
+            }));
+            holding.await();
+            return new Turn(holder, release);
+        }
+
+        void giveBack() throws InterruptedException {
+            release.countDown();
+            holder.join();
+        }
     }
 
     private static void waitUntil(java.util.function.BooleanSupplier condition) throws InterruptedException {
