@@ -61,11 +61,11 @@ final class Highlighting {
 
     /**
      * Lucene's {@link UnifiedHighlighter} without a searcher, opened up to highlight one field for one query over many
-     * texts. {@code highlightWithoutSearcher} prepares the query (its terms, the automata that pre-filter tokens, the
-     * in-memory index) for every text; a page of 10 hits with 2 fields did that 20 times, and the preparation was a
-     * third of the highlighting CPU. {@link #forField} prepares once; {@link FieldPass#fragments} then runs
-     * {@link FieldHighlighter#highlightFieldForDoc} exactly as {@code highlightWithoutSearcher} does, so the fragments
-     * are the same.
+     * texts. {@code highlightWithoutSearcher} prepares the query (its terms and the automaton that matches tokens) for
+     * every text; a page of 10 hits with 2 fields did that 20 times, about a fifth of the highlighting CPU (JFR).
+     * {@link #forField} prepares once; {@link FieldPass#fragments} then runs
+     * {@link FieldHighlighter#highlightFieldForDoc} as {@code highlightWithoutSearcher} does, so the fragments are
+     * the same.
      */
     static final class PageHighlighter extends UnifiedHighlighter {
         private PageHighlighter(Builder builder) {
@@ -88,11 +88,15 @@ final class Highlighting {
             this.highlighter = highlighter;
         }
 
-        /** The fragments of {@code text} that match the query, best first; empty when none. */
+        /**
+         * The fragments of {@code text} that match the query, best first; empty when none. Only the first
+         * {@value #MAX_ANALYZED_CHARS} characters are looked at (the highlighter's own max length applies only where
+         * it reads stored fields itself, not to text handed to it).
+         */
         List<String> fragments(String text) {
             Object formatted;
             try {
-                formatted = highlighter.highlightFieldForDoc(null, -1, text);
+                formatted = highlighter.highlightFieldForDoc(null, -1, head(text));
             } catch (IOException e) {
                 // Analysis of an in-memory string does not do I/O; this is a bug, not a user error.
                 throw new MmsearchException(ErrorCode.INTERNAL, "highlighting field '" + field + "' failed: " + e, e);
@@ -104,6 +108,16 @@ final class Highlighting {
             List<String> fragments = (List<String>) formatted;
             return fragments;
         }
+    }
+
+    /** The first {@value #MAX_ANALYZED_CHARS} characters of {@code text}, not splitting a surrogate pair. */
+    static String head(String text) {
+        if (text.length() <= MAX_ANALYZED_CHARS) {
+            return text;
+        }
+        int end = Character.isHighSurrogate(text.charAt(MAX_ANALYZED_CHARS - 1)) ? MAX_ANALYZED_CHARS - 1
+                : MAX_ANALYZED_CHARS;
+        return text.substring(0, end);
     }
 
     /** Formats each passage on its own (the default formatter joins them into one string). */

@@ -189,6 +189,21 @@ class FiltersAndHighlightTest {
     }
 
     @Test
+    void onlyTheFirstMaxAnalyzedCharsOfAFieldAreHighlighted() {
+        String filler = "lorem ipsum dolor sit amet ";
+        String before = "early shoes " + filler.repeat(Highlighting.MAX_ANALYZED_CHARS / filler.length() + 10);
+        shop.upsert(List.of(doc("huge", "x", before + "late marathon", "shoes", List.of(), 1.0)));
+        shop.commit();
+        assertThat(shop.highlight("huge", "shoes", List.of("text")).get("text")).singleElement()
+                .satisfies(fragment -> assertThat(fragment).contains("early <em>shoes</em>"));
+        assertThat(shop.highlight("huge", "marathon", List.of("text")))
+                .as("a match past the first %d characters is not looked at", Highlighting.MAX_ANALYZED_CHARS).isEmpty();
+        String pair = "a".repeat(Highlighting.MAX_ANALYZED_CHARS - 1) + "\uD83D\uDE00tail";
+        assertThat(Highlighting.head(pair)).hasSize(Highlighting.MAX_ANALYZED_CHARS - 1);
+        assertThat(Highlighting.head("short")).isEqualTo("short");
+    }
+
+    @Test
     void highlightOfAMissingDocumentOrATermlessQueryIsEmpty() {
         assertThat(shop.highlight("nope", "shoes", List.of("text"))).isEmpty();
         assertThat(shop.highlight("one", "the and of", List.of("text"))).isEmpty();
