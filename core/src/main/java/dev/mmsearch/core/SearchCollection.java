@@ -155,6 +155,14 @@ public interface SearchCollection {
         return Map.of();
     }
 
+    /** The argument check of {@link #highlightDocuments}, shared by the stores that override it. */
+    static void requireHighlightArguments(List<Document> documents, String query, List<String> fields) {
+        if (documents == null || query == null || fields == null) {
+            throw new MmsearchException(ErrorCode.INVALID_ARGUMENT, "highlight needs documents, a query and"
+                    + " fields; got documents=" + documents + " query=" + query + " fields=" + fields);
+        }
+    }
+
     /**
      * {@link #highlight(String, String, List)} for a page of documents just read with {@link #fetch}: document id to
      * its highlighted fields, in the order of {@code documents}; documents without a match are left out. A store
@@ -164,10 +172,7 @@ public interface SearchCollection {
      */
     default Map<String, Map<String, List<String>>> highlightDocuments(List<Document> documents, String query,
                                                                      List<String> fields) {
-        if (documents == null || query == null || fields == null) {
-            throw new MmsearchException(ErrorCode.INVALID_ARGUMENT, "highlight needs documents, a query and"
-                    + " fields; got documents=" + documents + " query=" + query + " fields=" + fields);
-        }
+        requireHighlightArguments(documents, query, fields);
         Map<String, Map<String, List<String>>> highlighted = new LinkedHashMap<>();
         for (Document document : documents) {
             Map<String, List<String>> fragments = highlight(document.id(), query, fields);

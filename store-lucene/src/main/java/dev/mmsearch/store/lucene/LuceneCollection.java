@@ -704,10 +704,7 @@ public final class LuceneCollection implements SearchCollection {
     @Override
     public Map<String, Map<String, List<String>>> highlightDocuments(List<Document> documents, String query,
                                                                     List<String> fields) {
-        if (documents == null || query == null || fields == null) {
-            throw new MmsearchException(ErrorCode.INVALID_ARGUMENT, "highlight needs documents, a query and"
-                    + " fields; got documents=" + documents + " query=" + query + " fields=" + fields);
-        }
+        SearchCollection.requireHighlightArguments(documents, query, fields);
         Map<String, Map<String, List<String>>> highlighted = new LinkedHashMap<>();
         for (String field : new java.util.LinkedHashSet<>(fields)) {
             if (field == null) {

@@ -418,10 +418,7 @@ public final class OpenSearchCollection implements SearchCollection {
     @Override
     public Map<String, Map<String, List<String>>> highlightDocuments(List<Document> documents, String query,
                                                                     List<String> fields) {
-        if (documents == null || query == null || fields == null) {
-            throw new MmsearchException(ErrorCode.INVALID_ARGUMENT, "highlight needs documents, a query and"
-                    + " fields; got documents=" + documents + " query=" + query + " fields=" + fields);
-        }
+        SearchCollection.requireHighlightArguments(documents, query, fields);
         return highlightIds(documents.stream().map(Document::id).distinct().toList(), query, fields);
     }
 
