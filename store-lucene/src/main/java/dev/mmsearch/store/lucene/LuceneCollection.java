@@ -452,10 +452,12 @@ public final class LuceneCollection implements SearchCollection {
             ensureOpen();
             try {
                 // One look at the committed reader: segments, and whether one of them still carries deletions.
-                int[] state = withSearcher(searcher -> new int[] {searcher.getIndexReader().leaves().size(),
-                        searcher.getIndexReader().hasDeletions() ? 1 : 0});
-                int before = state[0];
-                if (before <= 1 && state[1] == 0) {
+                record ReaderShape(int segments, boolean deletions) {
+                }
+                ReaderShape shape = withSearcher(searcher -> new ReaderShape(searcher.getIndexReader().leaves().size(),
+                        searcher.getIndexReader().hasDeletions()));
+                int before = shape.segments();
+                if (before <= 1 && !shape.deletions()) {
                     return before;
                 }
                 long t0 = System.nanoTime();
@@ -705,17 +707,18 @@ public final class LuceneCollection implements SearchCollection {
     public Map<String, Map<String, List<String>>> highlightDocuments(List<Document> documents, String query,
                                                                     List<String> fields) {
         SearchCollection.requireHighlightArguments(documents, query, fields);
+        List<String> asked = new java.util.LinkedHashSet<>(fields).stream().filter(Objects::nonNull).toList();
+        // Prepared once per field, on the first document that has text in it.
+        Map<String, Highlighting.FieldPass> passes = new java.util.HashMap<>();
         Map<String, Map<String, List<String>>> highlighted = new LinkedHashMap<>();
-        for (String field : new java.util.LinkedHashSet<>(fields)) {
-            if (field == null) {
-                continue;
-            }
-            Highlighting.FieldPass pass = null;
-            for (Document document : documents) {
+        for (Document document : documents) {
+            Map<String, List<String>> byField = new LinkedHashMap<>();
+            for (String field : asked) {
                 List<String> values = values(document.fields().get(field));
                 if (values.isEmpty()) {
                     continue;
                 }
+                Highlighting.FieldPass pass = passes.get(field);
                 if (pass == null) {
                     Query terms = analyse(field, query);
                     if (terms == null) {
@@ -723,22 +726,18 @@ public final class LuceneCollection implements SearchCollection {
                         return Map.of();
                     }
                     pass = highlighter.forField(field, terms);
+                    passes.put(field, pass);
                 }
                 List<String> fragments = pass.fragments(String.join("\n", values));
                 if (!fragments.isEmpty()) {
-                    highlighted.computeIfAbsent(document.id(), d -> new LinkedHashMap<>()).put(field, fragments);
+                    byField.put(field, fragments);
                 }
             }
-        }
-        // Documents in the given order, each with its fields in the asked order.
-        Map<String, Map<String, List<String>>> ordered = new LinkedHashMap<>();
-        for (Document document : documents) {
-            Map<String, List<String>> byField = highlighted.get(document.id());
-            if (byField != null) {
-                ordered.put(document.id(), byField);
+            if (!byField.isEmpty()) {
+                highlighted.put(document.id(), byField);
             }
         }
-        return ordered;
+        return highlighted;
     }
 
     /**
