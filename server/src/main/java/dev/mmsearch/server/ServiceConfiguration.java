@@ -42,13 +42,6 @@ class ServiceConfiguration {
     SearchAdmission searchAdmission(@Value("${mmsearch.search.max-concurrent:0}") int maxConcurrent,
                                     @Value("${mmsearch.search.max-wait:5s}") java.time.Duration maxWait,
                                     io.micrometer.core.instrument.MeterRegistry meters) {
-        if (maxConcurrent < 0 || maxWait.isNegative()) {
-            throw new dev.mmsearch.core.MmsearchException(dev.mmsearch.core.ErrorCode.INVALID_ARGUMENT,
-                    "mmsearch.search.max-concurrent must be >= 0 (0 = " + SearchAdmission.DEFAULT_PER_CORE
-                            + " per core) and mmsearch.search.max-wait >= 0; got " + maxConcurrent + " and " + maxWait);
-        }
-        int permits = maxConcurrent > 0 ? maxConcurrent
-                : SearchAdmission.DEFAULT_PER_CORE * Runtime.getRuntime().availableProcessors();
-        return new SearchAdmission(permits, maxWait, meters);
+        return SearchAdmission.configured(maxConcurrent, maxWait, meters);
     }
 }

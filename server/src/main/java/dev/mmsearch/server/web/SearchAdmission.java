@@ -31,8 +31,6 @@ import java.util.function.Supplier;
 public final class SearchAdmission {
     /** Default {@code maxConcurrent}: two per core (one encoding while the other reads the index or writes JSON). */
     public static final int DEFAULT_PER_CORE = 2;
-    /** Default {@code maxWait}. */
-    public static final Duration DEFAULT_MAX_WAIT = Duration.ofSeconds(5);
 
     private final int maxConcurrent;
     private final Duration maxWait;
@@ -64,6 +62,16 @@ public final class SearchAdmission {
         this.rejected = Counter.builder("mmsearch.search.rejected")
                 .description("Searches refused with 503 overloaded after waiting mmsearch.search.max-wait")
                 .register(meters);
+    }
+
+    /**
+     * From the settings {@code mmsearch.search.max-concurrent} ({@code 0}: {@value #DEFAULT_PER_CORE} per core) and
+     * {@code mmsearch.search.max-wait}; the constructor checks both.
+     */
+    public static SearchAdmission configured(int maxConcurrentOrZero, Duration maxWait, MeterRegistry meters) {
+        int limit = maxConcurrentOrZero == 0 ? DEFAULT_PER_CORE * Runtime.getRuntime().availableProcessors()
+                : maxConcurrentOrZero;
+        return new SearchAdmission(limit, maxWait, meters);
     }
 
     /** Runs {@code search} when its turn comes. @throws MmsearchException OVERLOADED after waiting {@link #maxWait()} */
