@@ -96,7 +96,7 @@ public final class IngestThroughputBench {
 
             // (a) raw model, batches of texts sorted by token count over the whole input; (b) and (c) the whole
             // pipeline into fresh collections. --order changes the sequence, to expose drift of a loaded machine.
-            List<List<Integer>> rawBatches = Indexer.lengthSortedBatches(indexes(texts.size()), i -> tokens[i], batchSize);
+            List<List<Integer>> rawBatches = Indexer.lengthSortedBatches(indexes(0, texts.size()), i -> tokens[i], batchSize);
             double rawSeconds = 0;
             double controlSeconds = 0;
             IndexSummary bucketedRun = null;
@@ -237,7 +237,7 @@ public final class IngestThroughputBench {
                     paddingRatio(windowBatches(texts.size(), options, i -> tokens[i]), tokens)));
         }
         System.out.println(String.format(Locale.ROOT, "| whole input, by tokens | | %.3f |",
-                paddingRatio(Indexer.lengthSortedBatches(indexes(texts.size()), i -> tokens[i], batchSize), tokens)));
+                paddingRatio(Indexer.lengthSortedBatches(indexes(0, texts.size()), i -> tokens[i], batchSize), tokens)));
     }
 
     /**
@@ -247,19 +247,15 @@ public final class IngestThroughputBench {
     private static List<List<Integer>> windowBatches(int count, IndexOptions options, java.util.function.IntUnaryOperator key) {
         List<List<Integer>> batches = new ArrayList<>();
         for (int from = 0; from < count; from += options.windowSize()) {
-            List<Integer> window = indexes(Math.min(count, from + options.windowSize())).subList(from,
-                    Math.min(count, from + options.windowSize()));
+            List<Integer> window = indexes(from, Math.min(count, from + options.windowSize()));
             batches.addAll(Indexer.lengthSortedBatches(window, key::applyAsInt, options.batchSize()));
         }
         return batches;
     }
 
-    private static List<Integer> indexes(int count) {
-        List<Integer> all = new ArrayList<>(count);
-        for (int i = 0; i < count; i++) {
-            all.add(i);
-        }
-        return all;
+    /** The input positions {@code from} (inclusive) to {@code to} (exclusive). */
+    private static List<Integer> indexes(int from, int to) {
+        return java.util.stream.IntStream.range(from, to).boxed().toList();
     }
 
     /** Tokens the model computes on (each batch padded to its longest member) over the tokens of the texts. */

@@ -109,7 +109,6 @@ public final class LoadBench {
                     threads == 0 ? "one per core" : Integer.toString(threads));
             int port = SearchService.port(context);
             URI search = URI.create("http://127.0.0.1:" + port + "/api/v1/collections/" + collection + "/search");
-            URI heap = URI.create("http://127.0.0.1:" + port + "/actuator/metrics/jvm.memory.used?tag=area:heap");
             HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                     .executor(Executors.newVirtualThreadPerTaskExecutor()).build();
             TextEncoder encoder = engine.encoders().textEncoder(modelId);
@@ -145,9 +144,7 @@ public final class LoadBench {
             double rate = 0.8 * peak;
             java.util.function.Supplier<String> sampler = () -> {
                 try {
-                    HttpResponse<String> r = http.send(HttpRequest.newBuilder(heap).GET().build(),
-                            HttpResponse.BodyHandlers.ofString());
-                    double used = Json.MAPPER.readTree(r.body()).get("measurements").get(0).get("value").asDouble();
+                    double used = gauge(http, port, "jvm.memory.used?tag=area:heap");
                     return String.format(Locale.ROOT, "heap=%d MB rss=%d MB running=%.0f queued=%.0f",
                             (long) used >> 20, rssKb() >> 10, gauge(http, port, "mmsearch.search.running"),
                             gauge(http, port, "mmsearch.search.queued"));
@@ -315,7 +312,7 @@ public final class LoadBench {
                 new Percentiles(timeline.stream().mapToDouble(entry -> entry[1]).toArray()));
     }
 
-    /** A gauge's value from the actuator ({@code /actuator/metrics/NAME}). */
+    /** A metric's value from the actuator ({@code /actuator/metrics/NAME}, NAME may carry a {@code ?tag=} filter). */
     private static double gauge(HttpClient http, int port, String name) throws Exception {
         HttpResponse<String> r = http.send(HttpRequest.newBuilder(
                 URI.create("http://127.0.0.1:" + port + "/actuator/metrics/" + name)).GET().build(),
