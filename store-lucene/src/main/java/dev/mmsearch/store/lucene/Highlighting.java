@@ -15,7 +15,9 @@ import org.apache.lucene.search.uhighlight.FieldHighlighter;
 import org.apache.lucene.search.uhighlight.LengthGoalBreakIterator;
 import org.apache.lucene.search.uhighlight.Passage;
 import org.apache.lucene.search.uhighlight.PassageFormatter;
+import org.apache.lucene.search.uhighlight.PassageScorer;
 import org.apache.lucene.search.uhighlight.UnifiedHighlighter;
+import org.apache.lucene.util.BytesRef;
 
 /**
  * How a collection highlights query terms in stored text: Lucene's {@link UnifiedHighlighter} without an
@@ -56,6 +58,7 @@ final class Highlighting {
                 .withMaxNoHighlightPassages(0)
                 .withPassageSortComparator(Comparator.comparingDouble(Passage::getScore).reversed()
                         .thenComparingInt(Passage::getStartOffset))
+                .withScorer(new FewTermsPassageScorer())
                 .withFormatter(new FragmentFormatter()));
     }
 
@@ -118,6 +121,49 @@ final class Highlighting {
         int end = Character.isHighSurrogate(text.charAt(MAX_ANALYZED_CHARS - 1)) ? MAX_ANALYZED_CHARS - 1
                 : MAX_ANALYZED_CHARS;
         return text.substring(0, end);
+    }
+
+    /**
+     * Lucene's {@link PassageScorer} score, without its per-passage {@code BytesRefHash}. Lucene counts the
+     * matches of each distinct term in a fresh hash for every candidate passage, and that hash (its 32 KB byte
+     * pool, hashing every term) was a seventh of all highlighting CPU under load (JFR, 2026-11-27). A passage holds
+     * a handful of matches, so a linear scan over the distinct terms seen so far finds the same counts. Terms are
+     * summed in the order of their first match, as Lucene does, so the scores are the same to the last bit; a
+     * passage with more than {@value #MAX_SCANNED_MATCHES} matches (where a scan would be quadratic) is scored by
+     * Lucene itself.
+     */
+    static final class FewTermsPassageScorer extends PassageScorer {
+        static final int MAX_SCANNED_MATCHES = 64;
+
+        @Override
+        public float score(Passage passage, int contentLength) {
+            int matches = passage.getNumMatches();
+            if (matches > MAX_SCANNED_MATCHES) {
+                return super.score(passage, contentLength);
+            }
+            BytesRef[] terms = passage.getMatchTerms();
+            int[] freqsInDoc = passage.getMatchTermFreqsInDoc();
+            // distinct[j]: the index of the first match of the j-th distinct term.
+            int[] distinct = new int[matches];
+            int[] freqInPassage = new int[matches];
+            int distinctCount = 0;
+            for (int i = 0; i < matches; i++) {
+                int j = 0;
+                while (j < distinctCount && !terms[distinct[j]].bytesEquals(terms[i])) {
+                    j++;
+                }
+                if (j == distinctCount) {
+                    distinct[distinctCount++] = i;
+                }
+                freqInPassage[j]++;
+            }
+            double score = 0;
+            for (int j = 0; j < distinctCount; j++) {
+                score += tf(freqInPassage[j], passage.getLength()) * weight(contentLength, freqsInDoc[distinct[j]]);
+            }
+            score *= norm(passage.getStartOffset());
+            return (float) score;
+        }
     }
 
     /** Formats each passage on its own (the default formatter joins them into one string). */
