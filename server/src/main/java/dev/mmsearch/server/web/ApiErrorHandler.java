@@ -22,18 +22,17 @@ class ApiErrorHandler {
 
     @ExceptionHandler(MmsearchException.class)
     ResponseEntity<ApiError> mmsearch(MmsearchException e) {
+        ResponseEntity.BodyBuilder response = json(e.code().httpStatus());
         if (e.code() == ErrorCode.OVERLOADED) {
             // Expected under a burst, counted by mmsearch.search.rejected: no log line per refused request.
-            return ResponseEntity.status(HttpStatus.SERVICE_UNAVAILABLE).contentType(MediaType.APPLICATION_JSON)
-                    .header("Retry-After", "1").body(new ApiError(e.code().code(), e.getMessage()));
-        }
-        if (e.code() == ErrorCode.COLLECTION_UNAVAILABLE) {
+            response.header("Retry-After", "1");
+        } else if (e.code() == ErrorCode.COLLECTION_UNAVAILABLE) {
             // Logged with its reason at startup (StoreVerification) or when first found: no stack trace per request.
             log.warn("request refused code={} reason={}", e.code().code(), e.getMessage());
         } else if (e.code().httpStatus() >= 500) {
             log.error("request failed code={}", e.code().code(), e);
         }
-        return answer(e.code().httpStatus(), e.code().code(), e.getMessage());
+        return response.body(new ApiError(e.code().code(), e.getMessage()));
     }
 
     @ExceptionHandler(HttpMessageNotReadableException.class)
@@ -99,7 +98,10 @@ class ApiErrorHandler {
     }
 
     private static ResponseEntity<ApiError> answer(int status, String code, String message) {
-        return ResponseEntity.status(HttpStatus.valueOf(status)).contentType(MediaType.APPLICATION_JSON)
-                .body(new ApiError(code, message));
+        return json(status).body(new ApiError(code, message));
+    }
+
+    private static ResponseEntity.BodyBuilder json(int status) {
+        return ResponseEntity.status(HttpStatus.valueOf(status)).contentType(MediaType.APPLICATION_JSON);
     }
 }
