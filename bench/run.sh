@@ -7,6 +7,7 @@
 #   bench/run.sh capacity [--corpus ../shared/data/scifact/corpus.jsonl]          (docs/scaling.md's numbers)
 #   bench/run.sh ann [OUT] [--sets scifact,synth] [--n 500000] [--repeats 3]     (Lucene HNSW vs hnswlib/faiss; bench/ann/run.sh)
 #   bench/run.sh load [--data-dir DIR] [--levels 1,8,32] [--seconds 20] [--soak-seconds 180]  (HTTP load + soak)
+#   bench/run.sh load --url http://127.0.0.1:8765 --server-pid PID ...   (a running server; bench/load/external.sh)
 # BENCH_JVM_OPTS (e.g. -Xmx512m) is passed to the benchmark's JVM.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
