@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The load bench against a server in its own process, as users run it: starts `./mmsearch serve` on the data dir
-# (which must hold the collection: `./mmsearch demo --data-dir DIR --model M` once, or the in-process load bench,
-# builds it), waits until it is healthy, runs `bench/run.sh load --url ... --server-pid ...` against it, stops it.
+# (which must hold the collection; `./mmsearch demo --data-dir DIR --model M` or the in-process load bench builds
+# it), waits until it is healthy, runs `bench/run.sh load --url ... --server-pid ...` against it, then stops it.
 #   bench/load/external.sh --data-dir target/load-q2 --model bge-small-en-v1.5-q --threads 1 [load bench options]
 # --data-dir and --threads go to the server (and --threads to the bench's encoder ceiling too); everything else goes
 # to the bench. MMSEARCH_JAVA_OPTS: extra server JVM options (e.g. -Xlog:gc*:file=gc.log:uptime);
@@ -9,6 +9,7 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$ROOT"
+export JAVA_HOME="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"
 data_dir="" threads=0 port="${LOAD_PORT:-8765}" bench_args=()
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -36,7 +37,6 @@ live_heap() {
   curl -fsS "http://127.0.0.1:$port/actuator/metrics/jvm.memory.used?tag=area:heap" |
     sed -E 's/.*"value":([0-9.E+]+).*/\1/' | awk '{printf "%.0f MB\n", $1 / 1048576}'
 }
-export JAVA_HOME="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"
 echo "server live heap before the load: $(live_heap)"
 bench/run.sh load --url "http://127.0.0.1:$port" --server-pid "$server" --threads "$threads" "${bench_args[@]}"
 echo "server live heap after the load: $(live_heap)"
