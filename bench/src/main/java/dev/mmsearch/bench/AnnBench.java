@@ -1,5 +1,6 @@
 package dev.mmsearch.bench;
 
+import dev.mmsearch.core.VectorQuery;
 import dev.mmsearch.core.CollectionSchema;
 import dev.mmsearch.core.Document;
 import dev.mmsearch.core.EmbeddedDocument;
@@ -383,7 +384,7 @@ public final class AnnBench {
         do {
             results.clear();
             for (float[] q : queries) {
-                results.add(c.vectorSearch(q, K, width));
+                results.add(c.search(VectorQuery.of(q, K, width)));
             }
             passes++;
         } while (System.nanoTime() - t0 < MIN_SECONDS * 1e9);

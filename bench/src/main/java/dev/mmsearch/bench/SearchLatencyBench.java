@@ -1,5 +1,7 @@
 package dev.mmsearch.bench;
 
+import dev.mmsearch.core.TextQuery;
+import dev.mmsearch.core.VectorQuery;
 import dev.mmsearch.core.Json;
 import dev.mmsearch.core.SearchCollection;
 import dev.mmsearch.core.TextEncoder;
@@ -73,9 +75,9 @@ public final class SearchLatencyBench {
                 long t0 = System.nanoTime();
                 float[] v = encoder.encodeQuery(q);
                 long t1 = System.nanoTime();
-                collection.vectorSearch(v, 10, 100);
+                collection.search(VectorQuery.of(v, 10, 100));
                 long t2 = System.nanoTime();
-                collection.textSearch(q, 10);
+                collection.search(TextQuery.of(q, 10));
                 long t3 = System.nanoTime();
                 if (j >= 0) {
                     samples.get("encode")[j] = (t1 - t0) / 1e6;

@@ -1,5 +1,7 @@
 package dev.mmsearch.bench;
 
+import dev.mmsearch.core.TextQuery;
+import dev.mmsearch.core.VectorQuery;
 import dev.mmsearch.core.CollectionSchema;
 import dev.mmsearch.core.CollectionStore;
 import dev.mmsearch.core.EmbeddedDocument;
@@ -162,9 +164,9 @@ public final class StoreComparisonBench {
             List<List<String>> knnTop = new ArrayList<>();
             for (int i = 0; i < queries.size(); i++) {
                 long t0 = System.nanoTime();
-                List<ScoredId> dense = collection.vectorSearch(queryVectors[i], 10, 100);
+                List<ScoredId> dense = collection.search(VectorQuery.of(queryVectors[i], 10, 100));
                 long t1 = System.nanoTime();
-                collection.textSearch(queries.get(i), 10);
+                collection.search(TextQuery.of(queries.get(i), 10));
                 long t2 = System.nanoTime();
                 int j = i - warmup;
                 if (j >= 0) {

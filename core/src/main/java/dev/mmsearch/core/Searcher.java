@@ -41,11 +41,11 @@ public final class Searcher {
             float[] vector = encoder.encodeQuery(request.query());
             timings.put("encode", millisSince(t0));
             long t1 = System.nanoTime();
-            candidates = collection.vectorSearch(vector, depth, Math.max(MIN_NUM_CANDIDATES, depth));
+            candidates = collection.search(VectorQuery.of(vector, depth, Math.max(MIN_NUM_CANDIDATES, depth)));
             timings.put("recall", millisSince(t1));
         } else {
             long t1 = System.nanoTime();
-            candidates = collection.textSearch(request.query(), depth);
+            candidates = collection.search(TextQuery.of(request.query(), depth));
             timings.put("recall", millisSince(t1));
         }
         long t2 = System.nanoTime();

@@ -1,5 +1,7 @@
 package dev.mmsearch.ingest;
 
+import dev.mmsearch.core.TextQuery;
+import dev.mmsearch.core.VectorQuery;
 import dev.mmsearch.core.CollectionSchema;
 import dev.mmsearch.core.Document;
 import dev.mmsearch.core.ErrorCode;
@@ -132,14 +134,14 @@ class CollectionExportImportTest {
 
         for (String query : List.of("bee colonies", "jazz harmony methods", "history of medieval castles")) {
             float[] vector = encoder.encodeQueries(List.of(query))[0];
-            List<ScoredId> expectedVector = original.vectorSearch(vector, 10, 100);
+            List<ScoredId> expectedVector = original.search(VectorQuery.of(vector, 10, 100));
             assertThat(expectedVector).hasSize(10);
-            assertThat(copy.vectorSearch(vector, 10, 100)).isEqualTo(expectedVector);
-            List<ScoredId> expectedText = original.textSearch(query, 10);
+            assertThat(copy.search(VectorQuery.of(vector, 10, 100))).isEqualTo(expectedVector);
+            List<ScoredId> expectedText = original.search(TextQuery.of(query, 10));
             assertThat(expectedText).isNotEmpty();
-            assertThat(copy.textSearch(query, 10)).isEqualTo(expectedText);
+            assertThat(copy.search(TextQuery.of(query, 10))).isEqualTo(expectedText);
         }
-        assertThat(copy.vectorSearch(encoder.encodeQueries(List.of("bee colonies"))[0], 3, 100).get(0).id())
+        assertThat(copy.search(VectorQuery.of(encoder.encodeQueries(List.of("bee colonies"))[0], 3, 100)).get(0).id())
                 .isIn("doc-9", "doc-19", "doc-29", "doc-39");
     }
 

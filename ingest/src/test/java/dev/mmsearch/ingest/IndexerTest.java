@@ -1,5 +1,7 @@
 package dev.mmsearch.ingest;
 
+import dev.mmsearch.core.TextQuery;
+import dev.mmsearch.core.VectorQuery;
 import dev.mmsearch.core.CollectionSchema;
 import dev.mmsearch.core.Document;
 import dev.mmsearch.core.ErrorCode;
@@ -107,7 +109,7 @@ class IndexerTest {
         assertThat(collection.fetch(List.of("d16", "d17", "d150", "d151"))).containsOnlyKeys("d16", "d151");
         // The vectors are real: a document's own text finds it first.
         Document d42 = collection.fetch(List.of("d42")).get("d42");
-        List<ScoredId> hits = collection.vectorSearch(encoder.encodeQuery(CollectionSchema.BEIR.embedText(d42)), 3, 100);
+        List<ScoredId> hits = collection.search(VectorQuery.of(encoder.encodeQuery(CollectionSchema.BEIR.embedText(d42)), 3, 100));
         assertThat(hits.get(0).id()).isEqualTo("d42");
     }
 
@@ -163,7 +165,7 @@ class IndexerTest {
         assertThat(changed.skipped()).isEqualTo(59);
         assertThat(collection.count()).isEqualTo(60);
         assertThat(collection.fetch(List.of("d10")).get("d10").text("text")).isEqualTo("zeppelin airships over the arctic");
-        assertThat(collection.textSearch("zeppelin", 1)).extracting(ScoredId::id).containsExactly("d10");
+        assertThat(collection.search(TextQuery.of("zeppelin", 1))).extracting(ScoredId::id).containsExactly("d10");
     }
 
     @Test
@@ -268,7 +270,7 @@ class IndexerTest {
         }
         // int8 MiniLM gives slightly different vectors for one text in different batches (DESIGN.md §5): ~0.995.
         assertThat(dot).as("the vector is the embedding of the text's head").isGreaterThan(0.99);
-        assertThat(collection.textSearch("zanzibarian", 5)).extracting(ScoredId::id).containsExactly("huge");
+        assertThat(collection.search(TextQuery.of("zanzibarian", 5))).extracting(ScoredId::id).containsExactly("huge");
         assertThat(collection.fetch(List.of("huge")).get("huge").text("text")).hasSize(huge.length());
     }
 

@@ -1,5 +1,6 @@
 package dev.mmsearch.ingest;
 
+import dev.mmsearch.core.VectorQuery;
 import dev.mmsearch.core.CollectionSchema;
 import dev.mmsearch.core.Document;
 import dev.mmsearch.core.ScoredId;
@@ -62,7 +63,7 @@ class LengthBatchingParityTest {
             for (int i = 0; i < docs.size(); i++) {
                 String id = docs.get(i).id();
                 for (SearchCollection collection : List.of(inOrder, sorted)) {
-                    ScoredId best = collection.vectorSearch(alone[i], 1, 100).get(0);
+                    ScoredId best = collection.search(VectorQuery.of(alone[i], 1, 100)).get(0);
                     assertThat(best.id()).as("nearest to %s in %s", id, collection.name()).isEqualTo(id);
                     // Lucene's cosine score is (1 + cos) / 2: 0.99999 means cos > 0.99998
                     assertThat(best.score()).as("score of %s in %s", id, collection.name()).isGreaterThan(0.99999f);

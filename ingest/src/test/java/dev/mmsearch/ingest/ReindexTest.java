@@ -1,5 +1,7 @@
 package dev.mmsearch.ingest;
 
+import dev.mmsearch.core.TextQuery;
+import dev.mmsearch.core.VectorQuery;
 import dev.mmsearch.core.CollectionSchema;
 import dev.mmsearch.core.Document;
 import dev.mmsearch.core.ErrorCode;
@@ -102,8 +104,8 @@ class ReindexTest {
                             ModelStamp stamp = c.stamp();
                             TextEncoder encoder = registry.textEncoder(stamp.modelId());
                             ModelStamp.requireCompatible("docs", stamp, encoder.stamp());
-                            List<ScoredId> dense = c.vectorSearch(encoder.encodeQuery(topic), 5, 50);
-                            List<ScoredId> bm25 = c.textSearch(topic, 5);
+                            List<ScoredId> dense = c.search(VectorQuery.of(encoder.encodeQuery(topic), 5, 50));
+                            List<ScoredId> bm25 = c.search(TextQuery.of(topic, 5));
                             for (List<ScoredId> hits : List.of(dense, bm25)) {
                                 String top = hits.isEmpty() ? null : hits.getFirst().id();
                                 Document doc = top == null ? null : c.fetch(List.of(top)).get(top);

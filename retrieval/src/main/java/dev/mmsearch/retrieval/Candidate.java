@@ -1,5 +1,8 @@
 package dev.mmsearch.retrieval;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
+import dev.mmsearch.core.DocRef;
+import dev.mmsearch.core.ScoredId;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -15,8 +18,10 @@ import java.util.Objects;
  * @param scores one entry per recall that found the document (its raw score, keyed by recall name)
  *               and per rank stage that scored it (e.g. {@code fusion}); a recall that did not find
  *               the document has no entry (absent, not 0)
+ * @param doc    where the request's view keeps the document ({@link DocRef#doc()}), -1 when unknown; lets the
+ *               summary read it without looking the id up again (not part of the debug output)
  */
-public record Candidate(String id, float score, Map<String, Float> scores) {
+public record Candidate(String id, float score, Map<String, Float> scores, @JsonIgnore int doc) {
     /** Best score first; equal scores by id, so every ranking is a total, reproducible order. */
     public static final Comparator<Candidate> BY_SCORE_THEN_ID =
             Comparator.comparingDouble((Candidate c) -> c.score).reversed().thenComparing(Candidate::id);
@@ -24,6 +29,21 @@ public record Candidate(String id, float score, Map<String, Float> scores) {
     public Candidate {
         Objects.requireNonNull(id, "id");
         scores = scores == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(scores));
+    }
+
+    /** A candidate without a known position in the view. */
+    public Candidate(String id, float score, Map<String, Float> scores) {
+        this(id, score, scores, DocRef.UNKNOWN);
+    }
+
+    /** A store hit found by one recall: its score map holds just that recall's score; its position is kept. */
+    public static Candidate recalled(ScoredId hit, String recall) {
+        return new Candidate(hit.id(), hit.score(), Map.of(recall, hit.score()), hit.doc());
+    }
+
+    /** The reference to hand to the request's view. */
+    public DocRef ref() {
+        return new DocRef(id, doc);
     }
 
     /** A candidate found by one recall: its score map holds just that recall's score. */
@@ -35,14 +55,14 @@ public record Candidate(String id, float score, Map<String, Float> scores) {
     public Candidate rescored(String stage, float newScore) {
         Map<String, Float> copy = new LinkedHashMap<>(scores);
         copy.put(stage, newScore);
-        return new Candidate(id, newScore, copy);
+        return new Candidate(id, newScore, copy, doc);
     }
 
     /** This candidate with one more score-map entry; the score itself is unchanged. */
     public Candidate annotated(String stage, float value) {
         Map<String, Float> copy = new LinkedHashMap<>(scores);
         copy.put(stage, value);
-        return new Candidate(id, score, copy);
+        return new Candidate(id, score, copy, doc);
     }
 
     /** The score recorded under {@code name}, or null when that recall/stage did not score it. */

@@ -165,6 +165,8 @@ public final class CompiledExperiments {
 
     /** Selects the pipeline for {@code query} and runs it against {@code collection}. */
     public PipelineResponse execute(SearchQuery query, SearchCollection collection, EncoderProvider encoders) {
-        return select(query).execute(new RequestContext(query, collection, encoders));
+        try (RequestContext context = new RequestContext(query, collection, encoders)) {
+            return select(query).execute(context);
+        }
     }
 }

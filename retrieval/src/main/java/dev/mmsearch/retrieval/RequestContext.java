@@ -1,5 +1,7 @@
 package dev.mmsearch.retrieval;
 
+import dev.mmsearch.core.CollectionView;
+import dev.mmsearch.core.DocRef;
 import dev.mmsearch.core.EncoderProvider;
 import dev.mmsearch.core.ErrorCode;
 import dev.mmsearch.core.MmsearchException;
@@ -17,8 +19,12 @@ import java.util.concurrent.ConcurrentHashMap;
  * the collection, the encoders, the query text after qp, the query vector per model (encoded at
  * most once per request, however many recalls use it) and the {@link Trace}. Created per request
  * and discarded with it; the shared, immutable stages keep their per-request state here.
+ *
+ * <p>The context owns the request's one {@link CollectionView} ({@link #view()}): every stage reads the collection
+ * through it, so recall, rank and summary see one point in time of the collection. It is opened on first use and
+ * closed by {@link #close()}, which whoever created the context calls when the request is done.
  */
-public final class RequestContext {
+public final class RequestContext implements AutoCloseable {
     private final SearchQuery query;
     private final SearchCollection collection;
     private final EncoderProvider encoders;
@@ -26,6 +32,7 @@ public final class RequestContext {
     private final Map<String, float[]> vectors = new ConcurrentHashMap<>();
     private volatile String queryText;
     private volatile List<String> recallNames = List.of();
+    private CollectionView view;
 
     public RequestContext(SearchQuery query, SearchCollection collection, EncoderProvider encoders) {
         this.query = Objects.requireNonNull(query, "query");
@@ -45,6 +52,26 @@ public final class RequestContext {
 
     public SearchCollection collection() {
         return collection;
+    }
+
+    /**
+     * The request's point-in-time view of the collection, opened on first use; the same view for every later call
+     * until {@link #close()}.
+     */
+    public CollectionView view() {
+        if (view == null) {
+            view = collection.openView();
+        }
+        return view;
+    }
+
+    /** Closes the request's view, if one was opened. Idempotent. */
+    @Override
+    public void close() {
+        if (view != null) {
+            view.close();
+            view = null;
+        }
     }
 
     public EncoderProvider encoders() {
@@ -99,7 +126,7 @@ public final class RequestContext {
             QueryImage image = query.image();
             if (image != null && image.documentId() != null) {
                 // "Find similar": the indexed document's own vector is the query; nothing to encode.
-                float[] stored = collection.vectors(List.of(image.documentId())).get(image.documentId());
+                float[] stored = view().vectors(List.of(DocRef.of(image.documentId()))).get(image.documentId());
                 if (stored == null) {
                     throw new MmsearchException(ErrorCode.NOT_FOUND, "collection '" + collection.name()
                             + "' has no document '" + image.documentId() + "' to search similar images for");

@@ -1,5 +1,6 @@
 package dev.mmsearch.retrieval;
 
+import dev.mmsearch.core.TextQuery;
 import dev.mmsearch.core.ErrorCode;
 import dev.mmsearch.core.MmsearchException;
 import dev.mmsearch.core.ScoredId;
@@ -55,7 +56,7 @@ class Bm25FieldsTest {
         // The candidates carry the store's boosted BM25 scores under the recall's name.
         List<Candidate> weighted = recall(Map.of("type", "bm25", "name", "lex", "fields",
                 Map.of("title", 2.0, "text", 0.5)), "home");
-        List<ScoredId> store = collection.textSearch("home", 100, null, Map.of("title", 2f, "text", 0.5f));
+        List<ScoredId> store = collection.search(TextQuery.of("home", 100, null, Map.of("title", 2f, "text", 0.5f)));
         assertThat(weighted).extracting(Candidate::id).containsExactlyElementsOf(store.stream().map(ScoredId::id).toList());
         assertThat(weighted).extracting(c -> c.score("lex"))
                 .containsExactlyElementsOf(store.stream().map(ScoredId::score).toList());

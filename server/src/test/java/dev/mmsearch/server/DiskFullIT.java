@@ -1,5 +1,6 @@
 package dev.mmsearch.server;
 
+import dev.mmsearch.core.TextQuery;
 import dev.mmsearch.core.Json;
 import dev.mmsearch.core.ScoredId;
 import dev.mmsearch.core.SearchCollection;
@@ -325,7 +326,7 @@ class DiskFullIT {
 
     /** A BM25 search for a document's own title finds it first. */
     private static void assertFindsItself(SearchCollection collection, String id) {
-        List<ScoredId> hits = collection.textSearch("document " + id, 5);
+        List<ScoredId> hits = collection.search(TextQuery.of("document " + id, 5));
         assertThat(hits).as("search in " + collection.name()).isNotEmpty();
         assertThat(hits.getFirst().id()).isEqualTo(id);
     }

@@ -1,5 +1,6 @@
 package dev.mmsearch.server;
 
+import dev.mmsearch.core.VectorQuery;
 import dev.mmsearch.core.Json;
 import dev.mmsearch.core.ScoredId;
 import dev.mmsearch.core.SearchCollection;
@@ -192,7 +193,7 @@ class ResumeKillIT {
             for (String query : queries) {
                 float[] q = encoder.encodeQuery(query);
                 assertSameTop10(query + " (exact)", exactTop10(q, resumedVectors), exactTop10(q, referenceVectors));
-                assertSameTop10(query + " (HNSW)", resumed.vectorSearch(q, 10, 1000), reference.vectorSearch(q, 10, 1000));
+                assertSameTop10(query + " (HNSW)", resumed.search(VectorQuery.of(q, 10, 1000)), reference.search(VectorQuery.of(q, 10, 1000)));
             }
         }
     }

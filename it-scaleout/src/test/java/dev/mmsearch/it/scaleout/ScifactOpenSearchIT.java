@@ -1,5 +1,7 @@
 package dev.mmsearch.it.scaleout;
 
+import dev.mmsearch.core.TextQuery;
+import dev.mmsearch.core.VectorQuery;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
@@ -161,14 +163,14 @@ class ScifactOpenSearchIT {
 
     private static BeirEvaluation.Metrics evaluateDense(BeirDataset dataset, String label, SearchCollection collection,
                                                         Map<String, float[]> queryVectors) {
-        return BeirEvaluation.evaluate(dataset, label + " dense", text -> ids(collection.vectorSearch(
+        return BeirEvaluation.evaluate(dataset, label + " dense", text -> ids(collection.search(VectorQuery.of(
                 queryVectors.get(text), BeirEvaluation.DEPTH, Math.max(Searcher.MIN_NUM_CANDIDATES,
-                        BeirEvaluation.DEPTH))), null);
+                        BeirEvaluation.DEPTH)))), null);
     }
 
     private static BeirEvaluation.Metrics evaluateBm25(BeirDataset dataset, String label, SearchCollection collection) {
         return BeirEvaluation.evaluate(dataset, label + " bm25",
-                text -> ids(collection.textSearch(text, BeirEvaluation.DEPTH)), null);
+                text -> ids(collection.search(TextQuery.of(text, BeirEvaluation.DEPTH))), null);
     }
 
     private static List<String> ids(List<ScoredId> hits) {

@@ -1,6 +1,7 @@
 package dev.mmsearch.retrieval.stages;
 
 import dev.mmsearch.core.ScoredId;
+import dev.mmsearch.core.TextQuery;
 import dev.mmsearch.retrieval.Candidate;
 import dev.mmsearch.retrieval.ParamChecks;
 import dev.mmsearch.retrieval.RecallStage;
@@ -14,8 +15,7 @@ import java.util.Map;
  * recall {@code bm25}: BM25 over the collection's text fields, with the request's filter. Without
  * {@code fields} all text fields are searched together as one text; with {@code fields}
  * (e.g. {@code {title: 2.0, text: 1.0}}) each named field is scored on its own and the scores are
- * summed with those weights ({@link dev.mmsearch.core.SearchCollection#textSearch(String, int,
- * dev.mmsearch.core.Filter, Map)}); fields not named are not searched. A collection indexed before
+ * summed with those weights ({@link dev.mmsearch.core.TextQuery}); fields not named are not searched. A collection indexed before
  * per-field text existed refuses {@code fields} until it is re-indexed.
  */
 public final class Bm25Recall implements RecallStage {
@@ -78,8 +78,8 @@ public final class Bm25Recall implements RecallStage {
             return List.of();
         }
         int depth = Math.min(ParamChecks.MAX_K, Math.max(context.query().depth(), params.k()));
-        List<ScoredId> hits = context.collection().textSearch(context.queryText(), depth, context.query().filter(),
-                boosts);
+        List<ScoredId> hits = context.view().search(new TextQuery(context.queryText(), depth, context.query().filter(),
+                boosts));
         List<Candidate> candidates = Recalls.toCandidates(hits, params.name());
         context.trace().time("recall." + params.name(), start);
         context.trace().candidates("recall." + params.name(), candidates);

@@ -14,10 +14,10 @@ import java.util.Map;
 /**
  * summary {@code fields}: fetches the page's stored documents and returns the chosen fields,
  * optionally cutting long text and adding BM25 highlights. Highlights (from
- * {@link dev.mmsearch.core.SearchCollection#highlight}: HTML-escaped fragments with matches in
+ * {@link dev.mmsearch.core.CollectionView#highlight}: HTML-escaped fragments with matches in
  * {@code <em>}) go into the hit's fields under {@value #HIGHLIGHTS_FIELD} as
- * {@code {field: [fragment, ...]}}, only for fields with a match. A document deleted between
- * recall and summary is returned with no fields (as the plain search does).
+ * {@code {field: [fragment, ...]}}, only for fields with a match. The page is read from the request's
+ * view, the one its recalls searched, so every hit has the fields of the document that was scored.
  */
 public final class FieldsSummary implements SummaryStage {
     public static final String TYPE = "fields";
@@ -49,13 +49,12 @@ public final class FieldsSummary implements SummaryStage {
 
     @Override
     public List<Hit> summarize(RequestContext context, List<Candidate> page, int offset) {
-        Map<String, Document> docs = context.collection().fetch(page.stream().map(Candidate::id).toList());
+        Map<String, Document> docs = context.view().fetch(page.stream().map(Candidate::ref).toList());
         // One call for the page: the store prepares the query once (and OpenSearch answers in one round trip).
         Map<String, Map<String, List<String>>> highlights =
                 params.highlight().isEmpty() || context.queryText().isBlank() || docs.isEmpty()
                         ? Map.of()
-                        : context.collection().highlightDocuments(List.copyOf(docs.values()), context.queryText(),
-                                params.highlight());
+                        : context.view().highlight(List.copyOf(docs.values()), context.queryText(), params.highlight());
         List<Hit> hits = new ArrayList<>(page.size());
         for (int i = 0; i < page.size(); i++) {
             Candidate c = page.get(i);

@@ -24,7 +24,7 @@ import java.util.regex.Pattern;
  * runs of the chosen text fields, minus a short English stop list), not embedding cosine. Word
  * overlap catches the redundancy MMR is for (near-duplicates, the same abstract twice) at a
  * fraction of a millisecond; an embedding variant could now read the stored vectors by id
- * ({@link dev.mmsearch.core.SearchCollection#vectors}), as {@link RescoreRank} does.
+ * ({@link dev.mmsearch.core.CollectionView#vectors}), as {@link RescoreRank} does.
  *
  * <p>MMR reorders but does not rescore: a candidate keeps its score (so thresholds after it still
  * mean relevance) and gets its marginal value recorded as {@code mmr}.
@@ -69,7 +69,7 @@ public final class MmrRank implements RankStage {
         }
         List<Candidate> top = candidates.subList(0, n);
         List<String> fields = params.fields() != null ? params.fields() : context.collection().schema().textFields();
-        Map<String, Document> docs = context.collection().fetch(top.stream().map(Candidate::id).toList());
+        Map<String, Document> docs = context.view().fetch(top.stream().map(Candidate::ref).toList());
         List<Set<String>> words = new ArrayList<>(n);
         for (Candidate c : top) {
             Document doc = docs.get(c.id());

@@ -109,7 +109,8 @@ public final class MultiRecall implements RecallStage {
                 .thenComparing(Map.Entry::getKey));
         List<Candidate> merged = new ArrayList<>(ordered.size());
         for (Map.Entry<String, Slot> e : ordered) {
-            merged.add(new Candidate(e.getKey(), e.getValue().first().score(), scores.get(e.getKey())));
+            merged.add(new Candidate(e.getKey(), e.getValue().first().score(), scores.get(e.getKey()),
+                    e.getValue().first().doc()));
         }
         return merged;
     }

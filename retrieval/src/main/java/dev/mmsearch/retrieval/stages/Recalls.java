@@ -14,7 +14,7 @@ final class Recalls {
     static List<Candidate> toCandidates(List<ScoredId> hits, String name) {
         List<Candidate> out = new ArrayList<>(hits.size());
         for (ScoredId hit : hits) {
-            out.add(Candidate.recalled(hit.id(), name, hit.score()));
+            out.add(Candidate.recalled(hit, name));
         }
         out.sort(Candidate.BY_SCORE_THEN_ID);
         return out;

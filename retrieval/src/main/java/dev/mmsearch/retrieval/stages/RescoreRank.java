@@ -11,7 +11,7 @@ import java.util.Map;
 
 /**
  * rank {@code rescore}: exact re-scoring of the top {@code k} candidates with the documents' full-precision
- * vectors ({@link dev.mmsearch.core.SearchCollection#vectors}) against the request's query vector (the
+ * vectors ({@link dev.mmsearch.core.CollectionView#vectors}) against the request's query vector (the
  * collection's model, encoded once per request, so after a vector recall it costs no extra encoding;
  * after a BM25-only recall it encodes the query). Meant after a recall on an INT8 collection, whose HNSW
  * scores are approximate: recall wide, then put the best ones in their exact order.
@@ -49,7 +49,7 @@ public final class RescoreRank implements RankStage {
         float[] query = context.queryVector(context.collection().stamp().modelId());
         VectorSimilarity metric = context.collection().stamp().metric();
         List<Candidate> top = candidates.subList(0, n);
-        Map<String, float[]> vectors = context.collection().vectors(top.stream().map(Candidate::id).toList());
+        Map<String, float[]> vectors = context.view().vectors(top.stream().map(Candidate::ref).toList());
         List<Candidate> rescored = new ArrayList<>(n);
         List<Candidate> unscored = new ArrayList<>();
         for (Candidate candidate : top) {

@@ -1,6 +1,7 @@
 package dev.mmsearch.retrieval.stages;
 
 import dev.mmsearch.core.ScoredId;
+import dev.mmsearch.core.VectorQuery;
 import dev.mmsearch.retrieval.Candidate;
 import dev.mmsearch.retrieval.ParamChecks;
 import dev.mmsearch.retrieval.RecallStage;
@@ -57,7 +58,7 @@ public final class VectorRecall implements RecallStage {
         float[] vector = context.queryVector(model);
         int depth = Math.min(ParamChecks.MAX_K, Math.max(context.query().depth(), params.k()));
         int numCandidates = Math.min(ParamChecks.MAX_K, Math.max(params.numCandidates(), depth));
-        List<ScoredId> hits = context.collection().vectorSearch(vector, depth, numCandidates, context.query().filter());
+        List<ScoredId> hits = context.view().search(new VectorQuery(vector, depth, numCandidates, context.query().filter()));
         List<Candidate> candidates = Recalls.toCandidates(hits, params.name());
         context.trace().time("recall." + params.name(), start);
         context.trace().candidates("recall." + params.name(), candidates);

@@ -1,5 +1,7 @@
 package dev.mmsearch.server.web;
 
+import dev.mmsearch.core.TextQuery;
+import dev.mmsearch.core.VectorQuery;
 import dev.mmsearch.core.CollectionInfo;
 import dev.mmsearch.core.SearchCollection;
 import dev.mmsearch.retrieval.SearchQuery;
@@ -31,8 +33,8 @@ class ModelWarmup {
             try {
                 SearchCollection collection = engine.store().get(info.name());
                 float[] vector = engine.encoders().textEncoder(info.stamp().modelId()).encodeQuery("warm up the index");
-                collection.vectorSearch(vector, 10, 100);
-                collection.textSearch("warm up the index", 10);
+                collection.search(VectorQuery.of(vector, 10, 100));
+                collection.search(TextQuery.of("warm up the index", 10));
                 engine.search(SearchQuery.of(info.name(), "warm up the index", 10), null, null);
                 log.info("warm collection={} model={} ms={}", info.name(), info.stamp().modelId(),
                         (System.nanoTime() - start) / 1_000_000);

@@ -1,5 +1,6 @@
 package dev.mmsearch.store.lucene;
 
+import dev.mmsearch.core.VectorQuery;
 import static dev.mmsearch.store.lucene.Fixtures.SCHEMA;
 import static dev.mmsearch.store.lucene.Fixtures.STAMP_A;
 import static dev.mmsearch.store.lucene.Fixtures.doc;
@@ -95,7 +96,7 @@ class CollectionVerificationTest {
             assertThat(report.checks()).extracting(VerificationReport.Check::documents).containsExactly((long) DOCS, 7L);
             assertThat(report.checks()).allSatisfy(c -> assertThat(c.sizeBytes()).isPositive());
             assertThat(store.unavailable()).isEmpty();
-            assertThat(store.get("alpha").vectorSearch(vectorFor("d3"), 1, 50).getFirst().id()).isEqualTo("d3");
+            assertThat(store.get("alpha").search(VectorQuery.of(vectorFor("d3"), 1, 50)).getFirst().id()).isEqualTo("d3");
         }
     }
 
@@ -133,7 +134,7 @@ class CollectionVerificationTest {
             }
             assertUnavailable(() -> store.getOrCreate("broken", SCHEMA, STAMP_A), victim);
             assertThat(store.get("healthy").count()).isEqualTo(DOCS);
-            assertThat(store.get("healthy").vectorSearch(vectorFor("d42"), 1, 50).getFirst().id()).isEqualTo("d42");
+            assertThat(store.get("healthy").search(VectorQuery.of(vectorFor("d42"), 1, 50)).getFirst().id()).isEqualTo("d42");
 
             store.delete("broken");
             assertThat(store.unavailable()).as("deleting a damaged collection is the way out").isEmpty();

@@ -1,5 +1,7 @@
 package dev.mmsearch.store.lucene;
 
+import dev.mmsearch.core.TextQuery;
+import dev.mmsearch.core.VectorQuery;
 import dev.mmsearch.core.CollectionInfo;
 import dev.mmsearch.core.ErrorCode;
 import dev.mmsearch.core.Filter;
@@ -71,13 +73,13 @@ class CollectionVersionsTest {
         assertThat(now.stamp()).isEqualTo(STAMP_B);
         assertThat(now.vectorEncoding()).isEqualTo(VectorEncoding.INT8);
         assertThat(now.count()).isEqualTo(2);
-        assertThat(now.vectorSearch(vectorFor("b2"), 1, 10)).extracting(ScoredId::id).containsExactly("b");
+        assertThat(now.search(VectorQuery.of(vectorFor("b2"), 1, 10))).extracting(ScoredId::id).containsExactly("b");
         assertThat(store.list()).singleElement().satisfies(info -> {
             assertThat(info.name()).isEqualTo("docs");
             assertThat(info.stamp()).isEqualTo(STAMP_B);
         });
         // A caller that got the old version before the switch can still finish with it.
-        assertThat(old.textSearch("honey", 5)).extracting(ScoredId::id).containsExactly("b");
+        assertThat(old.search(TextQuery.of("honey", 5))).extracting(ScoredId::id).containsExactly("b");
 
         long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         while (!old.isClosed() && System.nanoTime() < deadline) {

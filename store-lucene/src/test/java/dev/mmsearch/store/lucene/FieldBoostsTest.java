@@ -1,5 +1,6 @@
 package dev.mmsearch.store.lucene;
 
+import dev.mmsearch.core.TextQuery;
 import static dev.mmsearch.store.lucene.Fixtures.SCHEMA;
 import static dev.mmsearch.store.lucene.Fixtures.STAMP_A;
 import static dev.mmsearch.store.lucene.Fixtures.doc;
@@ -61,29 +62,29 @@ class FieldBoostsTest {
     void boostsWeighTheFieldsAndLeaveOutFieldsNotNamed() {
         try (LuceneCollectionStore store = new LuceneCollectionStore(root)) {
             SearchCollection docs = fill(store);
-            assertThat(ids(docs.textSearch("apple", 10))).containsExactlyInAnyOrder("in-title", "in-text");
-            assertThat(ids(docs.textSearch("apple", 10, null, Map.of("title", 5f, "text", 1f))))
+            assertThat(ids(docs.search(TextQuery.of("apple", 10)))).containsExactlyInAnyOrder("in-title", "in-text");
+            assertThat(ids(docs.search(TextQuery.of("apple", 10, null, Map.of("title", 5f, "text", 1f)))))
                     .containsExactly("in-title", "in-text");
-            assertThat(ids(docs.textSearch("apple", 10, null, Map.of("title", 1f, "text", 5f))))
+            assertThat(ids(docs.search(TextQuery.of("apple", 10, null, Map.of("title", 1f, "text", 5f)))))
                     .containsExactly("in-text", "in-title");
-            List<ScoredId> titleOnce = docs.textSearch("apple", 10, null, Map.of("title", 1f));
+            List<ScoredId> titleOnce = docs.search(TextQuery.of("apple", 10, null, Map.of("title", 1f)));
             assertThat(ids(titleOnce)).containsExactly("in-title");
             // A boost multiplies that field's BM25 score.
-            List<ScoredId> titleTwice = docs.textSearch("apple", 10, null, Map.of("title", 2f));
+            List<ScoredId> titleTwice = docs.search(TextQuery.of("apple", 10, null, Map.of("title", 2f)));
             assertThat(titleTwice.getFirst().score()).isCloseTo(2 * titleOnce.getFirst().score(), Offset.offset(1e-4f));
-            assertThat(ids(docs.textSearch("apple", 10, null, Map.of("text", 1f)))).containsExactly("in-text");
+            assertThat(ids(docs.search(TextQuery.of("apple", 10, null, Map.of("text", 1f))))).containsExactly("in-text");
             // Filters still apply; empty or null boosts are the catch-all search; no terms, no hits.
-            assertThat(ids(docs.textSearch("rows", 10, new Filter.Term("category", "city"), Map.of("text", 1f))))
+            assertThat(ids(docs.search(TextQuery.of("rows", 10, new Filter.Term("category", "city"), Map.of("text", 1f)))))
                     .containsExactly("elsewhere");
-            assertThat(docs.textSearch("apple", 10, null, Map.of())).isEqualTo(docs.textSearch("apple", 10));
-            assertThat(docs.textSearch("apple", 10, null, null)).isEqualTo(docs.textSearch("apple", 10));
-            assertThat(docs.textSearch("the of", 10, null, Map.of("title", 1f))).isEmpty();
+            assertThat(docs.search(TextQuery.of("apple", 10, null, Map.of()))).isEqualTo(docs.search(TextQuery.of("apple", 10)));
+            assertThat(docs.search(TextQuery.of("apple", 10, null, null))).isEqualTo(docs.search(TextQuery.of("apple", 10)));
+            assertThat(docs.search(TextQuery.of("the of", 10, null, Map.of("title", 1f)))).isEmpty();
             // A very long query is truncated per field, never refused for too many clauses.
             StringBuilder longQuery = new StringBuilder("apple");
             for (int i = 0; i < 3_000; i++) {
                 longQuery.append(" w").append(i);
             }
-            assertThat(ids(docs.textSearch(longQuery.toString(), 10, null, Map.of("title", 1f, "text", 1f))))
+            assertThat(ids(docs.search(TextQuery.of(longQuery.toString(), 10, null, Map.of("title", 1f, "text", 1f)))))
                     .containsExactly("in-title", "in-text");
         }
     }
@@ -96,22 +97,19 @@ class FieldBoostsTest {
             nullBoost.put("title", null);
             for (Map<String, Float> bad : List.of(Map.of("category", 1f), Map.of("body", 1f), Map.of("title", 0f),
                     Map.of("title", -1f), Map.of("title", Float.NaN), Map.of("text", Float.POSITIVE_INFINITY), nullBoost)) {
-                assertThatThrownBy(() -> docs.textSearch("apple", 10, null, bad)).as(bad.toString())
+                assertThatThrownBy(() -> docs.search(TextQuery.of("apple", 10, null, bad))).as(bad.toString())
                         .isInstanceOfSatisfying(MmsearchException.class,
                                 e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_ARGUMENT))
                         .hasMessageMatching("(?s).*(not a text field of collection 'docs'; text fields: \\[title, text]"
                                 + "|must be a positive finite number).*");
             }
-            assertThatThrownBy(() -> docs.textSearch("apple", 0, null, Map.of("title", 1f)))
+            assertThatThrownBy(() -> docs.search(TextQuery.of("apple", 0, null, Map.of("title", 1f))))
                     .isInstanceOf(MmsearchException.class);
-            assertThatThrownBy(() -> docs.textSearch(null, 10, null, Map.of("title", 1f)))
+            assertThatThrownBy(() -> docs.search(TextQuery.of(null, 10, null, Map.of("title", 1f))))
                     .isInstanceOf(MmsearchException.class).hasMessageContaining("text query is missing");
-            // A store without per-field text refuses boosts through the interface's default.
-            assertThatThrownBy(() -> new SearchCollectionDefaults(docs).textSearch("apple", 10, null,
-                    Map.of("title", 1f))).isInstanceOf(MmsearchException.class)
-                    .hasMessageContaining("does not support per-field BM25 boosts");
-            assertThat(new SearchCollectionDefaults(docs).textSearch("apple", 10, null, Map.of()))
-                    .isEqualTo(docs.textSearch("apple", 10));
+            // Empty boosts are the search over all text fields together.
+            assertThat(docs.search(TextQuery.of("apple", 10, null, Map.of())))
+                    .isEqualTo(docs.search(TextQuery.of("apple", 10)));
         }
     }
 
@@ -123,12 +121,12 @@ class FieldBoostsTest {
              IndexWriter writer = new IndexWriter(directory, new IndexWriterConfig(new EnglishAnalyzer())
                      .setCodec(VectorIndexing.codec(VectorEncoding.FLOAT32)))) {
             org.apache.lucene.document.Document doc = new org.apache.lucene.document.Document();
-            doc.add(new StringField(LuceneCollection.ID_FIELD, "old", Field.Store.YES));
-            doc.add(new SortedDocValuesField(LuceneCollection.ID_FIELD, new BytesRef("old")));
+            doc.add(new StringField(IndexLayout.ID_FIELD, "old", Field.Store.YES));
+            doc.add(new SortedDocValuesField(IndexLayout.ID_FIELD, new BytesRef("old")));
             Map<String, Object> fields = new LinkedHashMap<>(Map.of("title", "Apple", "text", "old apple text"));
-            doc.add(new StoredField(LuceneCollection.SOURCE_FIELD, dev.mmsearch.core.Json.MAPPER.writeValueAsBytes(fields)));
-            doc.add(new TextField(LuceneCollection.TEXT_FIELD, "Apple\nold apple text", Field.Store.NO));
-            doc.add(new KnnFloatVectorField(LuceneCollection.VECTOR_FIELD, vectorFor("old"), VectorSimilarityFunction.COSINE));
+            doc.add(new StoredField(IndexLayout.SOURCE_FIELD, dev.mmsearch.core.Json.MAPPER.writeValueAsBytes(fields)));
+            doc.add(new TextField(IndexLayout.TEXT_FIELD, "Apple\nold apple text", Field.Store.NO));
+            doc.add(new KnnFloatVectorField(IndexLayout.VECTOR_FIELD, vectorFor("old"), VectorSimilarityFunction.COSINE));
             writer.addDocument(doc);
             Instant now = Instant.now();
             writer.setLiveCommitData(new CommitMetadata(STAMP_A, SCHEMA, now, now, null).toUserData().entrySet());
@@ -137,20 +135,20 @@ class FieldBoostsTest {
         try (LuceneCollectionStore store = new LuceneCollectionStore(root)) {
             SearchCollection legacy = store.get("legacy");
             assertThat(legacy.vectorEncoding()).isEqualTo(VectorEncoding.FLOAT32);
-            assertThat(ids(legacy.textSearch("apple", 10))).containsExactly("old");
-            assertThatThrownBy(() -> legacy.textSearch("apple", 10, null, Map.of("title", 2f)))
+            assertThat(ids(legacy.search(TextQuery.of("apple", 10)))).containsExactly("old");
+            assertThatThrownBy(() -> legacy.search(TextQuery.of("apple", 10, null, Map.of("title", 2f))))
                     .isInstanceOfSatisfying(MmsearchException.class,
                             e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_ARGUMENT))
                     .hasMessageContaining("re-index to use field boosts");
             // New documents get per-field text, but the old segment still lacks it: still refused.
             legacy.upsert(List.of(doc("new", "Apple", "new apple text")));
             legacy.commit();
-            assertThatThrownBy(() -> legacy.textSearch("apple", 10, null, Map.of("title", 2f)))
+            assertThatThrownBy(() -> legacy.search(TextQuery.of("apple", 10, null, Map.of("title", 2f))))
                     .hasMessageContaining("re-index to use field boosts");
             // Once the old document is re-indexed, boosts work.
             legacy.upsert(List.of(doc("old", "Apple", "old apple text")));
             legacy.commit();
-            assertThat(ids(legacy.textSearch("apple", 10, null, Map.of("title", 2f))))
+            assertThat(ids(legacy.search(TextQuery.of("apple", 10, null, Map.of("title", 2f)))))
                     .containsExactlyInAnyOrder("old", "new");
         }
     }

@@ -1,5 +1,6 @@
 package dev.mmsearch.store.lucene;
 
+import dev.mmsearch.core.VectorQuery;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
@@ -112,7 +113,7 @@ class FilteredVectorSearchTest {
         // The filter matters: post-filtering an unfiltered top-100 would rarely give 10 rare hits.
         int postFilterShort = 0;
         for (float[] query : queries) {
-            long rareInTop = collection.vectorSearch(query, 100, 100).stream()
+            long rareInTop = collection.search(VectorQuery.of(query, 100, 100)).stream()
                     .filter(hit -> rare[index(hit)]).count();
             postFilterShort += rareInTop < K ? 1 : 0;
         }
@@ -158,7 +159,7 @@ class FilteredVectorSearchTest {
                         new Filter.Not(new Filter.Range("rank", null, null, null, 500.0))))));
         double recallSum = 0;
         for (float[] query : queries) {
-            List<ScoredId> hits = collection.vectorSearch(query, K, 100, filter);
+            List<ScoredId> hits = collection.search(VectorQuery.of(query, K, 100, filter));
             assertThat(hits).hasSize(K);
             assertThat(hits).allSatisfy(hit -> assertThat(matches.test(index(hit))).as(hit.id()).isTrue());
             Set<Integer> exact = new HashSet<>(bruteForce(query, matches));
@@ -171,12 +172,12 @@ class FilteredVectorSearchTest {
 
     @Test
     void aFilterMatchingNothingGivesNoHitsAndOneMatchGivesOne() {
-        assertThat(collection.vectorSearch(queries.get(0), K, 100, new Filter.Term("category", "none"))).isEmpty();
+        assertThat(collection.search(VectorQuery.of(queries.get(0), K, 100, new Filter.Term("category", "none")))).isEmpty();
         int target = IntStream.range(0, DOCUMENTS).filter(i -> rare[i]).findFirst().orElseThrow();
         Filter one = new Filter.And(List.of(new Filter.Term("category", "rare"),
                 new Filter.Range("rank", (double) rank[target], null, (double) rank[target], null),
                 new Filter.Term("group", "g" + group[target])));
-        List<ScoredId> hits = collection.vectorSearch(queries.get(0), K, 100, one);
+        List<ScoredId> hits = collection.search(VectorQuery.of(queries.get(0), K, 100, one));
         assertThat(hits).extracting(ScoredId::id).contains("v" + target);
         assertThat(hits).allSatisfy(hit -> assertThat(rare[index(hit)] && rank[index(hit)] == rank[target]).isTrue());
     }
@@ -188,7 +189,7 @@ class FilteredVectorSearchTest {
     private int assertExactTop10(Filter filter, IntPredicate matches, int numCandidates) {
         int identical = 0;
         for (float[] query : queries) {
-            List<ScoredId> hits = collection.vectorSearch(query, K, numCandidates, filter);
+            List<ScoredId> hits = collection.search(VectorQuery.of(query, K, numCandidates, filter));
             List<Integer> exact = bruteForce(query, matches);
             assertThat(hits).hasSize(K);
             assertThat(hits).extracting(ScoredId::id).doesNotHaveDuplicates();

@@ -1,5 +1,7 @@
 package dev.mmsearch.store.lucene;
 
+import dev.mmsearch.core.TextQuery;
+import dev.mmsearch.core.VectorQuery;
 import static dev.mmsearch.store.lucene.Fixtures.STAMP_A;
 import static dev.mmsearch.store.lucene.Fixtures.vectorFor;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -57,22 +59,22 @@ class FiltersAndHighlightTest {
 
     @Test
     void textSearchWithAFilterKeepsOnlyMatchesAndTheirBm25Scores() {
-        List<ScoredId> all = shop.textSearch("running shoes", 10);
+        List<ScoredId> all = shop.search(TextQuery.of("running shoes", 10));
         assertThat(ids(all)).contains("one", "two", "three", "none");
         Map<String, Float> unfiltered = all.stream().collect(Collectors.toMap(ScoredId::id, ScoredId::score));
 
-        List<ScoredId> shoes = shop.textSearch("running shoes", 10, new Filter.Term("category", "shoes"));
+        List<ScoredId> shoes = shop.search(TextQuery.of("running shoes", 10, new Filter.Term("category", "shoes")));
         assertThat(ids(shoes)).containsExactlyInAnyOrder("one", "two", "many");
         assertThat(shoes).allSatisfy(hit -> assertThat(hit.score()).isEqualTo(unfiltered.get(hit.id())));
         assertThat(shoes).extracting(ScoredId::score).isSortedAccordingTo(java.util.Comparator.reverseOrder());
 
-        assertThat(ids(shop.textSearch("running", 10, new Filter.Terms("tags", List.of("sale", "guide")))))
+        assertThat(ids(shop.search(TextQuery.of("running", 10, new Filter.Terms("tags", List.of("sale", "guide"))))))
                 .containsExactlyInAnyOrder("one", "three", "none");
-        assertThat(ids(shop.textSearch("running shoes", 10, new Filter.Not(new Filter.Term("category", "shoes")))))
+        assertThat(ids(shop.search(TextQuery.of("running shoes", 10, new Filter.Not(new Filter.Term("category", "shoes"))))))
                 .containsExactlyInAnyOrder("three", "zero", "none");
-        assertThat(shop.textSearch("running", 10, new Filter.Term("category", "Shoes")))
+        assertThat(shop.search(TextQuery.of("running", 10, new Filter.Term("category", "Shoes"))))
                 .as("keywords are exact: case matters").isEmpty();
-        assertThat(shop.textSearch("running", 10, null)).isEqualTo(shop.textSearch("running", 10));
+        assertThat(shop.search(TextQuery.of("running", 10, null))).isEqualTo(shop.search(TextQuery.of("running", 10)));
     }
 
     @Test
@@ -104,19 +106,19 @@ class FiltersAndHighlightTest {
 
     @Test
     void aFilterOnAFieldThatIsNotFilterableThatWayIsRejected() {
-        assertInvalid(() -> shop.vectorSearch(vectorFor("q"), 5, 10, new Filter.Term("title", "Socks")),
+        assertInvalid(() -> shop.search(VectorQuery.of(vectorFor("q"), 5, 10, new Filter.Term("title", "Socks"))),
                 "filter field 'title' is not a keyword field", "keyword fields (term, terms): [category, tags]",
                 "numeric fields (range): [price]");
-        assertInvalid(() -> shop.textSearch("shoes", 5, new Filter.Range("weight", 1.0, null, null, null)),
+        assertInvalid(() -> shop.search(TextQuery.of("shoes", 5, new Filter.Range("weight", 1.0, null, null, null))),
                 "filter field 'weight' is not a numeric field");
-        assertInvalid(() -> shop.textSearch("shoes", 5, new Filter.Term("price", "1")),
+        assertInvalid(() -> shop.search(TextQuery.of("shoes", 5, new Filter.Term("price", "1"))),
                 "'price' is a numeric field: filter it with range");
-        assertInvalid(() -> shop.vectorSearch(vectorFor("q"), 5, 10,
+        assertInvalid(() -> shop.search(VectorQuery.of(vectorFor("q"), 5, 10,
                         new Filter.Or(List.of(new Filter.Term("category", "shoes"),
-                                new Filter.Not(new Filter.Range("category", null, null, 3.0, null))))),
+                                new Filter.Not(new Filter.Range("category", null, null, 3.0, null)))))),
                 "'category' is a keyword field: filter it with term or terms");
         // Checked even when the text query has no terms left.
-        assertInvalid(() -> shop.textSearch("the", 5, new Filter.Term("nope", "x")), "filter field 'nope'");
+        assertInvalid(() -> shop.search(TextQuery.of("the", 5, new Filter.Term("nope", "x"))), "filter field 'nope'");
     }
 
     @Test
@@ -126,7 +128,7 @@ class FiltersAndHighlightTest {
             filter = new Filter.Not(filter);
         }
         Filter tooDeep = filter;
-        assertInvalid(() -> shop.textSearch("shoes", 5, tooDeep), "deeper than 16");
+        assertInvalid(() -> shop.search(TextQuery.of("shoes", 5, tooDeep)), "deeper than 16");
     }
 
     @Test
@@ -215,7 +217,7 @@ class FiltersAndHighlightTest {
     }
 
     private Set<String> matching(Filter filter) {
-        return Set.copyOf(ids(shop.vectorSearch(vectorFor("q"), 100, 100, filter)));
+        return Set.copyOf(ids(shop.search(VectorQuery.of(vectorFor("q"), 100, 100, filter))));
     }
 
     private static Filter.Range range(Double gte, Double gt, Double lte, Double lt) {

@@ -1,5 +1,7 @@
 package dev.mmsearch.store.lucene;
 
+import dev.mmsearch.core.TextQuery;
+import dev.mmsearch.core.VectorQuery;
 import static dev.mmsearch.store.lucene.Fixtures.SCHEMA;
 import static dev.mmsearch.store.lucene.Fixtures.STAMP_A;
 import static dev.mmsearch.store.lucene.Fixtures.STAMP_B;
@@ -56,8 +58,8 @@ class LuceneCollectionStoreTest {
             assertThat(docs.schema()).isEqualTo(SCHEMA);
             assertThat(docs.fetch(List.of("d1")).get("d1").fields()).containsEntry("title", "Alpha")
                     .containsEntry("category", "news");
-            assertThat(docs.vectorSearch(vectorFor("d2"), 1, 10)).extracting(ScoredId::id).containsExactly("d2");
-            assertThat(docs.textSearch("second", 5)).extracting(ScoredId::id).containsExactly("d2");
+            assertThat(docs.search(VectorQuery.of(vectorFor("d2"), 1, 10))).extracting(ScoredId::id).containsExactly("d2");
+            assertThat(docs.search(TextQuery.of("second", 5))).extracting(ScoredId::id).containsExactly("d2");
             assertThat(store.get("docs")).as("opened once, then cached").isSameAs(docs);
         }
     }
@@ -144,9 +146,9 @@ class LuceneCollectionStoreTest {
             assertThat(shop.schema().numericFields()).containsExactly("price", "year");
             assertThat(store.list()).filteredOn(info -> info.name().equals("shop"))
                     .extracting(CollectionInfo::schema).containsExactly(withNumbers);
-            assertThat(shop.vectorSearch(vectorFor("x"), 5, 10, new Filter.Range("price", null, 3.0, null, null)))
+            assertThat(shop.search(VectorQuery.of(vectorFor("x"), 5, 10, new Filter.Range("price", null, 3.0, null, null))))
                     .extracting(ScoredId::id).containsExactly("dear");
-            assertThat(shop.vectorSearch(vectorFor("x"), 5, 10, new Filter.Range("year", 2020.0, null, null, null)))
+            assertThat(shop.search(VectorQuery.of(vectorFor("x"), 5, 10, new Filter.Range("year", 2020.0, null, null, null))))
                     .extracting(ScoredId::id).containsExactly("cheap");
             assertThat(store.get("plain").schema()).isEqualTo(SCHEMA);
         }
@@ -166,8 +168,8 @@ class LuceneCollectionStoreTest {
             assertThat(docs.schema().numericFields()).isEmpty();
             assertThat(docs.schema()).isEqualTo(SCHEMA);
             assertThat(docs.count()).isEqualTo(4);
-            assertThat(docs.textSearch("text", 10, new Filter.Term("category", "none"))).isEmpty();
-            assertThatThrownBy(() -> docs.textSearch("text", 10, new Filter.Range("price", 1.0, null, null, null)))
+            assertThat(docs.search(TextQuery.of("text", 10, new Filter.Term("category", "none")))).isEmpty();
+            assertThatThrownBy(() -> docs.search(TextQuery.of("text", 10, new Filter.Range("price", 1.0, null, null, null))))
                     .isInstanceOfSatisfying(MmsearchException.class,
                             e -> assertThat(e.getMessage()).contains("numeric fields (range): []"));
             docs.upsert(List.of(doc("d9", "title 9", "some text 9")));
@@ -354,7 +356,7 @@ class LuceneCollectionStoreTest {
         assertCode(store::list, ErrorCode.NOT_READY, "closed");
         assertCode(() -> store.get("docs"), ErrorCode.NOT_READY, "closed");
         assertCode(() -> docs.upsert(List.of(doc("a", "t", "t"))), ErrorCode.NOT_READY, "closed");
-        assertCode(() -> docs.vectorSearch(vectorFor("q"), 1, 1), ErrorCode.NOT_READY, "closed");
+        assertCode(() -> docs.search(VectorQuery.of(vectorFor("q"), 1, 1)), ErrorCode.NOT_READY, "closed");
     }
 
     private void createWithDocuments(String name, int documents) {

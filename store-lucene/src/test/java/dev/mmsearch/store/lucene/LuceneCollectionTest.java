@@ -1,5 +1,7 @@
 package dev.mmsearch.store.lucene;
 
+import dev.mmsearch.core.TextQuery;
+import dev.mmsearch.core.VectorQuery;
 import static dev.mmsearch.store.lucene.Fixtures.DIM;
 import static dev.mmsearch.store.lucene.Fixtures.SCHEMA;
 import static dev.mmsearch.store.lucene.Fixtures.STAMP_A;
@@ -71,8 +73,8 @@ class LuceneCollectionTest {
         Document d1 = collection.fetch(List.of("d1")).get("d1");
         assertThat(d1.fields()).containsExactly(Map.entry("title", "First, revised"), Map.entry("text", "uno"),
                 Map.entry("category", "news"));
-        assertThat(collection.textSearch("one", 10)).extracting(ScoredId::id).doesNotContain("d1");
-        assertThat(collection.textSearch("uno", 10)).extracting(ScoredId::id).containsExactly("d1");
+        assertThat(collection.search(TextQuery.of("one", 10))).extracting(ScoredId::id).doesNotContain("d1");
+        assertThat(collection.search(TextQuery.of("uno", 10))).extracting(ScoredId::id).containsExactly("d1");
     }
 
     @Test
@@ -96,14 +98,14 @@ class LuceneCollectionTest {
             collection.commit(Map.of("records", Integer.toString(2 * c + 2)));
         }
         assertThat(collection.segmentCount()).as("one segment per commit").isEqualTo(5);
-        List<ScoredId> before = collection.vectorSearch(vectorFor("a3"), 10, 50);
+        List<ScoredId> before = collection.search(VectorQuery.of(vectorFor("a3"), 10, 50));
 
         assertThat(collection.optimize()).isEqualTo(5);
 
         assertThat(collection.segmentCount()).isEqualTo(1);
         assertThat(collection.count()).isEqualTo(10);
         assertThat(collection.checkpoint()).containsExactly(Map.entry("records", "10"));
-        assertThat(collection.vectorSearch(vectorFor("a3"), 10, 50)).isEqualTo(before);
+        assertThat(collection.search(VectorQuery.of(vectorFor("a3"), 10, 50))).isEqualTo(before);
         assertThat(collection.optimize()).as("already one segment: nothing to do").isEqualTo(1);
         store.close();
         store = new LuceneCollectionStore(root);
@@ -202,7 +204,7 @@ class LuceneCollectionTest {
         double recallSum = 0;
         for (int q = 0; q < queries; q++) {
             float[] query = around(centres[random.nextInt(clusters)], random, 0.1);
-            List<ScoredId> hits = vectors.vectorSearch(query, k, 100);
+            List<ScoredId> hits = vectors.search(VectorQuery.of(query, k, 100));
             assertThat(hits).hasSize(k);
             Set<String> exact = new HashSet<>(IntStream.range(0, documents).boxed()
                     .sorted(Comparator.comparingDouble((Integer i) -> -Fixtures.cosine(query, stored[i])))
@@ -220,7 +222,7 @@ class LuceneCollectionTest {
                 dimension, clusters, queries);
         assertThat(recall).as("HNSW recall@10 vs brute force").isGreaterThanOrEqualTo(0.95);
 
-        List<ScoredId> self = vectors.vectorSearch(stored[1234], 3, 50);
+        List<ScoredId> self = vectors.search(VectorQuery.of(stored[1234], 3, 50));
         assertThat(self.get(0).id()).isEqualTo("v1234");
         assertThat(self.get(0).score()).isCloseTo(1.0f, within(1e-5f));
     }
@@ -234,8 +236,8 @@ class LuceneCollectionTest {
         }
         collection.upsert(List.of(doc("only", "t", "t", null, v)));
         collection.commit();
-        assertThat(collection.vectorSearch(v, 1, 10).get(0).score()).isCloseTo(1.0f, within(1e-5f));
-        assertThat(collection.vectorSearch(opposite, 1, 10).get(0).score()).as("cosines can be negative")
+        assertThat(collection.search(VectorQuery.of(v, 1, 10)).get(0).score()).isCloseTo(1.0f, within(1e-5f));
+        assertThat(collection.search(VectorQuery.of(opposite, 1, 10)).get(0).score()).as("cosines can be negative")
                 .isCloseTo(-1.0f, within(1e-5f));
     }
 
@@ -243,20 +245,20 @@ class LuceneCollectionTest {
     void vectorSearchRejectsBadArguments() {
         collection.upsert(List.of(doc("d1", "t", "t")));
         collection.commit();
-        assertInvalidArgument(() -> collection.vectorSearch(new float[DIM + 1], 5, 10), DIM + 1 + " dimensions");
+        assertInvalidArgument(() -> collection.search(VectorQuery.of(new float[DIM + 1], 5, 10)), DIM + 1 + " dimensions");
         float[] nan = vectorFor("q");
         nan[0] = Float.NaN;
-        assertInvalidArgument(() -> collection.vectorSearch(nan, 5, 10), "non-finite");
-        assertInvalidArgument(() -> collection.vectorSearch(new float[DIM], 5, 10), "zeros");
-        assertInvalidArgument(() -> collection.vectorSearch(vectorFor("q"), 0, 10), "k must be");
-        assertInvalidArgument(() -> collection.vectorSearch(vectorFor("q"), 5, -1), "numCandidates");
-        assertThat(collection.vectorSearch(vectorFor("q"), 5, 0)).extracting(ScoredId::id).containsExactly("d1");
+        assertInvalidArgument(() -> collection.search(VectorQuery.of(nan, 5, 10)), "non-finite");
+        assertInvalidArgument(() -> collection.search(VectorQuery.of(new float[DIM], 5, 10)), "zeros");
+        assertInvalidArgument(() -> collection.search(VectorQuery.of(vectorFor("q"), 0, 10)), "k must be");
+        assertInvalidArgument(() -> collection.search(VectorQuery.of(vectorFor("q"), 5, -1)), "numCandidates");
+        assertThat(collection.search(VectorQuery.of(vectorFor("q"), 5, 0))).extracting(ScoredId::id).containsExactly("d1");
     }
 
     @Test
     void searchesOnAnEmptyCollectionReturnNothing() {
-        assertThat(collection.vectorSearch(vectorFor("q"), 5, 10)).isEmpty();
-        assertThat(collection.textSearch("anything", 5)).isEmpty();
+        assertThat(collection.search(VectorQuery.of(vectorFor("q"), 5, 10))).isEmpty();
+        assertThat(collection.search(TextQuery.of("anything", 5))).isEmpty();
         assertThat(collection.fetch(List.of("a"))).isEmpty();
     }
 
@@ -269,27 +271,27 @@ class LuceneCollectionTest {
                 doc("cars", "Engines", "The engine is running hot.")));
         collection.commit();
 
-        List<ScoredId> running = collection.textSearch("running", 10);
+        List<ScoredId> running = collection.search(TextQuery.of("running", 10));
         assertThat(running).extracting(ScoredId::id).containsExactlyInAnyOrder("marathon", "cars");
-        assertThat(collection.textSearch("runner training", 10).get(0).id()).isEqualTo("marathon");
-        assertThat(collection.textSearch("tomato", 10)).extracting(ScoredId::id).containsExactly("garden");
-        assertThat(collection.textSearch("Marathon", 10)).as("title is searchable").extracting(ScoredId::id)
+        assertThat(collection.search(TextQuery.of("runner training", 10)).get(0).id()).isEqualTo("marathon");
+        assertThat(collection.search(TextQuery.of("tomato", 10))).extracting(ScoredId::id).containsExactly("garden");
+        assertThat(collection.search(TextQuery.of("Marathon", 10))).as("title is searchable").extracting(ScoredId::id)
                 .containsExactly("marathon");
-        assertThat(collection.textSearch("water", 1)).hasSize(1);
+        assertThat(collection.search(TextQuery.of("water", 1))).hasSize(1);
         assertThat(running).allSatisfy(hit -> assertThat(hit.score()).isPositive());
 
-        assertThat(collection.textSearch("a:b (", 10)).isEmpty();
-        assertThat(collection.textSearch("title:pasta AND (\"boil* [x TO y] ~2 ^3 \\ /re/", 10))
+        assertThat(collection.search(TextQuery.of("a:b (", 10))).isEmpty();
+        assertThat(collection.search(TextQuery.of("title:pasta AND (\"boil* [x TO y] ~2 ^3 \\ /re/", 10)))
                 .extracting(ScoredId::id).first().isEqualTo("pasta");
-        assertThat(collection.textSearch("", 10)).isEmpty();
-        assertThat(collection.textSearch("   !!! ... ???", 10)).isEmpty();
-        assertThat(collection.textSearch("the and of", 10)).as("only stop words").isEmpty();
+        assertThat(collection.search(TextQuery.of("", 10))).isEmpty();
+        assertThat(collection.search(TextQuery.of("   !!! ... ???", 10))).isEmpty();
+        assertThat(collection.search(TextQuery.of("the and of", 10))).as("only stop words").isEmpty();
     }
 
     @Test
     void textSearchRejectsBadArguments() {
-        assertInvalidArgument(() -> collection.textSearch(null, 10), "missing");
-        assertInvalidArgument(() -> collection.textSearch("x", 0), "k must be");
+        assertInvalidArgument(() -> collection.search(TextQuery.of(null, 10)), "missing");
+        assertInvalidArgument(() -> collection.search(TextQuery.of("x", 0)), "k must be");
     }
 
     @Test
@@ -299,11 +301,11 @@ class LuceneCollectionTest {
         List<String> words = new java.util.ArrayList<>(IntStream.range(0, 2_000).mapToObj(i -> "filler" + i).toList());
         words.add(5, "zzearly");
         words.add("zzlate"); // distinct term number 2,002: beyond the 1,024 kept
-        List<ScoredId> hits = collection.textSearch(String.join(" ", words), 10);
+        List<ScoredId> hits = collection.search(TextQuery.of(String.join(" ", words), 10));
         assertThat(hits).extracting(ScoredId::id).containsExactly("early");
         // Repeating a term is the same as boosting it: the score grows with the repeats.
-        float once = collection.textSearch("zzearly", 1).getFirst().score();
-        float thrice = collection.textSearch("zzearly zzearly zzearly", 1).getFirst().score();
+        float once = collection.search(TextQuery.of("zzearly", 1)).getFirst().score();
+        float thrice = collection.search(TextQuery.of("zzearly zzearly zzearly", 1)).getFirst().score();
         assertThat(thrice).isCloseTo(3 * once, org.assertj.core.data.Offset.offset(1e-4f));
     }
 
@@ -331,7 +333,7 @@ class LuceneCollectionTest {
 
         try (DirectoryReader reader = DirectoryReader.open(FSDirectory.open(root.resolve("docs")))) {
             IndexSearcher searcher = new IndexSearcher(reader);
-            String field = LuceneCollection.keywordField("category");
+            String field = IndexLayout.keywordField("category");
             assertThat(searcher.count(new TermQuery(new Term(field, "sports")))).isEqualTo(2);
             assertThat(searcher.count(new TermQuery(new Term(field, "Sports News")))).isEqualTo(1);
             assertThat(searcher.count(new TermQuery(new Term(field, "tech")))).isEqualTo(1);
@@ -368,8 +370,8 @@ class LuceneCollectionTest {
                         long count = collection.count();
                         assertThat(count).as("commits only add documents").isGreaterThanOrEqualTo(last);
                         last = count;
-                        collection.vectorSearch(vectorFor("q" + i), 5, 20);
-                        collection.textSearch("common text", 5);
+                        collection.search(VectorQuery.of(vectorFor("q" + i), 5, 20));
+                        collection.search(TextQuery.of("common text", 5));
                     }
                 }));
             }

@@ -1,5 +1,7 @@
 package dev.mmsearch.store.lucene;
 
+import dev.mmsearch.core.TextQuery;
+import dev.mmsearch.core.VectorQuery;
 import dev.mmsearch.core.ErrorCode;
 import dev.mmsearch.core.MmsearchException;
 import dev.mmsearch.core.ScoredId;
@@ -50,8 +52,8 @@ class LuceneDeleteTest {
         assertThat(collection.count()).isEqualTo(2);
         assertThat(collection.fetch(List.of("a", "b", "c")).keySet()).containsExactly("a", "c");
         assertThat(collection.vectors(List.of("b"))).isEmpty();
-        assertThat(collection.textSearch("honey hives", 10)).isEmpty();
-        List<ScoredId> nearest = collection.vectorSearch(vectorFor("b"), 3, 10);
+        assertThat(collection.search(TextQuery.of("honey hives", 10))).isEmpty();
+        List<ScoredId> nearest = collection.search(VectorQuery.of(vectorFor("b"), 3, 10));
         assertThat(nearest).extracting(ScoredId::id).containsExactlyInAnyOrder("a", "c");
 
         store.close();
@@ -69,7 +71,7 @@ class LuceneDeleteTest {
         collection.delete(List.of());
         collection.commit();
         assertThat(collection.count()).isEqualTo(3);
-        assertThat(collection.textSearch("alpine", 1)).extracting(ScoredId::id).containsExactly("a");
+        assertThat(collection.search(TextQuery.of("alpine", 1))).extracting(ScoredId::id).containsExactly("a");
     }
 
     @Test

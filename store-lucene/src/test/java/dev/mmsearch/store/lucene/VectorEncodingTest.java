@@ -1,5 +1,6 @@
 package dev.mmsearch.store.lucene;
 
+import dev.mmsearch.core.VectorQuery;
 import static dev.mmsearch.store.lucene.Fixtures.SCHEMA;
 import static dev.mmsearch.store.lucene.Fixtures.doc;
 import static dev.mmsearch.store.lucene.Fixtures.normalize;
@@ -111,7 +112,7 @@ class VectorEncodingTest {
         int found = 0;
         for (float[] query : queries) {
             Set<String> exact = exactTop(query, K);
-            for (ScoredId hit : collection.vectorSearch(query, K, 100)) {
+            for (ScoredId hit : collection.search(VectorQuery.of(query, K, 100))) {
                 if (exact.contains(hit.id())) {
                     found++;
                 }
@@ -157,7 +158,7 @@ class VectorEncodingTest {
         Set<String> formats = new HashSet<>();
         try (Directory directory = FSDirectory.open(path); DirectoryReader reader = DirectoryReader.open(directory)) {
             for (LeafReaderContext leaf : reader.leaves()) {
-                formats.add(leaf.reader().getFieldInfos().fieldInfo(LuceneCollection.VECTOR_FIELD)
+                formats.add(leaf.reader().getFieldInfos().fieldInfo(IndexLayout.VECTOR_FIELD)
                         .getAttribute(PerFieldKnnVectorsFormat.PER_FIELD_FORMAT_KEY));
             }
         }
@@ -180,7 +181,7 @@ class VectorEncodingTest {
             floatCollectionBytes = floats.info().sizeBytes();
             int8CollectionBytes = int8.info().sizeBytes();
             // Scores of an int8 search are approximate cosines, still close to the exact ones.
-            ScoredId top = int8.vectorSearch(queries[0], 1, 100).getFirst();
+            ScoredId top = int8.search(VectorQuery.of(queries[0], 1, 100)).getFirst();
             double exact = Fixtures.cosine(queries[0], vectors[Integer.parseInt(top.id().substring(1))]);
             assertThat((double) top.score()).isCloseTo(exact, org.assertj.core.data.Offset.offset(0.02));
         }
@@ -215,7 +216,7 @@ class VectorEncodingTest {
             float[] extra = Fixtures.unitGaussian(new Random(7), DIM);
             int8.upsert(List.of(doc("extra", "extra", "extra", null, extra)));
             int8.commit();
-            assertThat(int8.vectorSearch(extra, 1, 100)).extracting(ScoredId::id).containsExactly("extra");
+            assertThat(int8.search(VectorQuery.of(extra, 1, 100))).extracting(ScoredId::id).containsExactly("extra");
             assertThat(int8.vectors(List.of("extra")).get("extra")).containsExactly(extra);
         }
         assertThat(segmentFormats(int8Path)).containsExactly(Lucene104HnswScalarQuantizedVectorsFormat.NAME);
@@ -248,10 +249,14 @@ class VectorEncodingTest {
                 found.get("v0")[0] = 42f;
                 assertThat(collection.vectors(List.of("v0")).get("v0")).containsExactly(vectors[0]);
                 assertThat(collection.vectors(List.of())).isEmpty();
-                // The interface's scan-based default agrees with the id lookup.
-                Map<String, float[]> scanned = new SearchCollectionDefaults(collection).vectors(List.of("v3", "v299"));
-                assertThat(scanned.keySet()).containsExactly("v3", "v299");
-                assertThat(scanned.get("v3")).containsExactly(replaced);
+                // A reference whose position is not that document's (e.g. from another view) is looked up by id.
+                try (dev.mmsearch.core.CollectionView view = collection.openView()) {
+                    Map<String, float[]> byRef = view.vectors(List.of(new dev.mmsearch.core.DocRef("v3", 0),
+                            new dev.mmsearch.core.DocRef("v299", Integer.MAX_VALUE)));
+                    assertThat(byRef.keySet()).containsExactly("v3", "v299");
+                    assertThat(byRef.get("v3")).containsExactly(replaced);
+                    assertThat(byRef.get("v299")).containsExactly(vectors[299]);
+                }
                 assertThatThrownBy(() -> collection.vectors(null)).isInstanceOf(NullPointerException.class);
             }
         }

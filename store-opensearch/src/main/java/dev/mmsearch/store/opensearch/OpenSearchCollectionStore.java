@@ -207,7 +207,7 @@ public final class OpenSearchCollectionStore implements CollectionStore {
                 index = versionIndex(name, nextVersion(name));
                 CollectionMeta meta = new CollectionMeta(stamp, schema, encoding, Instant.now());
                 OpenSearchHttp.Reply reply = http.call("PUT", "/" + index, Map.of(),
-                        OpenSearchCollection.indexDefinition(meta, options, alias(name)));
+                        DocumentLayout.indexDefinition(meta, options, alias(name)));
                 if (reply.ok()) {
                     log.info("created collection={} index={} shards={} replicas={} stamp={}", name, index,
                             options.shards(), options.replicas(), stamp.describe());
@@ -300,7 +300,7 @@ public final class OpenSearchCollectionStore implements CollectionStore {
             String index = versionIndex(name, nextVersion(name));
             CollectionMeta meta = new CollectionMeta(stamp, schema, encoding, Instant.now());
             require(http.call("PUT", "/" + index, Map.of(),
-                    OpenSearchCollection.indexDefinition(meta, options, null)), "create a new version of collection '"
+                    DocumentLayout.indexDefinition(meta, options, null)), "create a new version of collection '"
                     + name + "'");
             log.info("created version collection={} index={} stamp={}", name, index, stamp.describe());
             return new OpenSearchCollection(name, index, meta, http);

@@ -1,5 +1,7 @@
 package dev.mmsearch.store.opensearch;
 
+import dev.mmsearch.core.TextQuery;
+import dev.mmsearch.core.VectorQuery;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
@@ -184,10 +186,10 @@ abstract class CollectionStoreContract {
 
         assertThat(collection.count()).isEqualTo(DOCS);
         assertThat(collection.fetch(List.of("d1")).get("d1").fields().get("title")).isEqualTo("Replaced title");
-        List<ScoredId> hits = collection.vectorSearch(replacement, 1, 20);
+        List<ScoredId> hits = collection.search(VectorQuery.of(replacement, 1, 20));
         assertThat(hits.getFirst().id()).isEqualTo("d1");
         assertThat(hits.getFirst().score()).isCloseTo(1.0f, within(1e-4f));
-        assertThat(collection.textSearch("replaced", 5)).extracting(ScoredId::id).containsExactly("d1");
+        assertThat(collection.search(TextQuery.of("replaced", 5))).extracting(ScoredId::id).containsExactly("d1");
     }
 
     @Test
@@ -202,7 +204,7 @@ abstract class CollectionStoreContract {
         assertThat(matched).isEqualTo(10);
         collection.commit();
         assertThat(collection.count()).isEqualTo(DOCS - 11);
-        assertThat(collection.vectorSearch(docs.get(1).vector(), 40, 40, new Filter.Term("category", "b"))).isEmpty();
+        assertThat(collection.search(VectorQuery.of(docs.get(1).vector(), 40, 40, new Filter.Term("category", "b")))).isEmpty();
 
         long ranged = collection.deleteMatching(new Filter.Range("year", 2030.0, null, null, null));
         assertThat(ranged).as("d30..d39 minus the b ones (d33, d37)").isEqualTo(8);
@@ -220,7 +222,7 @@ abstract class CollectionStoreContract {
         SearchCollection collection = ingested();
         for (int q : new int[] {0, 13, 27}) {
             float[] query = docs.get(q).vector();
-            List<ScoredId> hits = collection.vectorSearch(query, 5, 40);
+            List<ScoredId> hits = collection.search(VectorQuery.of(query, 5, 40));
             assertThat(ids(hits)).as("query d" + q).isEqualTo(bruteForce(query, 5, d -> true));
             assertThat(hits.getFirst().score()).isCloseTo(1.0f, within(1e-4f));
             for (ScoredId hit : hits) {
@@ -232,7 +234,7 @@ abstract class CollectionStoreContract {
         for (int i = 0; i < opposite.length; i++) {
             opposite[i] = -opposite[i];
         }
-        List<ScoredId> all = collection.vectorSearch(opposite, DOCS, DOCS);
+        List<ScoredId> all = collection.search(VectorQuery.of(opposite, DOCS, DOCS));
         assertThat(all).hasSize(DOCS);
         assertThat(all.getLast().id()).isEqualTo("d4");
         assertThat(all.getLast().score()).isCloseTo(-1.0f, within(1e-4f));
@@ -241,33 +243,33 @@ abstract class CollectionStoreContract {
     @Test
     void bm25TextSearchWithStemmingStopWordsAndFilters() {
         SearchCollection collection = ingested();
-        List<ScoredId> hits = collection.textSearch("marathon running", 10);
+        List<ScoredId> hits = collection.search(TextQuery.of("marathon running", 10));
         assertThat(ids(hits)).containsExactlyInAnyOrder("d5", "d7");
         assertThat(hits.getFirst().id()).as("'running' stems to 'run': only d5 has both query terms")
                 .isEqualTo("d5");
         assertThat(hits.get(0).score()).isGreaterThan(hits.get(1).score()).isPositive();
-        assertThat(collection.textSearch("the and of", 10)).as("only stop words").isEmpty();
-        assertThat(collection.textSearch("library", 10, new Filter.Term("category", "c")))
+        assertThat(collection.search(TextQuery.of("the and of", 10))).as("only stop words").isEmpty();
+        assertThat(collection.search(TextQuery.of("library", 10, new Filter.Term("category", "c"))))
                 .extracting(ScoredId::id).containsExactly("d6");
-        assertThat(collection.textSearch("library", 10, new Filter.Term("category", "a"))).isEmpty();
-        assertThat(ids(collection.textSearch("filler topic", 100, new Filter.Terms("tags", List.of("t1")))))
+        assertThat(collection.search(TextQuery.of("library", 10, new Filter.Term("category", "a")))).isEmpty();
+        assertThat(ids(collection.search(TextQuery.of("filler topic", 100, new Filter.Terms("tags", List.of("t1"))))))
                 .allMatch(id -> Integer.parseInt(id.substring(1)) % 3 == 1).hasSize(12);
     }
 
     @Test
     void perFieldBoostsSearchOnlyTheNamedFieldsAndScaleTheirScores() {
         SearchCollection collection = ingested();
-        assertThat(collection.textSearch("library", 10, null, Map.of("title", 1f))).isEmpty();
-        List<ScoredId> once = collection.textSearch("library", 10, null, Map.of("text", 1f));
-        List<ScoredId> twice = collection.textSearch("library", 10, null, Map.of("text", 2f));
+        assertThat(collection.search(TextQuery.of("library", 10, null, Map.of("title", 1f)))).isEmpty();
+        List<ScoredId> once = collection.search(TextQuery.of("library", 10, null, Map.of("text", 1f)));
+        List<ScoredId> twice = collection.search(TextQuery.of("library", 10, null, Map.of("text", 2f)));
         assertThat(ids(once)).containsExactly("d6");
         assertThat(twice.getFirst().score()).isCloseTo(2 * once.getFirst().score(), within(1e-3f));
-        assertThat(ids(collection.textSearch("document 12", 3, new Filter.Term("category", "a"),
-                Map.of("title", 1f)))).first().isEqualTo("d12");
+        assertThat(ids(collection.search(TextQuery.of("document 12", 3, new Filter.Term("category", "a"),
+                Map.of("title", 1f))))).first().isEqualTo("d12");
         assertError(ErrorCode.INVALID_ARGUMENT, "not a text field",
-                () -> collection.textSearch("library", 10, null, Map.of("colour", 1f)));
+                () -> collection.search(TextQuery.of("library", 10, null, Map.of("colour", 1f))));
         assertError(ErrorCode.INVALID_ARGUMENT, "positive finite",
-                () -> collection.textSearch("library", 10, null, Map.of("text", 0f)));
+                () -> collection.search(TextQuery.of("library", 10, null, Map.of("text", 0f))));
     }
 
     @Test
@@ -284,13 +286,22 @@ abstract class CollectionStoreContract {
         assertError(ErrorCode.INVALID_ARGUMENT, "highlight needs", () -> collection.highlight(null, "x", List.of()));
     }
 
+    /** Highlights a page on a view of its own, as the summary stage does on the request's view. */
+    private static Map<String, Map<String, List<String>>> highlightPage(SearchCollection collection,
+                                                                        List<Document> page, String query,
+                                                                        List<String> fields) {
+        try (dev.mmsearch.core.CollectionView view = collection.openView()) {
+            return view.highlight(page, query, fields);
+        }
+    }
+
     @Test
     void highlightingAPageGivesWhatEachDocumentGivesAloneInPageOrder() {
         SearchCollection collection = ingested();
         // d6 before d5 (not index order), d1 has no match and is left out, as the single-document calls say.
         Map<String, Document> page = collection.fetch(List.of("d6", "d1", "d5"));
         List<String> fields = List.of("text", "title");
-        Map<String, Map<String, List<String>>> marked = collection.highlightDocuments(
+        Map<String, Map<String, List<String>>> marked = highlightPage(collection, 
                 List.copyOf(page.values()), "marathon running library", fields);
         assertThat(marked.keySet()).containsExactly("d6", "d5");
         for (String id : List.of("d6", "d1", "d5")) {
@@ -299,26 +310,26 @@ abstract class CollectionStoreContract {
         }
         assertThat(marked.get("d5").get("text")).singleElement()
                 .satisfies(fragment -> assertThat(fragment).contains("<em>Marathon</em>", "<em>running</em>"));
-        assertThat(collection.highlightDocuments(List.of(), "marathon", fields)).isEmpty();
-        assertThat(collection.highlightDocuments(List.copyOf(page.values()), "the and of", fields)).isEmpty();
+        assertThat(highlightPage(collection, List.of(), "marathon", fields)).isEmpty();
+        assertThat(highlightPage(collection, List.copyOf(page.values()), "the and of", fields)).isEmpty();
         assertError(ErrorCode.INVALID_ARGUMENT, "highlight needs",
-                () -> collection.highlightDocuments(null, "x", fields));
+                () -> highlightPage(collection, null, "x", fields));
     }
 
     @Test
     void filtersApplyInsideDenseSearch() {
         SearchCollection collection = ingested();
         float[] query = docs.get(0).vector();
-        List<ScoredId> inC = collection.vectorSearch(query, 5, 10, new Filter.Term("category", "c"));
+        List<ScoredId> inC = collection.search(VectorQuery.of(query, 5, 10, new Filter.Term("category", "c")));
         assertThat(ids(inC)).isEqualTo(bruteForce(query, 5, d -> d.document().fields().get("category").equals("c")));
 
-        List<ScoredId> years = collection.vectorSearch(query, 10, 10,
-                new Filter.Range("year", 2030.0, null, null, 2035.0));
+        List<ScoredId> years = collection.search(VectorQuery.of(query, 10, 10,
+                new Filter.Range("year", 2030.0, null, null, 2035.0)));
         assertThat(ids(years)).as("a selective filter still yields every match").containsExactlyInAnyOrder(
                 "d30", "d31", "d32", "d33", "d34");
 
         Filter notA = new Filter.Not(new Filter.Term("category", "a"));
-        assertThat(ids(collection.vectorSearch(query, DOCS, DOCS, notA))).hasSize(30)
+        assertThat(ids(collection.search(VectorQuery.of(query, DOCS, DOCS, notA)))).hasSize(30)
                 .noneMatch(id -> Integer.parseInt(id.substring(1)) % 4 == 0);
 
         Filter combined = new Filter.And(List.of(
@@ -329,7 +340,7 @@ abstract class CollectionStoreContract {
             int i = Integer.parseInt(d.id().substring(1));
             return (i % 4 == 0 || i % 4 == 1) && 2000 + i > 2010 && i % 3 == 0;
         });
-        assertThat(ids(collection.vectorSearch(query, DOCS, DOCS, combined)))
+        assertThat(ids(collection.search(VectorQuery.of(query, DOCS, DOCS, combined))))
                 .containsExactlyInAnyOrderElementsOf(expected).hasSize(expected.size());
         assertThat(expected).hasSize(5);
     }
@@ -338,14 +349,14 @@ abstract class CollectionStoreContract {
     void kBoundsTheResultsAndIsValidated() {
         SearchCollection collection = ingested();
         float[] query = docs.get(9).vector();
-        assertThat(collection.vectorSearch(query, 1, 0)).hasSize(1);
-        assertThat(ids(collection.vectorSearch(query, 3, 40))).isEqualTo(bruteForce(query, 3, d -> true));
-        assertThat(collection.vectorSearch(query, 100, 100)).hasSize(DOCS);
-        assertThat(collection.textSearch("filler", 7)).hasSize(7);
-        assertThat(collection.textSearch("filler", 100)).hasSize(DOCS - 3);
-        assertError(ErrorCode.INVALID_ARGUMENT, "k must be", () -> collection.vectorSearch(query, 0, 10));
-        assertError(ErrorCode.INVALID_ARGUMENT, "k must be", () -> collection.vectorSearch(query, 10_001, 10));
-        assertError(ErrorCode.INVALID_ARGUMENT, "k must be", () -> collection.textSearch("filler", 0));
+        assertThat(collection.search(VectorQuery.of(query, 1, 0))).hasSize(1);
+        assertThat(ids(collection.search(VectorQuery.of(query, 3, 40)))).isEqualTo(bruteForce(query, 3, d -> true));
+        assertThat(collection.search(VectorQuery.of(query, 100, 100))).hasSize(DOCS);
+        assertThat(collection.search(TextQuery.of("filler", 7))).hasSize(7);
+        assertThat(collection.search(TextQuery.of("filler", 100))).hasSize(DOCS - 3);
+        assertError(ErrorCode.INVALID_ARGUMENT, "k must be", () -> collection.search(VectorQuery.of(query, 0, 10)));
+        assertError(ErrorCode.INVALID_ARGUMENT, "k must be", () -> collection.search(VectorQuery.of(query, 10_001, 10)));
+        assertError(ErrorCode.INVALID_ARGUMENT, "k must be", () -> collection.search(TextQuery.of("filler", 0)));
     }
 
     @Test
@@ -388,17 +399,17 @@ abstract class CollectionStoreContract {
         assertThat(collection.count()).as("a rejected batch writes nothing").isEqualTo(DOCS);
         assertThat(collection.fetch(List.of("new-good"))).isEmpty();
 
-        assertError(ErrorCode.INVALID_ARGUMENT, "15 dimensions", () -> collection.vectorSearch(new float[DIM - 1], 5, 5));
-        assertError(ErrorCode.INVALID_ARGUMENT, "non-finite", () -> collection.vectorSearch(nan, 5, 5));
-        assertError(ErrorCode.INVALID_ARGUMENT, "missing", () -> collection.vectorSearch(null, 5, 5));
-        assertError(ErrorCode.INVALID_ARGUMENT, "missing", () -> collection.textSearch(null, 5));
+        assertError(ErrorCode.INVALID_ARGUMENT, "15 dimensions", () -> collection.search(VectorQuery.of(new float[DIM - 1], 5, 5)));
+        assertError(ErrorCode.INVALID_ARGUMENT, "non-finite", () -> collection.search(VectorQuery.of(nan, 5, 5)));
+        assertError(ErrorCode.INVALID_ARGUMENT, "missing", () -> collection.search(VectorQuery.of(null, 5, 5)));
+        assertError(ErrorCode.INVALID_ARGUMENT, "missing", () -> collection.search(TextQuery.of(null, 5)));
         assertError(ErrorCode.INVALID_ARGUMENT, "filter field 'colour'",
-                () -> collection.vectorSearch(docs.get(0).vector(), 5, 5,
-                        new Filter.Term("colour", "red")));
+                () -> collection.search(VectorQuery.of(docs.get(0).vector(), 5, 5,
+                        new Filter.Term("colour", "red"))));
         assertError(ErrorCode.INVALID_ARGUMENT, "is a keyword field",
-                () -> collection.textSearch("filler", 5, new Filter.Range("category", 1.0, null, null, null)));
+                () -> collection.search(TextQuery.of("filler", 5, new Filter.Range("category", 1.0, null, null, null))));
         assertError(ErrorCode.INVALID_ARGUMENT, "is a numeric field",
-                () -> collection.textSearch("filler", 5, new Filter.Term("year", "2001")));
+                () -> collection.search(TextQuery.of("filler", 5, new Filter.Term("year", "2001"))));
         assertError(ErrorCode.INVALID_ARGUMENT, "blank", () -> collection.delete(List.of("")));
         assertError(ErrorCode.INVALID_ARGUMENT, "invalid collection name",
                 () -> store.getOrCreate("Bad Name", SCHEMA, STAMP));
@@ -416,14 +427,14 @@ abstract class CollectionStoreContract {
         float[] query = docs.get(13).vector();
         collection.optimize();
         assertThat(collection.count()).isEqualTo(DOCS - 1);
-        assertThat(ids(collection.vectorSearch(query, 5, 40)))
+        assertThat(ids(collection.search(VectorQuery.of(query, 5, 40))))
                 .isEqualTo(bruteForce(query, 5, d -> !d.document().id().equals("d3")));
-        assertThat(ids(collection.textSearch(docs.get(7).document().text("title"), 1))).containsExactly("d7");
+        assertThat(ids(collection.search(TextQuery.of(docs.get(7).document().text("title"), 1)))).containsExactly("d7");
         store.close();
         store = openStore();
         SearchCollection reopened = store.get(name);
         assertThat(reopened.count()).isEqualTo(DOCS - 1);
-        assertThat(ids(reopened.vectorSearch(query, 5, 40)))
+        assertThat(ids(reopened.search(VectorQuery.of(query, 5, 40))))
                 .isEqualTo(bruteForce(query, 5, d -> !d.document().id().equals("d3")));
     }
 
@@ -437,7 +448,7 @@ abstract class CollectionStoreContract {
         assertThat(reopened.stamp()).isEqualTo(STAMP);
         assertThat(reopened.schema()).isEqualTo(SCHEMA);
         assertThat(reopened.count()).isEqualTo(DOCS);
-        assertThat(reopened.vectorSearch(docs.get(11).vector(), 1, 10).getFirst().id()).isEqualTo("d11");
+        assertThat(reopened.search(VectorQuery.of(docs.get(11).vector(), 1, 10)).getFirst().id()).isEqualTo("d11");
         assertThat(store.list()).extracting(CollectionInfo::name).contains(name);
         assertThat(store.list()).filteredOn(i -> i.name().equals(name)).singleElement()
                 .satisfies(i -> assertThat(i.documentCount()).isEqualTo(DOCS));

@@ -1,5 +1,6 @@
 package dev.mmsearch.store.opensearch;
 
+import dev.mmsearch.core.VectorQuery;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.mmsearch.core.CollectionSchema;
@@ -90,7 +91,7 @@ class OpenSearchFaultIT {
                     EmbeddedDocument query = before.get(pick.nextInt(before.size()));
                     long start = System.nanoTime();
                     try {
-                        List<ScoredId> hits = collection.vectorSearch(query.vector(), 10, 50);
+                        List<ScoredId> hits = collection.search(VectorQuery.of(query.vector(), 10, 50));
                         boolean ok = hits.size() == 10 && hits.getFirst().id().equals(query.id());
                         outcomes.add(new Outcome(start, ok, ok ? null : "wrong hits " + hits, System.nanoTime() - start));
                     } catch (RuntimeException e) {
@@ -163,7 +164,7 @@ class OpenSearchFaultIT {
                     + victimName);
             assertThat(onReturned).as("the returned node's copies hold every document").contains("\"count\":1200");
             for (EmbeddedDocument doc : List.of(before.get(3), during.get(7))) {
-                assertThat(collection.vectorSearch(doc.vector(), 1, 20).getFirst().id()).isEqualTo(doc.id());
+                assertThat(collection.search(VectorQuery.of(doc.vector(), 1, 20)).getFirst().id()).isEqualTo(doc.id());
             }
         }
     }

@@ -1,0 +1,172 @@
+package dev.mmsearch.store.lucene;
+
+import dev.mmsearch.core.CollectionSchema;
+import dev.mmsearch.core.ErrorCode;
+import dev.mmsearch.core.Filter;
+import dev.mmsearch.core.FilterTranslator;
+import dev.mmsearch.core.MmsearchException;
+import dev.mmsearch.core.TextQuery;
+import dev.mmsearch.core.VectorQuery;
+import java.io.IOException;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.lucene.analysis.Analyzer;
+import org.apache.lucene.analysis.TokenStream;
+import org.apache.lucene.analysis.tokenattributes.CharTermAttribute;
+import org.apache.lucene.document.DoubleField;
+import org.apache.lucene.index.Term;
+import org.apache.lucene.search.BooleanClause;
+import org.apache.lucene.search.BooleanQuery;
+import org.apache.lucene.search.BoostQuery;
+import org.apache.lucene.search.IndexSearcher;
+import org.apache.lucene.search.KnnFloatVectorQuery;
+import org.apache.lucene.search.MatchAllDocsQuery;
+import org.apache.lucene.search.Query;
+import org.apache.lucene.search.TermInSetQuery;
+import org.apache.lucene.search.TermQuery;
+import org.apache.lucene.util.BytesRef;
+
+/**
+ * The Lucene queries of a collection's {@link VectorQuery vector}, {@link TextQuery text} and {@link Filter filter}
+ * queries. Immutable and thread-safe (the analyzer is).
+ *
+ * <p>Filters become non-scoring clauses over {@code kw.*} and {@code num.*}: dense search hands the filter to
+ * {@link KnnFloatVectorQuery}, so it is applied during the HNSW search (Lucene switches to an exact scan of the
+ * matching documents when the filter is selective); BM25 adds it as a FILTER clause, so scores are those of the
+ * unfiltered search. Free text is analysed like the indexed text and its terms are OR-ed; it is never parsed as
+ * query syntax, so any characters are safe.
+ */
+final class LuceneQueries {
+    private final Analyzer analyzer;
+    private final FilterTranslator<Query> filters;
+
+    LuceneQueries(String collection, CollectionSchema schema, Analyzer analyzer) {
+        this.analyzer = analyzer;
+        this.filters = new Filters(collection, schema);
+    }
+
+    /** The Lucene query of a filter, or null for none (checked against the schema). */
+    Query filter(Filter filter) {
+        return filters.translate(filter);
+    }
+
+    /** The kNN query, exploring {@code max(k, numCandidates)} candidates, with the filter inside it. */
+    Query vector(VectorQuery query) {
+        return new KnnFloatVectorQuery(IndexLayout.VECTOR_FIELD, query.vector().clone(), query.explored(),
+                filter(query.filter()));
+    }
+
+    /**
+     * The BM25 query: the analysed terms on the joined text, or with boosts one SHOULD clause per boosted field
+     * (the terms on {@code txt.<field>} in a {@link BoostQuery}, so a score is the boosted sum of per-field BM25;
+     * long queries keep the first {@code maxClauseCount / fields} distinct terms per field, so the whole query stays
+     * within Lucene's clause limit); the filter as a FILTER clause. Null when no term is left after analysis.
+     */
+    Query text(TextQuery query) {
+        Query filterQuery = filter(query.filter());
+        Query terms;
+        if (!query.perField()) {
+            terms = analyse(IndexLayout.TEXT_FIELD, query.text());
+        } else {
+            int maxTermsPerField = Math.max(1, IndexSearcher.getMaxClauseCount() / query.fieldBoosts().size() - 1);
+            BooleanQuery.Builder fields = new BooleanQuery.Builder();
+            boolean any = false;
+            for (Map.Entry<String, Float> boost : query.fieldBoosts().entrySet()) {
+                Query fieldTerms = analyse(IndexLayout.textField(boost.getKey()), query.text(), maxTermsPerField);
+                if (fieldTerms != null) {
+                    fields.add(new BoostQuery(fieldTerms, boost.getValue()), BooleanClause.Occur.SHOULD);
+                    any = true;
+                }
+            }
+            terms = any ? fields.build() : null;
+        }
+        if (terms == null || filterQuery == null) {
+            return terms;
+        }
+        return new BooleanQuery.Builder()
+                .add(terms, BooleanClause.Occur.MUST)
+                .add(filterQuery, BooleanClause.Occur.FILTER)
+                .build();
+    }
+
+    /**
+     * The BM25 query for free text on {@code field}: its analysed terms OR-ed, a term that occurs n times boosted by n
+     * (the same scores as n repeated clauses); null when no term is left. Only the first
+     * {@link IndexSearcher#getMaxClauseCount()} distinct terms are used, so a very long query is truncated like the
+     * encoder truncates it, never refused.
+     */
+    Query analyse(String field, String text) {
+        return analyse(field, text, IndexSearcher.getMaxClauseCount());
+    }
+
+    private Query analyse(String field, String text, int max) {
+        Map<String, Integer> counts = new LinkedHashMap<>();
+        try (TokenStream tokens = analyzer.tokenStream(field, text)) {
+            CharTermAttribute term = tokens.addAttribute(CharTermAttribute.class);
+            tokens.reset();
+            while (tokens.incrementToken()) {
+                String token = term.toString();
+                if (counts.containsKey(token) || counts.size() < max) {
+                    counts.merge(token, 1, Integer::sum);
+                }
+            }
+            tokens.end();
+        } catch (IOException e) {
+            throw new MmsearchException(ErrorCode.INTERNAL, "cannot analyse the query: " + e.getMessage(), e);
+        }
+        if (counts.isEmpty()) {
+            return null;
+        }
+        BooleanQuery.Builder builder = new BooleanQuery.Builder();
+        counts.forEach((token, count) -> {
+            Query clause = new TermQuery(new Term(field, token));
+            builder.add(count == 1 ? clause : new BoostQuery(clause, count), BooleanClause.Occur.SHOULD);
+        });
+        return builder.build();
+    }
+
+    /** Filters over {@code kw.<field>} and {@code num.<field>}; range bounds made inclusive with nextUp/nextDown. */
+    private static final class Filters extends FilterTranslator<Query> {
+        Filters(String collection, CollectionSchema schema) {
+            super(collection, schema);
+        }
+
+        @Override
+        protected Query keyword(String field, List<String> values, boolean single) {
+            String luceneField = IndexLayout.keywordField(field);
+            return single ? new TermQuery(new Term(luceneField, values.getFirst()))
+                    : new TermInSetQuery(luceneField, values.stream().map(BytesRef::new).toList());
+        }
+
+        @Override
+        protected Query range(String field, Double gte, Double gt, Double lte, Double lt) {
+            double lower = gte != null ? gte : gt != null ? Math.nextUp(gt) : Double.NEGATIVE_INFINITY;
+            double upper = lte != null ? lte : lt != null ? Math.nextDown(lt) : Double.POSITIVE_INFINITY;
+            return DoubleField.newRangeQuery(IndexLayout.numericField(field), lower, upper);
+        }
+
+        @Override
+        protected Query and(List<Query> clauses) {
+            BooleanQuery.Builder all = new BooleanQuery.Builder();
+            clauses.forEach(clause -> all.add(clause, BooleanClause.Occur.FILTER));
+            return all.build();
+        }
+
+        @Override
+        protected Query or(List<Query> clauses) {
+            // Only SHOULD clauses: a document must match at least one.
+            BooleanQuery.Builder any = new BooleanQuery.Builder();
+            clauses.forEach(clause -> any.add(clause, BooleanClause.Occur.SHOULD));
+            return any.build();
+        }
+
+        @Override
+        protected Query not(Query clause) {
+            return new BooleanQuery.Builder()
+                    .add(new MatchAllDocsQuery(), BooleanClause.Occur.FILTER)
+                    .add(clause, BooleanClause.Occur.MUST_NOT)
+                    .build();
+        }
+    }
+}

@@ -1,0 +1,378 @@
+package dev.mmsearch.store.lucene;
+
+import dev.mmsearch.core.CollectionView;
+import dev.mmsearch.core.DocRef;
+import dev.mmsearch.core.Document;
+import dev.mmsearch.core.EmbeddedDocument;
+import dev.mmsearch.core.ErrorCode;
+import dev.mmsearch.core.FieldValues;
+import dev.mmsearch.core.MmsearchException;
+import dev.mmsearch.core.QueryChecks;
+import dev.mmsearch.core.ScoredId;
+import dev.mmsearch.core.TextQuery;
+import dev.mmsearch.core.VectorQuery;
+import dev.mmsearch.core.VectorSimilarity;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.Consumer;
+import org.apache.lucene.index.DocValues;
+import org.apache.lucene.index.FloatVectorValues;
+import org.apache.lucene.index.KnnVectorValues;
+import org.apache.lucene.index.LeafReader;
+import org.apache.lucene.index.LeafReaderContext;
+import org.apache.lucene.index.PostingsEnum;
+import org.apache.lucene.index.ReaderUtil;
+import org.apache.lucene.index.SortedDocValues;
+import org.apache.lucene.index.StoredFields;
+import org.apache.lucene.index.Terms;
+import org.apache.lucene.index.TermsEnum;
+import org.apache.lucene.search.DocIdSetIterator;
+import org.apache.lucene.search.IndexSearcher;
+import org.apache.lucene.search.Query;
+import org.apache.lucene.search.ScoreDoc;
+import org.apache.lucene.search.TopDocs;
+import org.apache.lucene.store.AlreadyClosedException;
+import org.apache.lucene.util.Bits;
+import org.apache.lucene.util.BytesRef;
+
+/**
+ * A {@link CollectionView} over exactly one acquired {@link ViewSearcher}: every call reads the same point-in-time
+ * reader, and hits carry their global doc id in it, so fetch, vectors and highlight read a hit's document directly
+ * instead of looking its id up segment by segment. Released on {@link #close()}. Not thread-safe.
+ *
+ * <p>Scores: vector search returns the stamp metric's similarity, for COSINE the cosine itself in [-1, 1] (Lucene's
+ * internal {@code (1 + cos) / 2} is converted back); in an INT8 collection computed on the quantised vectors, so
+ * approximate (about ±0.01 for cosine): rescore with {@link #vectors} for exact ones. Text search returns BM25.
+ */
+final class LuceneView implements CollectionView {
+    private final LuceneCollection collection;
+    private final ViewSearcher searcher;
+    private final List<LeafReaderContext> leaves;
+    private boolean closed;
+
+    LuceneView(LuceneCollection collection, ViewSearcher searcher) {
+        this.collection = collection;
+        this.searcher = searcher;
+        this.leaves = searcher.getIndexReader().leaves();
+    }
+
+    /** The searcher of this view (for the collection's own bookkeeping reads). */
+    ViewSearcher searcher() {
+        return searcher;
+    }
+
+    @Override
+    public long count() {
+        ensureOpen();
+        return searcher.getIndexReader().numDocs();
+    }
+
+    @Override
+    public List<ScoredId> search(VectorQuery query) {
+        Objects.requireNonNull(query, "query");
+        QueryChecks.requireValid(collection.name(), collection.stamp(), collection.schema(), query);
+        VectorSimilarity metric = collection.stamp().metric();
+        return search(collection.queries().vector(query), query.k(),
+                score -> VectorIndexing.similarity(metric, score));
+    }
+
+    @Override
+    public List<ScoredId> search(TextQuery query) {
+        Objects.requireNonNull(query, "query");
+        QueryChecks.requireValid(collection.name(), collection.schema(), query);
+        Query lucene = collection.queries().text(query); // checks the filter, also when no term is left
+        if (query.perField() && searcher.legacyText()) {
+            throw new MmsearchException(ErrorCode.INVALID_ARGUMENT, "collection '" + collection.name()
+                    + "' holds documents indexed before per-field text existed, so BM25 field boosts cannot search"
+                    + " them; re-index to use field boosts (or search without them)");
+        }
+        return lucene == null ? List.of() : search(lucene, query.k(), score -> score);
+    }
+
+    @FunctionalInterface
+    private interface ScoreConversion {
+        float apply(float luceneScore);
+    }
+
+    private List<ScoredId> search(Query query, int k, ScoreConversion conversion) {
+        return read(() -> {
+            TopDocs top;
+            try {
+                top = searcher.search(query, k);
+            } catch (IndexSearcher.TooManyClauses e) {
+                throw new MmsearchException(ErrorCode.INVALID_ARGUMENT, "query and filter together have more than "
+                        + IndexSearcher.getMaxClauseCount() + " clauses; use terms for long lists of values", e);
+            }
+            List<ScoredId> hits = new ArrayList<>(top.scoreDocs.length);
+            for (ScoreDoc hit : top.scoreDocs) {
+                LeafReaderContext leaf = leaves.get(ReaderUtil.subIndex(hit.doc, leaves));
+                SortedDocValues ids = DocValues.getSorted(leaf.reader(), IndexLayout.ID_FIELD);
+                if (!ids.advanceExact(hit.doc - leaf.docBase)) {
+                    throw new IllegalStateException("document " + hit.doc + " has no " + IndexLayout.ID_FIELD);
+                }
+                hits.add(new ScoredId(ids.lookupOrd(ids.ordValue()).utf8ToString(), conversion.apply(hit.score),
+                        hit.doc));
+            }
+            return hits;
+        });
+    }
+
+    @Override
+    public Map<String, Document> fetch(List<DocRef> refs) {
+        Objects.requireNonNull(refs, "refs");
+        return read(() -> {
+            Map<String, Document> found = new LinkedHashMap<>();
+            locate(refs).forEach((id, doc) -> {
+                LeafReaderContext leaf = leaves.get(ReaderUtil.subIndex(doc, leaves));
+                found.put(id, new Document(id, readSource(leaf, doc - leaf.docBase, id)));
+            });
+            return found;
+        });
+    }
+
+    private Map<String, Object> readSource(LeafReaderContext leaf, int doc, String id) {
+        try {
+            BytesRef source = leaf.reader().storedFields().document(doc, Set.of(IndexLayout.SOURCE_FIELD))
+                    .getBinaryValue(IndexLayout.SOURCE_FIELD);
+            return collection.readSource(id, source);
+        } catch (IOException e) {
+            throw collection.readFailure(e);
+        }
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Reads the raw float vector Lucene keeps for each document (an INT8 collection keeps them next to the
+     * quantised ones), segment by segment in doc order, so each segment's vectors are read in one pass.
+     */
+    @Override
+    public Map<String, float[]> vectors(List<DocRef> refs) {
+        Objects.requireNonNull(refs, "refs");
+        return read(() -> {
+            List<TreeMap<Integer, String>> docsPerLeaf = new ArrayList<>(leaves.size());
+            for (int i = 0; i < leaves.size(); i++) {
+                docsPerLeaf.add(new TreeMap<>());
+            }
+            Map<String, Integer> located = locate(refs);
+            located.forEach((id, doc) -> {
+                int leaf = ReaderUtil.subIndex(doc, leaves);
+                docsPerLeaf.get(leaf).put(doc - leaves.get(leaf).docBase, id);
+            });
+            Map<String, float[]> byId = new HashMap<>();
+            for (int i = 0; i < leaves.size(); i++) {
+                if (docsPerLeaf.get(i).isEmpty()) {
+                    continue;
+                }
+                FloatVectorValues values = leaves.get(i).reader().getFloatVectorValues(IndexLayout.VECTOR_FIELD);
+                if (values == null) {
+                    continue;
+                }
+                KnnVectorValues.DocIndexIterator it = values.iterator();
+                for (Map.Entry<Integer, String> entry : docsPerLeaf.get(i).entrySet()) {
+                    int doc = it.docID() < entry.getKey() ? it.advance(entry.getKey()) : it.docID();
+                    if (doc == entry.getKey()) {
+                        byId.put(entry.getValue(), values.vectorValue(it.index()).clone());
+                    }
+                }
+            }
+            Map<String, float[]> found = new LinkedHashMap<>();
+            for (String id : located.keySet()) {
+                if (byId.containsKey(id)) {
+                    found.put(id, byId.get(id));
+                }
+            }
+            return found;
+        });
+    }
+
+    /**
+     * Where each referenced document is in this view: id -> global doc, in the order of {@code refs}; duplicates and
+     * documents not in the view are left out. A ref's own doc is used when it names a live document with that id
+     * (a ref from this view always does); others are looked up in the {@value IndexLayout#ID_FIELD} terms, one
+     * TermsEnum per segment reused for every id.
+     */
+    private Map<String, Integer> locate(List<DocRef> refs) throws IOException {
+        Map<String, Integer> located = new LinkedHashMap<>();
+        List<String> lookUp = new ArrayList<>();
+        for (DocRef ref : refs) {
+            if (ref == null || located.containsKey(ref.id())) {
+                continue;
+            }
+            if (ref.doc() >= 0 && holds(ref)) {
+                located.put(ref.id(), ref.doc());
+            } else {
+                located.put(ref.id(), null); // keeps the order; filled below or removed
+                lookUp.add(ref.id());
+            }
+        }
+        if (!lookUp.isEmpty()) {
+            Map<String, Integer> found = lookUp(lookUp);
+            for (String id : lookUp) {
+                Integer doc = found.get(id);
+                if (doc == null) {
+                    located.remove(id);
+                } else {
+                    located.put(id, doc);
+                }
+            }
+        }
+        return located;
+    }
+
+    /** Whether {@code ref.doc} is a live document of this view with id {@code ref.id}. */
+    private boolean holds(DocRef ref) throws IOException {
+        if (ref.doc() >= searcher.getIndexReader().maxDoc()) {
+            return false;
+        }
+        LeafReaderContext leaf = leaves.get(ReaderUtil.subIndex(ref.doc(), leaves));
+        int doc = ref.doc() - leaf.docBase;
+        Bits live = leaf.reader().getLiveDocs();
+        if (live != null && !live.get(doc)) {
+            return false;
+        }
+        SortedDocValues ids = DocValues.getSorted(leaf.reader(), IndexLayout.ID_FIELD);
+        return ids.advanceExact(doc) && ids.lookupOrd(ids.ordValue()).utf8ToString().equals(ref.id());
+    }
+
+    private Map<String, Integer> lookUp(List<String> ids) throws IOException {
+        TermsEnum[] termsEnums = new TermsEnum[leaves.size()];
+        for (int i = 0; i < leaves.size(); i++) {
+            Terms terms = leaves.get(i).reader().terms(IndexLayout.ID_FIELD);
+            termsEnums[i] = terms == null ? null : terms.iterator();
+        }
+        Map<String, Integer> located = new HashMap<>();
+        PostingsEnum postings = null;
+        for (String id : ids) {
+            BytesRef term = new BytesRef(id);
+            for (int i = 0; i < leaves.size() && !located.containsKey(id); i++) {
+                if (termsEnums[i] == null || !termsEnums[i].seekExact(term)) {
+                    continue;
+                }
+                Bits live = leaves.get(i).reader().getLiveDocs();
+                postings = termsEnums[i].postings(postings, PostingsEnum.NONE);
+                for (int doc = postings.nextDoc(); doc != DocIdSetIterator.NO_MORE_DOCS; doc = postings.nextDoc()) {
+                    if (live == null || live.get(doc)) {
+                        located.put(id, leaves.get(i).docBase + doc);
+                        break;
+                    }
+                }
+            }
+        }
+        return located;
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>The query is analysed like the indexed text, so "running" marks "runs". The field text is the given
+     * document's (lists joined by line breaks), re-analysed by Lucene's highlighter: at most
+     * {@value Highlighting#MAX_FRAGMENTS} fragments of about {@value Highlighting#FRAGMENT_CHARS} characters per
+     * field, best first. The query is prepared once per field for the whole page; a query without terms gives an
+     * empty map.
+     */
+    @Override
+    public Map<String, Map<String, List<String>>> highlight(List<Document> documents, String query,
+                                                            List<String> fields) {
+        QueryChecks.requireHighlightArguments(documents, query, fields);
+        ensureOpen();
+        List<String> asked = new LinkedHashSet<>(fields).stream().filter(Objects::nonNull).toList();
+        // Prepared once per field, on the first document that has text in it.
+        Map<String, Highlighting.FieldPass> passes = new HashMap<>();
+        Map<String, Map<String, List<String>>> highlighted = new LinkedHashMap<>();
+        for (Document document : documents) {
+            Map<String, List<String>> byField = new LinkedHashMap<>();
+            for (String field : asked) {
+                List<String> values = FieldValues.strings(document.fields().get(field));
+                if (values.isEmpty()) {
+                    continue;
+                }
+                Highlighting.FieldPass pass = passes.get(field);
+                if (pass == null) {
+                    Query terms = collection.queries().analyse(field, query);
+                    if (terms == null) {
+                        // No term of the query survives analysis (only stop words): nothing can be marked.
+                        return Map.of();
+                    }
+                    pass = collection.highlighter().forField(field, terms);
+                    passes.put(field, pass);
+                }
+                List<String> fragments = pass.fragments(String.join("\n", values));
+                if (!fragments.isEmpty()) {
+                    byField.put(field, fragments);
+                }
+            }
+            if (!byField.isEmpty()) {
+                highlighted.put(document.id(), byField);
+            }
+        }
+        return highlighted;
+    }
+
+    @Override
+    public void forEachDocument(Consumer<EmbeddedDocument> consumer) {
+        Objects.requireNonNull(consumer, "consumer");
+        read(() -> {
+            for (LeafReaderContext leaf : leaves) {
+                LeafReader reader = leaf.reader();
+                FloatVectorValues vectors = reader.getFloatVectorValues(IndexLayout.VECTOR_FIELD);
+                if (vectors == null) {
+                    continue;
+                }
+                Bits live = reader.getLiveDocs();
+                StoredFields stored = reader.storedFields();
+                KnnVectorValues.DocIndexIterator it = vectors.iterator();
+                for (int doc = it.nextDoc(); doc != DocIdSetIterator.NO_MORE_DOCS; doc = it.nextDoc()) {
+                    if (live != null && !live.get(doc)) {
+                        continue;
+                    }
+                    org.apache.lucene.document.Document fields = stored.document(doc,
+                            Set.of(IndexLayout.ID_FIELD, IndexLayout.SOURCE_FIELD));
+                    String id = fields.get(IndexLayout.ID_FIELD);
+                    Map<String, Object> values = collection.readSource(id, fields.getBinaryValue(IndexLayout.SOURCE_FIELD));
+                    consumer.accept(new EmbeddedDocument(new Document(id, values),
+                            vectors.vectorValue(it.index()).clone()));
+                }
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public void close() {
+        if (!closed) {
+            closed = true;
+            collection.release(searcher);
+        }
+    }
+
+    @FunctionalInterface
+    private interface Read<T> {
+        T apply() throws IOException;
+    }
+
+    private <T> T read(Read<T> work) {
+        ensureOpen();
+        try {
+            return work.apply();
+        } catch (AlreadyClosedException e) {
+            throw collection.closedError(e);
+        } catch (IOException e) {
+            throw collection.readFailure(e);
+        }
+    }
+
+    private void ensureOpen() {
+        if (closed) {
+            throw new IllegalStateException("view of collection '" + collection.name() + "' is closed");
+        }
+    }
+}
