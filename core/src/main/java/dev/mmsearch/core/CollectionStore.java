@@ -26,26 +26,36 @@ public interface CollectionStore extends AutoCloseable {
     SearchCollection get(String name);
 
     /**
-     * Opens the collection, creating it with this schema and stamp if it does not exist.
+     * Opens the collection, creating it with this schema, stamp and vector encoding if it does not exist. An existing
+     * collection keeps the schema and encoding it was created with ({@link #requireReusable} says what is checked).
      *
-     * @throws MmsearchException MODEL_MISMATCH when it exists with another model stamp (the message names both)
+     * @throws MmsearchException MODEL_MISMATCH when it exists with another model stamp (the message names both);
+     *                           INVALID_ARGUMENT when the store cannot index vectors with {@code encoding}
      */
-    SearchCollection getOrCreate(String name, CollectionSchema schema, ModelStamp stamp);
+    SearchCollection getOrCreate(String name, CollectionSchema schema, ModelStamp stamp, VectorEncoding encoding);
+
+    /** {@link #getOrCreate(String, CollectionSchema, ModelStamp, VectorEncoding)} with float32 vectors. */
+    default SearchCollection getOrCreate(String name, CollectionSchema schema, ModelStamp stamp) {
+        return getOrCreate(name, schema, stamp, VectorEncoding.FLOAT32);
+    }
 
     /**
-     * {@link #getOrCreate(String, CollectionSchema, ModelStamp)} choosing how a new collection indexes its
-     * vectors; an existing collection keeps the encoding it was created with. This default supports only
-     * {@link VectorEncoding#FLOAT32}.
-     *
-     * @throws MmsearchException INVALID_ARGUMENT when the store cannot index vectors that way
+     * What {@code getOrCreate} checks of a collection that exists already: the model stamp must be compatible
+     * (else MODEL_MISMATCH naming both models); a different requested schema or encoding is logged and not applied
+     * (re-index to change them).
      */
-    default SearchCollection getOrCreate(String name, CollectionSchema schema, ModelStamp stamp,
-                                         VectorEncoding encoding) {
-        if (encoding != VectorEncoding.FLOAT32) {
-            throw new MmsearchException(ErrorCode.INVALID_ARGUMENT, "this collection store does not support vector"
-                    + " encoding " + (encoding == null ? null : encoding.label()) + "; use float32");
+    static void requireReusable(SearchCollection existing, CollectionSchema schema, ModelStamp stamp,
+                                VectorEncoding encoding) {
+        ModelStamp.requireCompatible(existing.name(), existing.stamp(), stamp);
+        org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(CollectionStore.class);
+        if (!existing.schema().equals(schema)) {
+            log.warn("collection={} keeps its stored schema {}; requested schema {} is ignored", existing.name(),
+                    existing.schema(), schema);
         }
-        return getOrCreate(name, schema, stamp);
+        if (existing.vectorEncoding() != encoding) {
+            log.warn("collection={} keeps its vector encoding {}; requested encoding {} is ignored", existing.name(),
+                    existing.vectorEncoding().label(), encoding.label());
+        }
     }
 
     /** Removes the collection and its data. @throws MmsearchException COLLECTION_NOT_FOUND */

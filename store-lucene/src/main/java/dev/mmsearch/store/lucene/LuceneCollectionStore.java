@@ -63,14 +63,13 @@ import org.slf4j.LoggerFactory;
  */
 public final class LuceneCollectionStore implements CollectionStore {
     private static final Logger log = LoggerFactory.getLogger(LuceneCollectionStore.class);
-    private static final String DELETING_PREFIX = ".deleting-";
     /** Name -> directory of the published version, for collections that were re-indexed. */
-    static final String ALIASES_FILE = "aliases.json";
-    private static final Pattern VERSION_DIR = Pattern.compile("([a-z0-9][a-z0-9_-]{0,63})~([0-9]{1,9})");
+    static final String ALIASES_FILE = StoreDirectory.ALIASES_FILE;
     /** How long a replaced version keeps serving calls that already hold it. */
     public static final Duration DEFAULT_RETIRE_GRACE = Duration.ofSeconds(10);
 
     private final Path root;
+    private final StoreDirectory directory;
     private final Map<String, LuceneCollection> open = new ConcurrentHashMap<>();
     /** Collections found damaged (by {@link #verify} or when opened), by name: not served until verified again. */
     private final Map<String, MmsearchException> unavailable = new ConcurrentHashMap<>();
@@ -107,9 +106,10 @@ public final class LuceneCollectionStore implements CollectionStore {
             throw new MmsearchException(ErrorCode.INTERNAL, "cannot create the collections directory " + this.root
                     + ": " + e.getMessage() + "; check --data-dir and its permissions", e);
         }
-        removeUnfinishedDeletions();
-        this.aliases = readAliases();
-        removeUnpublishedVersions();
+        this.directory = new StoreDirectory(this.root);
+        directory.removeUnfinishedDeletions();
+        this.aliases = directory.readAliases();
+        directory.removeUnpublishedVersions(aliases);
     }
 
     /** The directory that holds one subdirectory per collection. */
@@ -229,7 +229,7 @@ public final class LuceneCollectionStore implements CollectionStore {
     public boolean exists(String name) {
         CollectionStore.validateName(name);
         ensureOpen();
-        return open.containsKey(name) || hasCommit(pathOf(name));
+        return open.containsKey(name) || StoreDirectory.hasCommit(pathOf(name));
     }
 
     @Override
@@ -248,7 +248,7 @@ public final class LuceneCollectionStore implements CollectionStore {
                 return collection;
             }
             Path path = pathOf(name);
-            if (!hasCommit(path)) {
+            if (!StoreDirectory.hasCommit(path)) {
                 throw MmsearchException.collectionNotFound(name);
             }
             collection = openCollection(name, path);
@@ -257,12 +257,7 @@ public final class LuceneCollectionStore implements CollectionStore {
         }
     }
 
-    /**
-     * {@inheritDoc}
-     *
-     * <p>When the collection exists its stored schema is kept; a different requested schema is logged, not
-     * applied (re-index to change it).
-     */
+    /** {@inheritDoc} <p>The Lucene collection itself (tests and tools use its extra methods). */
     @Override
     public LuceneCollection getOrCreate(String name, CollectionSchema schema, ModelStamp stamp) {
         return getOrCreate(name, schema, stamp, VectorEncoding.FLOAT32);
@@ -287,20 +282,12 @@ public final class LuceneCollectionStore implements CollectionStore {
             requireAvailable(name);
             Path path = pathOf(name);
             LuceneCollection collection = open.get(name);
-            if (collection == null && hasCommit(path)) {
+            if (collection == null && StoreDirectory.hasCommit(path)) {
                 collection = openCollection(name, path);
                 open.put(name, collection);
             }
             if (collection != null) {
-                ModelStamp.requireCompatible(name, collection.stamp(), stamp);
-                if (!collection.schema().equals(schema)) {
-                    log.warn("collection={} keeps its stored schema {}; requested schema {} is ignored", name,
-                            collection.schema(), schema);
-                }
-                if (collection.vectorEncoding() != encoding) {
-                    log.warn("collection={} keeps its vector encoding {}; requested encoding {} is ignored", name,
-                            collection.vectorEncoding().label(), encoding.label());
-                }
+                CollectionStore.requireReusable(collection, schema, stamp, encoding);
                 return collection;
             }
             if (Files.exists(path)) {
@@ -333,7 +320,7 @@ public final class LuceneCollectionStore implements CollectionStore {
             } else if (!Files.isDirectory(path)) {
                 throw MmsearchException.collectionNotFound(name);
             }
-            Path doomed = root.resolve(DELETING_PREFIX + name + "-" + System.nanoTime());
+            Path doomed = directory.doomed(name);
             try (Directory directory = FSDirectory.open(path);
                  Lock lock = directory.obtainLock(IndexWriter.WRITE_LOCK_NAME)) {
                 lock.ensureValid();
@@ -349,10 +336,11 @@ public final class LuceneCollectionStore implements CollectionStore {
             if (aliases.containsKey(name)) {
                 Map<String, String> next = new TreeMap<>(aliases);
                 next.remove(name);
-                writeAliases(next);
+                directory.writeAliases(next);
+                aliases = Map.copyOf(next);
             }
             unavailable.remove(name);
-            deleteTree(doomed);
+            directory.deleteTree(doomed);
             log.info("deleted collection={} path={}", name, path);
         }
     }
@@ -376,8 +364,8 @@ public final class LuceneCollectionStore implements CollectionStore {
                 throw MmsearchException.collectionNotFound(name);
             }
             int next = 1;
-            for (String dir : childDirectoryNames()) {
-                Matcher m = VERSION_DIR.matcher(dir);
+            for (String dir : directory.childDirectoryNames()) {
+                Matcher m = StoreDirectory.VERSION_DIR.matcher(dir);
                 if (m.matches() && m.group(1).equals(name)) {
                     next = Math.max(next, Integer.parseInt(m.group(2)) + 1);
                 }
@@ -403,7 +391,8 @@ public final class LuceneCollectionStore implements CollectionStore {
             LuceneCollection old = open.get(name);
             Map<String, String> next = new TreeMap<>(aliases);
             next.put(name, dirName);
-            writeAliases(next); // the switch: atomic, durable
+            directory.writeAliases(next); // the switch: atomic, durable
+            aliases = Map.copyOf(next);
             open.put(name, published);
             unavailable.remove(name);
             staged.remove(dirName);
@@ -424,7 +413,7 @@ public final class LuceneCollectionStore implements CollectionStore {
             String dirName = stagedDirectory(name, version);
             LuceneCollection dropped = staged.remove(dirName);
             dropped.close();
-            removeDirectory(dirName);
+            directory.removeDirectory(dirName);
             log.info("discarded version collection={} dir={}", name, dirName);
         }
     }
@@ -464,12 +453,12 @@ public final class LuceneCollectionStore implements CollectionStore {
                 old.close();
             }
             boolean stillPublished = aliases.containsValue(oldDir)
-                    || (isValidName(oldDir) && !aliases.containsKey(oldDir)); // deleted and created afresh since
+                    || (StoreDirectory.isValidName(oldDir) && !aliases.containsKey(oldDir)); // deleted and created afresh since
             if (stillPublished) {
                 return;
             }
             try {
-                removeDirectory(oldDir);
+                directory.removeDirectory(oldDir);
                 log.info("retired version collection={} dir={}", name, oldDir);
             } catch (MmsearchException e) {
                 log.warn("could not remove retired version collection={} dir={}: {}", name, oldDir, e.getMessage());
@@ -477,92 +466,9 @@ public final class LuceneCollectionStore implements CollectionStore {
         }
     }
 
-    private void removeDirectory(String dirName) {
-        Path path = root.resolve(dirName);
-        if (!Files.exists(path)) {
-            return;
-        }
-        Path doomed = root.resolve(DELETING_PREFIX + dirName + "-" + System.nanoTime());
-        try {
-            Files.move(path, doomed, StandardCopyOption.ATOMIC_MOVE);
-        } catch (IOException e) {
-            throw new MmsearchException(ErrorCode.INTERNAL, "cannot remove " + path + ": " + e.getMessage(), e);
-        }
-        deleteTree(doomed);
-    }
-
     /** Where collection {@code name}'s published version lives. */
     private Path pathOf(String name) {
         return root.resolve(aliases.getOrDefault(name, name));
-    }
-
-    private Map<String, String> readAliases() {
-        Path file = root.resolve(ALIASES_FILE);
-        if (!Files.exists(file)) {
-            return Map.of();
-        }
-        try {
-            Map<String, String> read = Json.MAPPER.readValue(file.toFile(), new TypeReference<TreeMap<String, String>>() {
-            });
-            for (Map.Entry<String, String> e : read.entrySet()) {
-                Matcher m = VERSION_DIR.matcher(String.valueOf(e.getValue()));
-                if (!isValidName(e.getKey()) || !m.matches() || !m.group(1).equals(e.getKey())) {
-                    throw new IllegalArgumentException("bad entry " + e.getKey() + " -> " + e.getValue());
-                }
-            }
-            return Map.copyOf(read);
-        } catch (RuntimeException e) {
-            throw new MmsearchException(ErrorCode.INTERNAL, "cannot read " + file + " (which collection versions are"
-                    + " published): " + e.getMessage() + "; restore it from a backup or remove the broken entry", e);
-        }
-    }
-
-    /** Writes the alias table to a temporary file, syncs it and renames it over the old one (atomic). */
-    private void writeAliases(Map<String, String> next) {
-        Path file = root.resolve(ALIASES_FILE);
-        Path temp = root.resolve(ALIASES_FILE + ".tmp");
-        try {
-            Files.write(temp, Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsBytes(new TreeMap<>(next)));
-            try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE)) {
-                channel.force(true);
-            }
-            Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            aliases = Map.copyOf(next);
-        } catch (IOException | RuntimeException e) {
-            throw new MmsearchException(ErrorCode.INTERNAL, "cannot write " + file + ": " + e.getMessage()
-                    + "; the previous version stays published", e);
-        }
-    }
-
-    /** Removes version directories nothing points at: interrupted re-indexes and cut-short retirements. */
-    private void removeUnpublishedVersions() {
-        Set<String> published = new HashSet<>(aliases.values());
-        for (String dir : childDirectoryNames()) {
-            boolean orphanVersion = VERSION_DIR.matcher(dir).matches() && !published.contains(dir);
-            boolean replacedOriginal = aliases.containsKey(dir);
-            if (orphanVersion || replacedOriginal) {
-                log.info("removing unpublished collection version dir={} ({})", dir,
-                        orphanVersion ? "an interrupted re-index" : "replaced by " + aliases.get(dir));
-                try {
-                    removeDirectory(dir);
-                } catch (MmsearchException e) {
-                    log.warn("could not remove dir={}: {}", dir, e.getMessage());
-                }
-            }
-        }
-    }
-
-    private List<String> childDirectoryNames() {
-        List<String> names = new ArrayList<>();
-        try (DirectoryStream<Path> children = Files.newDirectoryStream(root, Files::isDirectory)) {
-            for (Path child : children) {
-                names.add(child.getFileName().toString());
-            }
-        } catch (IOException e) {
-            throw new MmsearchException(ErrorCode.INTERNAL, "cannot list the collections directory " + root + ": "
-                    + e.getMessage(), e);
-        }
-        return names;
     }
 
     /** Closes every open collection, discarding writes not committed. Idempotent. */
@@ -588,56 +494,12 @@ public final class LuceneCollectionStore implements CollectionStore {
 
     private List<String> collectionNames() {
         Set<String> names = new java.util.TreeSet<>(aliases.keySet());
-        for (String name : childDirectoryNames()) {
-            if (isValidName(name) && (open.containsKey(name) || hasCommit(pathOf(name)))) {
+        for (String name : directory.childDirectoryNames()) {
+            if (StoreDirectory.isValidName(name) && (open.containsKey(name) || StoreDirectory.hasCommit(pathOf(name)))) {
                 names.add(name);
             }
         }
         return new ArrayList<>(names);
-    }
-
-    private static boolean isValidName(String name) {
-        try {
-            CollectionStore.validateName(name);
-            return true;
-        } catch (MmsearchException e) {
-            return false;
-        }
-    }
-
-    /** Whether {@code path} holds a Lucene commit (a {@code segments_N} file), i.e. a finished collection. */
-    private static boolean hasCommit(Path path) {
-        if (!Files.isDirectory(path)) {
-            return false;
-        }
-        try (Stream<Path> files = Files.list(path)) {
-            return files.anyMatch(f -> f.getFileName().toString().startsWith("segments_"));
-        } catch (IOException e) {
-            throw new MmsearchException(ErrorCode.INTERNAL, "cannot read directory " + path + ": " + e.getMessage(),
-                    e);
-        }
-    }
-
-    private void removeUnfinishedDeletions() {
-        try (DirectoryStream<Path> leftovers = Files.newDirectoryStream(root, DELETING_PREFIX + "*")) {
-            for (Path leftover : leftovers) {
-                log.info("removing the rest of an interrupted delete path={}", leftover);
-                deleteTree(leftover);
-            }
-        } catch (IOException | MmsearchException e) {
-            log.warn("could not remove interrupted deletes under path={}: {}", root, e.getMessage());
-        }
-    }
-
-    private static void deleteTree(Path top) {
-        try (Stream<Path> paths = Files.walk(top)) {
-            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        } catch (IOException | UncheckedIOException e) {
-            throw new MmsearchException(ErrorCode.INTERNAL, "cannot remove " + top + ": " + e.getMessage()
-                    + "; remove it by hand", e);
-        }
     }
 
     private void ensureOpen() {

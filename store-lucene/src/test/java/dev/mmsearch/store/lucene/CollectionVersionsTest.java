@@ -45,7 +45,7 @@ class CollectionVersionsTest {
     }
 
     private LuceneCollection seeded(String name) {
-        LuceneCollection c = store.getOrCreate(name, SCHEMA, STAMP_A);
+        LuceneCollection c = (LuceneCollection) store.getOrCreate(name, SCHEMA, STAMP_A);
         c.upsert(List.of(doc("a", "Alpine lakes", "cold water", "geo", vectorFor("a")),
                 doc("b", "Bee colonies", "honey and hives", "bio", vectorFor("b")),
                 doc("c", "Chess openings", "the sicilian defence", "games", vectorFor("c"))));

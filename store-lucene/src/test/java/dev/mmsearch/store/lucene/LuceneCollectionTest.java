@@ -180,7 +180,7 @@ class LuceneCollectionTest {
         int clusters = 50;
         int documents = 5_000;
         ModelStamp stamp = new ModelStamp("clustered", "c".repeat(64), dimension, VectorSimilarity.COSINE);
-        LuceneCollection vectors = store.getOrCreate("clustered", SCHEMA, stamp);
+        LuceneCollection vectors = (LuceneCollection) store.getOrCreate("clustered", SCHEMA, stamp);
         Random random = new Random(42);
         float[][] centres = new float[clusters][];
         for (int c = 0; c < clusters; c++) {

@@ -278,52 +278,10 @@ class VectorEncodingTest {
     }
 
     @Test
-    void encodingsParseFromOptionsAndAStoreWithoutInt8RefusesIt() {
+    void encodingsParseFromOptions() {
         assertThat(VectorEncoding.parse("int8")).isEqualTo(VectorEncoding.INT8);
         assertThat(VectorEncoding.parse(" FLOAT32 ")).isEqualTo(VectorEncoding.FLOAT32);
         assertThatThrownBy(() -> VectorEncoding.parse("int4")).isInstanceOf(MmsearchException.class)
                 .hasMessageContaining("use float32 or int8");
-        try (LuceneCollectionStore lucene = new LuceneCollectionStore(root.resolve("plain"))) {
-            dev.mmsearch.core.CollectionStore floatOnly = new FloatOnlyStore(lucene);
-            assertThatThrownBy(() -> floatOnly.getOrCreate("docs", SCHEMA, STAMP, VectorEncoding.INT8))
-                    .isInstanceOfSatisfying(MmsearchException.class,
-                            e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_ARGUMENT))
-                    .hasMessageContaining("does not support vector encoding int8");
-            assertThat(floatOnly.getOrCreate("docs", SCHEMA, STAMP, VectorEncoding.FLOAT32).vectorEncoding())
-                    .isEqualTo(VectorEncoding.FLOAT32);
-        }
-    }
-
-    /** A store that forwards only the abstract methods, so the interface's defaults are what is tested. */
-    private record FloatOnlyStore(LuceneCollectionStore delegate) implements dev.mmsearch.core.CollectionStore {
-        @Override
-        public List<dev.mmsearch.core.CollectionInfo> list() {
-            return delegate.list();
-        }
-
-        @Override
-        public boolean exists(String name) {
-            return delegate.exists(name);
-        }
-
-        @Override
-        public SearchCollection get(String name) {
-            return delegate.get(name);
-        }
-
-        @Override
-        public SearchCollection getOrCreate(String name, dev.mmsearch.core.CollectionSchema schema, ModelStamp stamp) {
-            return delegate.getOrCreate(name, schema, stamp);
-        }
-
-        @Override
-        public void delete(String name) {
-            delegate.delete(name);
-        }
-
-        @Override
-        public void close() {
-            delegate.close();
-        }
     }
 }

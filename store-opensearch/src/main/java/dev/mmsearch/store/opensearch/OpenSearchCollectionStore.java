@@ -170,11 +170,6 @@ public final class OpenSearchCollectionStore implements CollectionStore {
         return new OpenSearchCollection(name, index, CollectionMeta.fromJson(index, meta), http);
     }
 
-    @Override
-    public OpenSearchCollection getOrCreate(String name, CollectionSchema schema, ModelStamp stamp) {
-        return getOrCreate(name, schema, stamp, VectorEncoding.FLOAT32);
-    }
-
     /**
      * {@inheritDoc}
      *
@@ -197,11 +192,7 @@ public final class OpenSearchCollectionStore implements CollectionStore {
                 String index = resolve(name);
                 if (index != null) {
                     OpenSearchCollection collection = open(name, index);
-                    ModelStamp.requireCompatible(name, collection.stamp(), stamp);
-                    if (!collection.schema().equals(schema)) {
-                        log.warn("collection={} keeps its stored schema {}; requested schema {} is ignored", name,
-                                collection.schema(), schema);
-                    }
+                    CollectionStore.requireReusable(collection, schema, stamp, encoding);
                     return collection;
                 }
                 index = versionIndex(name, nextVersion(name));
