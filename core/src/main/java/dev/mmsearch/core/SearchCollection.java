@@ -147,11 +147,11 @@ public interface SearchCollection {
 
     /**
      * Best-matching fragments of {@code fields} of document {@code id} for the BM25 terms of
-     * {@code query}, matches wrapped in {@code <em>}/{@code </em>} and all other text HTML-escaped,
-     * so a client can render them as HTML safely. Fields without a match are left out.
+     * {@code query}, each as runs of raw text flagged as matches or not ({@link HighlightFragment}; nothing is
+     * escaped, a client inserts the runs as text). Fields without a match are left out.
      * A store without highlighting returns an empty map.
      */
-    default Map<String, List<String>> highlight(String id, String query, List<String> fields) {
+    default Map<String, List<HighlightFragment>> highlight(String id, String query, List<String> fields) {
         return Map.of();
     }
 
@@ -170,12 +170,12 @@ public interface SearchCollection {
      * prepares the query once; OpenSearch answers one request for the page, highlighting its stored copies of these
      * ids). The default asks {@link #highlight(String, String, List)} for each document.
      */
-    default Map<String, Map<String, List<String>>> highlightDocuments(List<Document> documents, String query,
-                                                                     List<String> fields) {
+    default Map<String, Map<String, List<HighlightFragment>>> highlightDocuments(List<Document> documents,
+                                                                                String query, List<String> fields) {
         requireHighlightArguments(documents, query, fields);
-        Map<String, Map<String, List<String>>> highlighted = new LinkedHashMap<>();
+        Map<String, Map<String, List<HighlightFragment>>> highlighted = new LinkedHashMap<>();
         for (Document document : documents) {
-            Map<String, List<String>> fragments = highlight(document.id(), query, fields);
+            Map<String, List<HighlightFragment>> fragments = highlight(document.id(), query, fields);
             if (!fragments.isEmpty()) {
                 highlighted.put(document.id(), fragments);
             }

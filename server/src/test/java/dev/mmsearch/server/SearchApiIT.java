@@ -156,7 +156,21 @@ class SearchApiIT {
         assertThat(body.get("arms").get("recall").asString()).isEqualTo("bm25");
         assertThat(body.get("timingsMs").has("encode")).isFalse();
         JsonNode highlights = body.get("hits").get(0).get("fields").get("_highlights");
-        assertThat(highlights.get("text").get(0).asString()).contains("<em>magma</em>");
+        // {field: [fragment, ...]}, a fragment being an array of runs {"text": raw text, "match": boolean}.
+        JsonNode fragment = highlights.get("text").get(0);
+        assertThat(fragment.isArray()).as(fragment.toString()).isTrue();
+        StringBuilder text = new StringBuilder();
+        List<String> matches = new ArrayList<>();
+        for (JsonNode run : fragment) {
+            assertThat(run.propertyNames()).containsExactly("text", "match");
+            text.append(run.get("text").asString());
+            if (run.get("match").asBoolean()) {
+                matches.add(run.get("text").asString());
+            }
+        }
+        assertThat(text.toString()).isEqualTo("Volcanoes erupt when molten rock called magma rises through the crust"
+                + " and escapes as lava, ash and gas.");
+        assertThat(matches).containsExactly("Volcanoes", "erupt", "magma");
     }
 
     @Test

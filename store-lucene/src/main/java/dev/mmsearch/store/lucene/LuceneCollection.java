@@ -18,6 +18,7 @@ import dev.mmsearch.core.Document;
 import dev.mmsearch.core.EmbeddedDocument;
 import dev.mmsearch.core.ErrorCode;
 import dev.mmsearch.core.Filter;
+import dev.mmsearch.core.HighlightFragment;
 import dev.mmsearch.core.Json;
 import dev.mmsearch.core.MmsearchException;
 import dev.mmsearch.core.ModelStamp;
@@ -685,7 +686,7 @@ public final class LuceneCollection implements SearchCollection {
      * @throws MmsearchException INVALID_ARGUMENT for a null id, query or fields
      */
     @Override
-    public Map<String, List<String>> highlight(String id, String query, List<String> fields) {
+    public Map<String, List<HighlightFragment>> highlight(String id, String query, List<String> fields) {
         if (id == null || query == null || fields == null) {
             throw new MmsearchException(ErrorCode.INVALID_ARGUMENT, "highlight needs a document id, a query and"
                     + " fields; got id=" + id + " query=" + query + " fields=" + fields);
@@ -704,15 +705,15 @@ public final class LuceneCollection implements SearchCollection {
      * again; the query is analysed and prepared once per field for the whole page.
      */
     @Override
-    public Map<String, Map<String, List<String>>> highlightDocuments(List<Document> documents, String query,
-                                                                    List<String> fields) {
+    public Map<String, Map<String, List<HighlightFragment>>> highlightDocuments(List<Document> documents,
+                                                                               String query, List<String> fields) {
         SearchCollection.requireHighlightArguments(documents, query, fields);
         List<String> asked = new java.util.LinkedHashSet<>(fields).stream().filter(Objects::nonNull).toList();
         // Prepared once per field, on the first document that has text in it.
         Map<String, Highlighting.FieldPass> passes = new java.util.HashMap<>();
-        Map<String, Map<String, List<String>>> highlighted = new LinkedHashMap<>();
+        Map<String, Map<String, List<HighlightFragment>>> highlighted = new LinkedHashMap<>();
         for (Document document : documents) {
-            Map<String, List<String>> byField = new LinkedHashMap<>();
+            Map<String, List<HighlightFragment>> byField = new LinkedHashMap<>();
             for (String field : asked) {
                 List<String> values = values(document.fields().get(field));
                 if (values.isEmpty()) {
@@ -728,7 +729,7 @@ public final class LuceneCollection implements SearchCollection {
                     pass = highlighter.forField(field, terms);
                     passes.put(field, pass);
                 }
-                List<String> fragments = pass.fragments(String.join("\n", values));
+                List<HighlightFragment> fragments = pass.fragments(String.join("\n", values));
                 if (!fragments.isEmpty()) {
                     byField.put(field, fragments);
                 }

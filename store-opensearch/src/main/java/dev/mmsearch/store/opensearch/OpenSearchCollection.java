@@ -6,6 +6,7 @@ import dev.mmsearch.core.Document;
 import dev.mmsearch.core.EmbeddedDocument;
 import dev.mmsearch.core.ErrorCode;
 import dev.mmsearch.core.Filter;
+import dev.mmsearch.core.HighlightFragment;
 import dev.mmsearch.core.Json;
 import dev.mmsearch.core.MmsearchException;
 import dev.mmsearch.core.ModelStamp;
@@ -394,14 +395,15 @@ public final class OpenSearchCollection implements SearchCollection {
      * {@inheritDoc}
      *
      * <p>OpenSearch's unified highlighter over {@code txt.<field>} (re-analysed with the {@code english} analyzer,
-     * so "running" marks "runs"), HTML encoder, at most 3 fragments of about 160 characters per field, best first,
+     * so "running" marks "runs"), matches tagged with private-use characters and split into runs
+     * ({@link TaggedHighlights}), at most 3 fragments of about 160 characters per field, best first,
      * as the embedded store. Only the schema's text fields can be highlighted here (the embedded store also
      * highlights other stored fields); other fields are left out. Reads the refreshed view.
      *
      * @throws MmsearchException INVALID_ARGUMENT for a null id, query or fields
      */
     @Override
-    public Map<String, List<String>> highlight(String id, String query, List<String> fields) {
+    public Map<String, List<HighlightFragment>> highlight(String id, String query, List<String> fields) {
         if (id == null || query == null || fields == null) {
             throw new MmsearchException(ErrorCode.INVALID_ARGUMENT, "highlight needs a document id, a query and"
                     + " fields; got id=" + id + " query=" + query + " fields=" + fields);
@@ -416,13 +418,14 @@ public final class OpenSearchCollection implements SearchCollection {
      * these documents as {@link #highlight(String, String, List)} does.
      */
     @Override
-    public Map<String, Map<String, List<String>>> highlightDocuments(List<Document> documents, String query,
-                                                                    List<String> fields) {
+    public Map<String, Map<String, List<HighlightFragment>>> highlightDocuments(List<Document> documents,
+                                                                               String query, List<String> fields) {
         SearchCollection.requireHighlightArguments(documents, query, fields);
         return highlightIds(documents.stream().map(Document::id).distinct().toList(), query, fields);
     }
 
-    private Map<String, Map<String, List<String>>> highlightIds(List<String> ids, String query, List<String> fields) {
+    private Map<String, Map<String, List<HighlightFragment>>> highlightIds(List<String> ids, String query,
+                                                                          List<String> fields) {
         List<String> textFields = new ArrayList<>(new LinkedHashSet<>(fields));
         textFields.removeIf(f -> f == null || !schema().textFields().contains(f));
         if (textFields.isEmpty() || query.isBlank() || ids.isEmpty()) {
@@ -435,9 +438,9 @@ public final class OpenSearchCollection implements SearchCollection {
         ids.forEach(values::add);
         ObjectNode highlight = body.putObject("highlight");
         highlight.put("type", "unified");
-        highlight.put("encoder", "html");
-        highlight.putArray("pre_tags").add("<em>");
-        highlight.putArray("post_tags").add("</em>");
+        highlight.put("encoder", "default"); // the raw text, not HTML-escaped
+        highlight.putArray("pre_tags").add(TaggedHighlights.PRE_TAG);
+        highlight.putArray("post_tags").add(TaggedHighlights.POST_TAG);
         highlight.put("order", "score");
         highlight.put("fragment_size", 160);
         highlight.put("number_of_fragments", 3);
@@ -450,15 +453,20 @@ public final class OpenSearchCollection implements SearchCollection {
         }
         JsonNode hits = require(http.call("POST", "/" + index + "/_search", Map.of(), body), "highlight")
                 .path("hits").path("hits");
-        Map<String, Map<String, List<String>>> byId = new LinkedHashMap<>();
+        Map<String, Map<String, List<HighlightFragment>>> byId = new LinkedHashMap<>();
         for (JsonNode hit : hits) {
             JsonNode found = hit.path("highlight");
-            Map<String, List<String>> highlighted = new LinkedHashMap<>();
+            Map<String, List<HighlightFragment>> highlighted = new LinkedHashMap<>();
             for (String field : textFields) {
                 JsonNode fragments = found.path(TEXT_PREFIX + "." + field);
-                if (fragments.isArray() && !fragments.isEmpty()) {
-                    List<String> out = new ArrayList<>();
-                    fragments.forEach(f -> out.add(f.asString().strip()));
+                List<HighlightFragment> out = new ArrayList<>();
+                fragments.forEach(f -> {
+                    HighlightFragment fragment = TaggedHighlights.fragment(f.asString());
+                    if (fragment != null) {
+                        out.add(fragment);
+                    }
+                });
+                if (!out.isEmpty()) {
                     highlighted.put(field, List.copyOf(out));
                 }
             }
@@ -467,7 +475,7 @@ public final class OpenSearchCollection implements SearchCollection {
             }
         }
         // In the order of the ids asked for (OpenSearch orders hits by score).
-        Map<String, Map<String, List<String>>> ordered = new LinkedHashMap<>();
+        Map<String, Map<String, List<HighlightFragment>>> ordered = new LinkedHashMap<>();
         for (String id : ids) {
             if (byId.containsKey(id)) {
                 ordered.put(id, byId.get(id));
