@@ -48,12 +48,14 @@ public interface CollectionView extends AutoCloseable {
     /**
      * Best-matching fragments of {@code fields} of each document (as just read with {@link #fetch}) for the BM25
      * terms of {@code query}: document id to its fields' fragments, in the order of {@code documents}; fields and
-     * documents without a match are left out. Matches are wrapped in {@code <em>}/{@code </em>} and all other text
-     * is HTML-escaped. The query is prepared once for the page.
+     * documents without a match are left out. A fragment is raw text cut into runs, each flagged as a match of the
+     * query or not ({@link HighlightFragment}); a client renders the runs as text. The query is prepared once for the
+     * page.
      *
      * @throws MmsearchException INVALID_ARGUMENT for null documents, query or fields
      */
-    Map<String, Map<String, List<String>>> highlight(List<Document> documents, String query, List<String> fields);
+    Map<String, Map<String, List<HighlightFragment>>> highlight(List<Document> documents, String query,
+                                                            List<String> fields);
 
     /** Every document of this view with its stored vector, in index order. For export and re-indexing. */
     void forEachDocument(Consumer<EmbeddedDocument> consumer);

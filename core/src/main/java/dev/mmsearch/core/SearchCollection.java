@@ -63,7 +63,7 @@ public interface SearchCollection extends CollectionWriter {
      * The highlighted fragments of one stored document ({@link CollectionView#highlight}), on a view of its own: field
      * to fragments, fields without a match left out; empty for an unknown id.
      */
-    default Map<String, List<String>> highlight(String id, String query, List<String> fields) {
+    default Map<String, List<HighlightFragment>> highlight(String id, String query, List<String> fields) {
         if (id == null) {
             throw new MmsearchException(ErrorCode.INVALID_ARGUMENT, "highlight needs a document id, a query and"
                     + " fields; got id=null query=" + query + " fields=" + fields);

@@ -2,6 +2,7 @@ package dev.mmsearch.retrieval;
 
 import dev.mmsearch.core.ErrorCode;
 import dev.mmsearch.core.Filter;
+import dev.mmsearch.core.HighlightFragment;
 import dev.mmsearch.core.Hit;
 import dev.mmsearch.core.MmsearchException;
 import dev.mmsearch.core.SearchCollection;
@@ -136,9 +137,12 @@ class PipelineTest {
         assertThat(hit.fields().get("text")).isEqualTo("Cats are sma…");
         assertThat(hit.fields().get("title")).isEqualTo("Cats at home…");
         @SuppressWarnings("unchecked")
-        Map<String, List<String>> highlights = (Map<String, List<String>>) hit.fields().get(FieldsSummary.HIGHLIGHTS_FIELD);
+        Map<String, List<HighlightFragment>> highlights =
+                (Map<String, List<HighlightFragment>>) hit.fields().get(FieldsSummary.HIGHLIGHTS_FIELD);
         assertThat(highlights).containsOnlyKeys("text");
-        assertThat(String.join(" ", highlights.get("text"))).contains("<em>purr</em>").contains("<em>loudly</em>");
+        assertThat(highlights.get("text")).flatMap(HighlightFragment::matches).contains("purr", "loudly");
+        assertThat(highlights.get("text")).as("highlights are not cut to maxTextChars").allSatisfy(
+                fragment -> assertThat(fragment.text()).hasSizeGreaterThan(12).doesNotEndWith("…"));
     }
 
     @Test

@@ -156,7 +156,23 @@ class SearchApiIT {
         assertThat(body.get("arms").get("recall").asString()).isEqualTo("bm25");
         assertThat(body.get("timingsMs").has("encode")).isFalse();
         JsonNode highlights = body.get("hits").get(0).get("fields").get("_highlights");
-        assertThat(highlights.get("text").get(0).asString()).contains("<em>magma</em>");
+        // {field: [fragment, ...]}, a fragment being an array of runs {"text": raw text, "match": boolean}.
+        JsonNode fragment = highlights.get("text").get(0);
+        assertThat(fragment.isArray()).as(fragment.toString()).isTrue();
+        StringBuilder text = new StringBuilder();
+        List<String> matches = new ArrayList<>();
+        for (JsonNode run : fragment) {
+            assertThat(run.propertyNames()).containsExactly("text", "match");
+            text.append(run.get("text").asString());
+            if (run.get("match").asBoolean()) {
+                matches.add(run.get("text").asString());
+            }
+        }
+        // A slice of the stored text, as it is (the fragment may stop before the end of the text).
+        assertThat("Volcanoes erupt when molten rock called magma rises through the crust and escapes as lava, ash and"
+                + " gas.").startsWith(text.toString());
+        assertThat(text.toString()).startsWith("Volcanoes erupt when molten rock called magma rises");
+        assertThat(matches).containsExactly("Volcanoes", "erupt", "magma");
     }
 
     @Test
@@ -312,8 +328,14 @@ class SearchApiIT {
     void searchPageIsServed() throws Exception {
         HttpResponse<String> page = get("/");
         assertThat(page.statusCode()).isEqualTo(200);
-        assertThat(page.body()).contains("<title>mmsearch</title>").contains("app.js");
-        assertThat(get("/app.js").body()).contains("textContent");
+        assertThat(page.body()).contains("<title>mmsearch</title>").contains("<script type=\"module\" src=\"app.js\">");
+        assertThat(get("/app.js").body()).contains("from './js/search.js'");
+        // The modules app.js imports, as JavaScript (module scripts are refused under nosniff otherwise).
+        HttpResponse<String> module = get("/js/results.js");
+        assertThat(module.statusCode()).isEqualTo(200);
+        assertThat(module.headers().firstValue("content-type")).hasValueSatisfying(
+                type -> assertThat(type).contains("javascript"));
+        assertThat(module.body()).contains("textContent").doesNotContain("innerHTML");
         assertError(get("/api/v1/nothing-here"), 404, "not_found");
     }
 }

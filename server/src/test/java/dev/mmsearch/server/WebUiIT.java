@@ -52,6 +52,9 @@ class WebUiIT {
     static final String XSS_SCRIPT = "<script>window.__xss=1</script>";
     static final String XSS_IMG = "<img src=x onerror=\"window.__xss=2\">";
     static final String XSS_TITLE_IMG = "<img src=y onerror=\"window.__xss=3\">";
+    /** A document whose highlights hold markup, entities and quotes right around the match. */
+    static final String LITERAL_TITLE = "Quokka & \"friends\" <b>";
+    static final String LITERAL_TEXT = "Tom said \"the quokka's <em>smile</em> & 'grin' > 1 < 2\" &amp; &lt;b&gt; stays.";
 
     @TempDir
     static Path dataDir;
@@ -77,8 +80,10 @@ class WebUiIT {
         lines.add(Json.MAPPER.writeValueAsString(Map.of("id", "xss-1", "topic", "web",
                 "title", XSS_TITLE_IMG + "Tricky markup",
                 "text", "Beware & take care: " + XSS_SCRIPT + " and " + XSS_IMG + " are shown as text.")));
+        lines.add(Json.MAPPER.writeValueAsString(Map.of("id", "literal-1", "topic", "web",
+                "title", LITERAL_TITLE, "text", LITERAL_TEXT)));
         Files.write(input, lines, StandardCharsets.UTF_8);
-        documentCount = 26; // small.jsonl indexes 25 documents (SearchApiIT) + xss-1
+        documentCount = 27; // small.jsonl indexes 25 documents (SearchApiIT) + xss-1 + literal-1
         Cli.Result model = Cli.run("models", "add", tinyClip().toString(), "--data-dir", dataDir.resolve("data").toString());
         assertThat(model.exitCode()).as(model.err()).isZero();
         Cli.Result indexed = Cli.run("index", "--data-dir", dataDir.resolve("data").toString(), "--collection", "docs",
@@ -336,6 +341,36 @@ class WebUiIT {
         Thread.sleep(300);
         assertThat(js("return typeof window.__xss")).isEqualTo("undefined");
         assertThat(driver.findElements(By.cssSelector("#results img, #results script"))).isEmpty();
+    }
+
+    @Test
+    void highlightsShowMarkupEntitiesAndQuotesLiterallyWithTheMatchInAMark() throws Exception {
+        open("/?recall=bm25", "ui-user-10"); // bm25: the summary highlights title and text
+        search("quokka");
+        WebElement top = hits().getFirst();
+        assertThat(top.getDomAttribute("data-id")).isEqualTo("literal-1");
+        WebElement title = top.findElement(By.cssSelector(".hit-title"));
+        WebElement text = top.findElement(By.cssSelector(".hit-text"));
+        // Shown exactly as stored: no entity decoded, no markup parsed.
+        assertThat(title.getDomProperty("textContent")).isEqualTo(LITERAL_TITLE);
+        assertThat(text.getDomProperty("textContent")).isEqualTo(LITERAL_TEXT);
+        // The matching words, and only they, are in a mark element ("quokka's": the possessive is one token).
+        assertThat(title.findElements(By.cssSelector("em"))).extracting(e -> e.getDomProperty("textContent"))
+                .containsExactly("Quokka");
+        assertThat(text.findElements(By.cssSelector("em"))).extracting(e -> e.getDomProperty("textContent"))
+                .containsExactly("quokka's");
+        // No element came from the text: only the fragment spans and the one mark per match.
+        @SuppressWarnings("unchecked")
+        List<String> tags = (List<String>) js("return Array.from(arguments[0].querySelectorAll('.hit-title *, .hit-text *'),"
+                + " e => e.tagName + (e.className ? '.' + e.className : ''));", top);
+        assertThat(tags).containsExactly("SPAN.hit-fragment", "EM", "SPAN.hit-fragment", "EM");
+        assertThat(top.findElements(By.cssSelector("b, script, img"))).isEmpty();
+        // Nothing in the API answer is HTML-escaped either: the runs hold the raw text.
+        JsonNode hit = postSearch("{\"query\": \"quokka\", \"forceArms\": {\"recall\": \"bm25\"}}").get("hits").get(0);
+        assertThat(hit.get("fields").get("_highlights").get("text").get(0)).isEqualTo(Json.MAPPER
+                .valueToTree(List.of(Map.of("text", "Tom said \"the ", "match", false),
+                        Map.of("text", "quokka's", "match", true),
+                        Map.of("text", LITERAL_TEXT.substring(LITERAL_TEXT.indexOf(" <em>")), "match", false))));
     }
 
     @Test

@@ -1,6 +1,7 @@
 package dev.mmsearch.retrieval.stages;
 
 import dev.mmsearch.core.Document;
+import dev.mmsearch.core.HighlightFragment;
 import dev.mmsearch.core.Hit;
 import dev.mmsearch.retrieval.Candidate;
 import dev.mmsearch.retrieval.ParamChecks;
@@ -14,10 +15,12 @@ import java.util.Map;
 /**
  * summary {@code fields}: fetches the page's stored documents and returns the chosen fields,
  * optionally cutting long text and adding BM25 highlights. Highlights (from
- * {@link dev.mmsearch.core.CollectionView#highlight}: HTML-escaped fragments with matches in
- * {@code <em>}) go into the hit's fields under {@value #HIGHLIGHTS_FIELD} as
- * {@code {field: [fragment, ...]}}, only for fields with a match. The page is read from the request's
- * view, the one its recalls searched, so every hit has the fields of the document that was scored.
+ * {@link dev.mmsearch.core.CollectionView#highlight}) go into the hit's fields under
+ * {@value #HIGHLIGHTS_FIELD} as {@code {field: [fragment, ...]}}, only for fields with a match, best
+ * fragment first; each fragment is a {@link HighlightFragment}, in JSON the array of its runs of raw
+ * (unescaped) text: {@code {"text": [[{"text": "Cats ", "match": false}, {"text": "purr", "match": true}], ...]}}.
+ * The page is read from the request's view, the one its recalls searched, so every hit has the fields of the
+ * document that was scored.
  */
 public final class FieldsSummary implements SummaryStage {
     public static final String TYPE = "fields";
@@ -29,7 +32,7 @@ public final class FieldsSummary implements SummaryStage {
      * @param fields       fields to return, in this order (default: all stored fields)
      * @param highlight    text fields to highlight (default: none)
      * @param maxTextChars cut string values longer than this, 1..1000000, adding "…" (default: no limit;
-     *                     highlights are never cut, that would break their markup)
+     *                     highlights are never cut: they are short fragments already)
      */
     public record Params(List<String> fields, List<String> highlight, Integer maxTextChars) {
         public Params {
@@ -51,7 +54,7 @@ public final class FieldsSummary implements SummaryStage {
     public List<Hit> summarize(RequestContext context, List<Candidate> page, int offset) {
         Map<String, Document> docs = context.view().fetch(page.stream().map(Candidate::ref).toList());
         // One call for the page: the store prepares the query once (and OpenSearch answers in one round trip).
-        Map<String, Map<String, List<String>>> highlights =
+        Map<String, Map<String, List<HighlightFragment>>> highlights =
                 params.highlight().isEmpty() || context.queryText().isBlank() || docs.isEmpty()
                         ? Map.of()
                         : context.view().highlight(List.copyOf(docs.values()), context.queryText(), params.highlight());
@@ -60,7 +63,7 @@ public final class FieldsSummary implements SummaryStage {
             Candidate c = page.get(i);
             Document doc = docs.get(c.id());
             Map<String, Object> fields = doc == null ? new LinkedHashMap<>() : select(doc.fields());
-            Map<String, List<String>> marked = highlights.get(c.id());
+            Map<String, List<HighlightFragment>> marked = highlights.get(c.id());
             if (marked != null && !marked.isEmpty()) {
                 fields.put(HIGHLIGHTS_FIELD, marked);
             }

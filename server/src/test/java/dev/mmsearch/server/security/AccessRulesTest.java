@@ -34,6 +34,12 @@ class AccessRulesTest {
         assertThat(AccessRules.classify("GET", "/actuator/prometheus")).isEqualTo(READ);
         assertThat(AccessRules.classify("GET", "/")).isEqualTo(PUBLIC);
         assertThat(AccessRules.classify("GET", "/app.js")).isEqualTo(PUBLIC);
+        assertThat(AccessRules.classify("GET", "/js/search.js")).isEqualTo(PUBLIC);
+        assertThat(AccessRules.classify("GET", "/js/../actuator/prometheus")).isEqualTo(READ);
+        assertThat(AccessRules.classify("GET", "/js/%2e%2e.js")).isEqualTo(READ);
+        assertThat(AccessRules.classify("GET", "/js/a/b.js")).isEqualTo(READ);
+        assertThat(AccessRules.classify("GET", "/js//search.js")).isEqualTo(READ);
+        assertThat(AccessRules.classify("GET", "/js/search.js;x")).isEqualTo(READ);
         assertThat(AccessRules.classify("HEAD", "/actuator/health")).isEqualTo(PUBLIC);
         assertThat(AccessRules.classify("GET", "/actuator/health/../prometheus")).isEqualTo(READ);
     }

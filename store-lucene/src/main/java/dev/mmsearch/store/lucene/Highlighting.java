@@ -1,6 +1,7 @@
 package dev.mmsearch.store.lucene;
 
 import dev.mmsearch.core.ErrorCode;
+import dev.mmsearch.core.HighlightFragment;
 import dev.mmsearch.core.MmsearchException;
 import java.io.IOException;
 import java.text.BreakIterator;
@@ -10,7 +11,6 @@ import java.util.List;
 import java.util.Locale;
 import org.apache.lucene.analysis.Analyzer;
 import org.apache.lucene.search.Query;
-import org.apache.lucene.search.highlight.SimpleHTMLEncoder;
 import org.apache.lucene.search.uhighlight.FieldHighlighter;
 import org.apache.lucene.search.uhighlight.LengthGoalBreakIterator;
 import org.apache.lucene.search.uhighlight.Passage;
@@ -23,9 +23,9 @@ import org.apache.lucene.util.BytesRef;
  * How a collection highlights query terms in stored text: Lucene's {@link UnifiedHighlighter} without an
  * index searcher (the text comes from the stored {@code _source}, not from term vectors or offsets in the
  * index), re-analysing the text with the collection's analyzer. Fragments are about
- * {@value #FRAGMENT_CHARS} characters cut at word boundaries around the matches, best first; matches are
- * wrapped in {@code <em>}/{@code </em>} and everything else is HTML-escaped with Lucene's
- * {@link SimpleHTMLEncoder}.
+ * {@value #FRAGMENT_CHARS} characters cut at word boundaries around the matches, best first; each fragment is
+ * a {@link HighlightFragment}: runs of the raw text, the matches flagged (nothing is escaped: the client inserts
+ * the runs as text).
  */
 final class Highlighting {
     /** Most fragments returned per field. */
@@ -34,9 +34,6 @@ final class Highlighting {
     static final int FRAGMENT_CHARS = 160;
     /** Text beyond this many characters of a field is not highlighted (bounds the work per call). */
     static final int MAX_ANALYZED_CHARS = 100_000;
-
-    static final String PRE_TAG = "<em>";
-    static final String POST_TAG = "</em>";
 
     private Highlighting() {
     }
@@ -96,7 +93,7 @@ final class Highlighting {
          * {@value #MAX_ANALYZED_CHARS} characters are looked at (the highlighter's own max length applies only where
          * it reads stored fields itself, not to text handed to it).
          */
-        List<String> fragments(String text) {
+        List<HighlightFragment> fragments(String text) {
             Object formatted;
             try {
                 formatted = highlighter.highlightFieldForDoc(null, -1, head(text));
@@ -108,7 +105,7 @@ final class Highlighting {
                 return List.of();
             }
             @SuppressWarnings("unchecked")
-            List<String> fragments = (List<String>) formatted;
+            List<HighlightFragment> fragments = (List<HighlightFragment>) formatted;
             return fragments;
         }
     }
@@ -166,21 +163,41 @@ final class Highlighting {
         }
     }
 
-    /** Formats each passage on its own (the default formatter joins them into one string). */
-    private static final class FragmentFormatter extends PassageFormatter {
+    /**
+     * Formats each passage on its own (the default formatter joins them into one string) as a
+     * {@link HighlightFragment}: the passage's text, leading and trailing whitespace left out, cut into runs at the
+     * matches.
+     */
+    static final class FragmentFormatter extends PassageFormatter {
         @Override
         public Object format(Passage[] passages, String content) {
-            List<String> fragments = new ArrayList<>(passages.length);
+            List<HighlightFragment> fragments = new ArrayList<>(passages.length);
             for (Passage passage : passages) {
                 if (passage.getNumMatches() > 0) {
-                    fragments.add(format(passage, content));
+                    HighlightFragment fragment = fragment(passage, content);
+                    if (fragment != null) {
+                        fragments.add(fragment);
+                    }
                 }
             }
             return List.copyOf(fragments);
         }
 
-        private static String format(Passage passage, String content) {
-            StringBuilder out = new StringBuilder();
+        /**
+         * The runs of one passage of {@code content}: they join up to the passage's text without its leading and
+         * trailing whitespace; null when that is empty.
+         */
+        static HighlightFragment fragment(Passage passage, String content) {
+            int from = passage.getStartOffset();
+            int to = Math.max(from, passage.getEndOffset());
+            // Left out, as String.strip() does, so the fragments are what the earlier formatter returned.
+            while (from < to && Character.isWhitespace(content.codePointAt(from))) {
+                from += Character.charCount(content.codePointAt(from));
+            }
+            while (to > from && Character.isWhitespace(content.codePointBefore(to))) {
+                to -= Character.charCount(content.codePointBefore(to));
+            }
+            Runs runs = new Runs(content, from, to);
             int position = passage.getStartOffset();
             int[] starts = passage.getMatchStarts();
             int[] ends = passage.getMatchEnds();
@@ -195,16 +212,34 @@ final class Highlighting {
                 if (end <= start) {
                     continue;
                 }
-                out.append(encode(content, position, start))
-                        .append(PRE_TAG).append(encode(content, start, end)).append(POST_TAG);
+                runs.add(position, start, false);
+                runs.add(start, end, true);
                 position = end;
             }
-            out.append(encode(content, position, Math.max(position, passage.getEndOffset())));
-            return out.toString().strip();
+            runs.add(position, Math.max(position, passage.getEndOffset()), false);
+            return runs.fragment.build();
+        }
+    }
+
+    /** A fragment's runs, each slice of the content clipped to the fragment's bounds. */
+    private static final class Runs {
+        final HighlightFragment.Builder fragment = new HighlightFragment.Builder();
+        private final String content;
+        private final int from;
+        private final int to;
+
+        Runs(String content, int from, int to) {
+            this.content = content;
+            this.from = from;
+            this.to = to;
         }
 
-        private static String encode(String content, int start, int end) {
-            return SimpleHTMLEncoder.htmlEncode(content.substring(start, end));
+        void add(int start, int end, boolean match) {
+            int clippedStart = Math.max(start, from);
+            int clippedEnd = Math.min(end, to);
+            if (clippedStart < clippedEnd) {
+                fragment.add(content.substring(clippedStart, clippedEnd), match);
+            }
         }
     }
 }

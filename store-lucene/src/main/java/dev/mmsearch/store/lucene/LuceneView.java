@@ -6,6 +6,7 @@ import dev.mmsearch.core.Document;
 import dev.mmsearch.core.EmbeddedDocument;
 import dev.mmsearch.core.ErrorCode;
 import dev.mmsearch.core.FieldValues;
+import dev.mmsearch.core.HighlightFragment;
 import dev.mmsearch.core.MmsearchException;
 import dev.mmsearch.core.QueryChecks;
 import dev.mmsearch.core.ScoredId;
@@ -280,16 +281,16 @@ final class LuceneView implements CollectionView {
      * empty map.
      */
     @Override
-    public Map<String, Map<String, List<String>>> highlight(List<Document> documents, String query,
-                                                            List<String> fields) {
+    public Map<String, Map<String, List<HighlightFragment>>> highlight(List<Document> documents, String query,
+                                                                       List<String> fields) {
         QueryChecks.requireHighlightArguments(documents, query, fields);
         ensureOpen();
         List<String> asked = new LinkedHashSet<>(fields).stream().filter(Objects::nonNull).toList();
         // Prepared once per field, on the first document that has text in it.
         Map<String, Highlighting.FieldPass> passes = new HashMap<>();
-        Map<String, Map<String, List<String>>> highlighted = new LinkedHashMap<>();
+        Map<String, Map<String, List<HighlightFragment>>> highlighted = new LinkedHashMap<>();
         for (Document document : documents) {
-            Map<String, List<String>> byField = new LinkedHashMap<>();
+            Map<String, List<HighlightFragment>> byField = new LinkedHashMap<>();
             for (String field : asked) {
                 List<String> values = FieldValues.strings(document.fields().get(field));
                 if (values.isEmpty()) {
@@ -305,7 +306,7 @@ final class LuceneView implements CollectionView {
                     pass = collection.highlighter().forField(field, terms);
                     passes.put(field, pass);
                 }
-                List<String> fragments = pass.fragments(String.join("\n", values));
+                List<HighlightFragment> fragments = pass.fragments(String.join("\n", values));
                 if (!fragments.isEmpty()) {
                     byField.put(field, fragments);
                 }

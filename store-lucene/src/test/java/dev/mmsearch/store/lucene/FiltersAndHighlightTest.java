@@ -12,6 +12,8 @@ import dev.mmsearch.core.Document;
 import dev.mmsearch.core.EmbeddedDocument;
 import dev.mmsearch.core.ErrorCode;
 import dev.mmsearch.core.Filter;
+import dev.mmsearch.core.HighlightFragment;
+import dev.mmsearch.core.HighlightFragment.Run;
 import dev.mmsearch.core.Json;
 import dev.mmsearch.core.MmsearchException;
 import dev.mmsearch.core.ScoredId;
@@ -149,28 +151,30 @@ class FiltersAndHighlightTest {
     }
 
     @Test
-    void highlightMarksStemmedMatchesAndEscapesEverythingElse() {
-        shop.upsert(List.of(doc("html", "Trail shoes",
-                "She runs every morning. <script>alert(1)</script> Then she buys new shoes & socks.",
-                "footwear", List.of("sale"), 1.0)));
+    void highlightMarksStemmedMatchesAndKeepsEverythingElseAsRawText() {
+        String text = "She runs every morning. <script>alert(1)</script> Then she buys new shoes & socks.";
+        shop.upsert(List.of(doc("html", "Trail shoes", text, "footwear", List.of("sale"), 1.0)));
         shop.commit();
-        Map<String, List<String>> highlighted = shop.highlight("html", "running shoes",
+        Map<String, List<HighlightFragment>> highlighted = shop.highlight("html", "running shoes",
                 List.of("title", "text", "category", "tags", "absent"));
         assertThat(highlighted).as("category 'footwear' and tags 'sale' do not match").containsOnlyKeys("title", "text");
-        assertThat(highlighted.get("title")).containsExactly("Trail <em>shoes</em>");
+        assertThat(highlighted.get("title")).singleElement().extracting(HighlightFragment::runs)
+                .isEqualTo(List.of(new Run("Trail ", false), new Run("shoes", true)));
         assertThat(highlighted.get("text")).hasSize(1);
-        String fragment = highlighted.get("text").get(0);
-        assertThat(fragment).contains("She <em>runs</em> every", "<em>shoes</em> &amp; socks",
-                "&lt;script&gt;alert(1)&lt;&#x2F;script&gt;");
-        assertThat(fragment.replace("<em>", "").replace("</em>", "")).doesNotContain("<", ">");
+        HighlightFragment fragment = highlighted.get("text").get(0);
+        assertThat(fragment.matches()).containsExactly("runs", "shoes");
+        assertThat(fragment.text()).as("the raw text, nothing escaped").isEqualTo(text);
+        assertThat(fragment.runs()).contains(new Run(" every morning. <script>alert(1)</script> Then she buys new ",
+                false), new Run(" & socks.", false));
     }
 
     @Test
-    void highlightEscapesHtmlAroundAndInsideMatchesExactly() {
+    void highlightRunsHoldMarkupAroundAndBetweenMatchesExactly() {
         shop.upsert(List.of(doc("tags", "x", "Buy <b>shoes</b> & \"socks\"", "shoes", List.of(), 1.0)));
         shop.commit();
-        assertThat(shop.highlight("tags", "shoe", List.of("text")))
-                .containsExactly(Map.entry("text", List.of("Buy &lt;b&gt;<em>shoes</em>&lt;&#x2F;b&gt; &amp; &quot;socks&quot;")));
+        assertThat(shop.highlight("tags", "shoe", List.of("text"))).containsExactly(Map.entry("text", List.of(
+                new HighlightFragment(List.of(new Run("Buy <b>", false), new Run("shoes", true),
+                        new Run("</b> & \"socks\"", false))))));
     }
 
     @Test
@@ -180,13 +184,14 @@ class FiltersAndHighlightTest {
                 + filler.repeat(4) + "new shoes " + filler.repeat(4) + "he runs " + filler.repeat(3);
         shop.upsert(List.of(doc("long", "x", text, "shoes", List.of(), 1.0)));
         shop.commit();
-        List<String> fragments = shop.highlight("long", "running shoes", List.of("text")).get("text");
+        List<HighlightFragment> fragments = shop.highlight("long", "running shoes", List.of("text")).get("text");
         assertThat(fragments).hasSize(Highlighting.MAX_FRAGMENTS);
-        assertThat(fragments.get(0)).as("the fragment with both terms is best")
-                .contains("<em>runs</em> in trail <em>shoes</em>");
+        assertThat(fragments.get(0).runs()).as("the fragment with both terms is best")
+                .containsSubsequence(new Run("runs", true), new Run(" in trail ", false), new Run("shoes", true));
         assertThat(fragments).allSatisfy(fragment -> {
-            assertThat(fragment).contains("<em>");
-            assertThat(fragment.replace("<em>", "").replace("</em>", "").length()).isBetween(80, 240);
+            assertThat(fragment.matches()).isNotEmpty().allMatch(m -> m.equals("runs") || m.equals("shoes"));
+            assertThat(text).as("a fragment is a slice of the text").contains(fragment.text());
+            assertThat(fragment.text().length()).isBetween(80, 240);
         });
     }
 
@@ -197,7 +202,8 @@ class FiltersAndHighlightTest {
         shop.upsert(List.of(doc("huge", "x", before + "late marathon", "shoes", List.of(), 1.0)));
         shop.commit();
         assertThat(shop.highlight("huge", "shoes", List.of("text")).get("text")).singleElement()
-                .satisfies(fragment -> assertThat(fragment).contains("early <em>shoes</em>"));
+                .satisfies(fragment -> assertThat(fragment.runs()).startsWith(new Run("early ", false),
+                        new Run("shoes", true)));
         assertThat(shop.highlight("huge", "marathon", List.of("text")))
                 .as("a match past the first %d characters is not looked at", Highlighting.MAX_ANALYZED_CHARS).isEmpty();
         String pair = "a".repeat(Highlighting.MAX_ANALYZED_CHARS - 1) + "\uD83D\uDE00tail";

@@ -4,6 +4,7 @@ import dev.mmsearch.core.CollectionView;
 import dev.mmsearch.core.DocRef;
 import dev.mmsearch.core.Document;
 import dev.mmsearch.core.EmbeddedDocument;
+import dev.mmsearch.core.HighlightFragment;
 import dev.mmsearch.core.Json;
 import dev.mmsearch.core.QueryChecks;
 import dev.mmsearch.core.ScoredId;
@@ -89,12 +90,13 @@ final class OpenSearchView implements CollectionView {
      *
      * <p>One search request for the page (an {@code ids} query sized to it): OpenSearch's unified highlighter over
      * its stored copies of these documents' {@code txt.<field>} (re-analysed with the {@code english} analyzer, so
-     * "running" marks "runs"), HTML encoder, at most 3 fragments of about 160 characters per field, best first, as
+     * "running" marks "runs"), matches tagged with private-use characters and split into runs
+     * ({@link TaggedHighlights}), at most 3 fragments of about 160 characters per field, best first, as
      * the embedded store. Only the schema's text fields can be highlighted here (the embedded store also highlights
      * other stored fields); other fields are left out.
      */
     @Override
-    public Map<String, Map<String, List<String>>> highlight(List<Document> documents, String query,
+    public Map<String, Map<String, List<HighlightFragment>>> highlight(List<Document> documents, String query,
                                                             List<String> fields) {
         QueryChecks.requireHighlightArguments(documents, query, fields);
         List<String> ids = documents.stream().map(Document::id).distinct().toList();
@@ -105,15 +107,20 @@ final class OpenSearchView implements CollectionView {
         }
         JsonNode hits = client.call("POST", "/_search", Map.of(), highlightBody(ids, query, textFields), "highlight")
                 .path("hits").path("hits");
-        Map<String, Map<String, List<String>>> byId = new LinkedHashMap<>();
+        Map<String, Map<String, List<HighlightFragment>>> byId = new LinkedHashMap<>();
         for (JsonNode hit : hits) {
             JsonNode found = hit.path("highlight");
-            Map<String, List<String>> highlighted = new LinkedHashMap<>();
+            Map<String, List<HighlightFragment>> highlighted = new LinkedHashMap<>();
             for (String field : textFields) {
                 JsonNode fragments = found.path(DocumentLayout.TEXT_PREFIX + "." + field);
-                if (fragments.isArray() && !fragments.isEmpty()) {
-                    List<String> out = new ArrayList<>();
-                    fragments.forEach(f -> out.add(f.asString().strip()));
+                List<HighlightFragment> out = new ArrayList<>();
+                fragments.forEach(f -> {
+                    HighlightFragment fragment = TaggedHighlights.fragment(f.asString());
+                    if (fragment != null) {
+                        out.add(fragment);
+                    }
+                });
+                if (!out.isEmpty()) {
                     highlighted.put(field, List.copyOf(out));
                 }
             }
@@ -122,7 +129,7 @@ final class OpenSearchView implements CollectionView {
             }
         }
         // In the order of the ids asked for (OpenSearch orders hits by score).
-        Map<String, Map<String, List<String>>> ordered = new LinkedHashMap<>();
+        Map<String, Map<String, List<HighlightFragment>>> ordered = new LinkedHashMap<>();
         for (String id : ids) {
             if (byId.containsKey(id)) {
                 ordered.put(id, byId.get(id));
@@ -139,9 +146,9 @@ final class OpenSearchView implements CollectionView {
         ids.forEach(values::add);
         ObjectNode highlight = body.putObject("highlight");
         highlight.put("type", "unified");
-        highlight.put("encoder", "html");
-        highlight.putArray("pre_tags").add("<em>");
-        highlight.putArray("post_tags").add("</em>");
+        highlight.put("encoder", "default"); // the raw text, not HTML-escaped
+        highlight.putArray("pre_tags").add(TaggedHighlights.PRE_TAG);
+        highlight.putArray("post_tags").add(TaggedHighlights.POST_TAG);
         highlight.put("order", "score");
         highlight.put("fragment_size", 160);
         highlight.put("number_of_fragments", 3);

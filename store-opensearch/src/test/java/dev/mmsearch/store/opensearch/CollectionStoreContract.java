@@ -13,6 +13,8 @@ import dev.mmsearch.core.Document;
 import dev.mmsearch.core.EmbeddedDocument;
 import dev.mmsearch.core.ErrorCode;
 import dev.mmsearch.core.Filter;
+import dev.mmsearch.core.HighlightFragment;
+import dev.mmsearch.core.HighlightFragment.Run;
 import dev.mmsearch.core.MmsearchException;
 import dev.mmsearch.core.ModelStamp;
 import dev.mmsearch.core.ScoredId;
@@ -273,21 +275,27 @@ abstract class CollectionStoreContract {
     }
 
     @Test
-    void highlightMarksStemmedMatchesAndEscapesHtml() {
+    void highlightMarksStemmedMatchesInRunsOfRawText() {
         SearchCollection collection = ingested();
-        Map<String, List<String>> marked = collection.highlight("d5", "marathon running", List.of("text", "title"));
+        Map<String, List<HighlightFragment>> marked = collection.highlight("d5", "marathon running",
+                List.of("text", "title"));
         assertThat(marked.keySet()).containsExactly("text");
-        assertThat(marked.get("text")).singleElement().satisfies(fragment -> assertThat(fragment)
-                .contains("<em>Marathon</em>", "<em>running</em>").doesNotContain("<em>runners</em>"));
+        assertThat(marked.get("text")).singleElement().satisfies(fragment -> {
+            assertThat(fragment.runs()).containsExactly(new Run("Marathon", true), new Run(" runners train by ", false),
+                    new Run("running", true), new Run(" long distances every week", false));
+            assertThat(fragment.matches()).doesNotContain("runners");
+        });
         assertThat(collection.highlight("d6", "library maps", List.of("text")).get("text")).singleElement()
-                .satisfies(fragment -> assertThat(fragment).contains("<em>library</em>", "&amp;", "&lt;<em>maps</em>&gt;"));
+                .satisfies(fragment -> assertThat(fragment.runs()).as("markup and & stay raw text").containsExactly(
+                        new Run("A quiet ", false), new Run("library", true), new Run(" full of old books & <", false),
+                        new Run("maps", true), new Run(">", false)));
         assertThat(collection.highlight("d6", "marathon", List.of("text"))).isEmpty();
         assertThat(collection.highlight("missing", "marathon", List.of("text"))).isEmpty();
         assertError(ErrorCode.INVALID_ARGUMENT, "highlight needs", () -> collection.highlight(null, "x", List.of()));
     }
 
     /** Highlights a page on a view of its own, as the summary stage does on the request's view. */
-    private static Map<String, Map<String, List<String>>> highlightPage(SearchCollection collection,
+    private static Map<String, Map<String, List<HighlightFragment>>> highlightPage(SearchCollection collection,
                                                                         List<Document> page, String query,
                                                                         List<String> fields) {
         try (dev.mmsearch.core.CollectionView view = collection.openView()) {
@@ -301,7 +309,7 @@ abstract class CollectionStoreContract {
         // d6 before d5 (not index order), d1 has no match and is left out, as the single-document calls say.
         Map<String, Document> page = collection.fetch(List.of("d6", "d1", "d5"));
         List<String> fields = List.of("text", "title");
-        Map<String, Map<String, List<String>>> marked = highlightPage(collection, 
+        Map<String, Map<String, List<HighlightFragment>>> marked = highlightPage(collection,
                 List.copyOf(page.values()), "marathon running library", fields);
         assertThat(marked.keySet()).containsExactly("d6", "d5");
         for (String id : List.of("d6", "d1", "d5")) {
@@ -309,7 +317,7 @@ abstract class CollectionStoreContract {
                     .isEqualTo(collection.highlight(id, "marathon running library", fields));
         }
         assertThat(marked.get("d5").get("text")).singleElement()
-                .satisfies(fragment -> assertThat(fragment).contains("<em>Marathon</em>", "<em>running</em>"));
+                .satisfies(fragment -> assertThat(fragment.matches()).containsExactly("Marathon", "running"));
         assertThat(highlightPage(collection, List.of(), "marathon", fields)).isEmpty();
         assertThat(highlightPage(collection, List.copyOf(page.values()), "the and of", fields)).isEmpty();
         assertError(ErrorCode.INVALID_ARGUMENT, "highlight needs",
