@@ -5,10 +5,15 @@ import dev.mmsearch.core.ErrorCode;
 import dev.mmsearch.core.ImageEncoder;
 import dev.mmsearch.core.MmsearchException;
 import dev.mmsearch.core.TextEncoder;
+import dev.mmsearch.inference.bundle.ClipBundle;
+import dev.mmsearch.inference.bundle.ModelBundle;
+import dev.mmsearch.inference.bundle.ModelManifest;
+import dev.mmsearch.inference.bundle.TextBundle;
 import dev.mmsearch.inference.clip.AlignedTextEncoder;
 import dev.mmsearch.inference.clip.ClipAlignment;
-import dev.mmsearch.inference.clip.ClipBundle;
 import dev.mmsearch.inference.clip.ClipModel;
+import dev.mmsearch.inference.onnx.EncoderOptions;
+import dev.mmsearch.inference.onnx.OnnxTextEncoder;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -22,7 +27,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Finds text encoders by id: the built-in models whose artifacts are on the classpath, plus model
- * directories registered by path (sentence encoders, see {@link ModelBundle}, and CLIP models, see
+ * directories registered by path (sentence encoders, see {@link TextBundle}, and CLIP models, see
  * {@link ClipBundle}: a CLIP id serves both {@link #textEncoder(String)} and {@link #imageEncoder(String)}). Each encoder is loaded lazily on first use, once, and shared by
  * all callers (encoders are thread-safe). Closing the registry closes every loaded encoder.
  *
@@ -43,7 +48,7 @@ public final class ModelRegistry implements EncoderProvider {
     private final EncoderOptions options;
     private final Map<String, BuiltinModel> builtins = new LinkedHashMap<>();
     /** Registered directories by id; guarded by {@code this}. */
-    private final Map<String, ModelBundle> registered = new LinkedHashMap<>();
+    private final Map<String, TextBundle> registered = new LinkedHashMap<>();
     private final Map<String, OnnxTextEncoder> loaded = new ConcurrentHashMap<>();
     /** Registered CLIP directories by id; guarded by {@code this}. */
     private final Map<String, ClipBundle> registeredClip = new LinkedHashMap<>();
@@ -85,20 +90,23 @@ public final class ModelRegistry implements EncoderProvider {
     }
 
     /**
-     * Registers a model directory (an mmsearch bundle or a Hugging Face export, see {@link ModelBundle};
-     * or a CLIP export, see {@link ClipBundle}, detected by {@link ClipBundle#isClip(Path)})
-     * under the id its manifest names (by default the directory name). Registering the same directory
-     * again returns the same id. The files are checked now; the model is loaded on first use.
+     * Registers a model directory (an mmsearch bundle or a Hugging Face export of a sentence encoder, see
+     * {@link TextBundle}; or a CLIP export, see {@link ClipBundle}; told apart by {@link ModelBundle#load(Path,
+     * ModelBundle.Variant)}) under the id its manifest names (by default the directory name). Registering the same
+     * directory again returns the same id. The files are checked now; the model is loaded on first use.
      *
      * @return the model id
      * @throws MmsearchException MODEL_NOT_FOUND for missing files, INVALID_ARGUMENT when the id is taken
      */
     public synchronized String register(Path dir, ModelBundle.Variant variant) {
         requireOpen();
-        if (ClipBundle.isClip(dir)) {
-            return registerClip(ClipBundle.load(dir, variant));
-        }
-        ModelBundle bundle = ModelBundle.load(dir, variant);
+        return switch (ModelBundle.load(dir, variant)) {
+            case ClipBundle clip -> registerClip(clip);
+            case TextBundle text -> registerText(text, dir);
+        };
+    }
+
+    private String registerText(TextBundle bundle, Path dir) {
         String id = bundle.manifest().id();
         ClipAlignment alignment = bundle.manifest().kind() == ModelManifest.Kind.ALIGNED_TEXT_ENCODER
                 ? ClipAlignment.read(dir.toAbsolutePath().normalize()) : null;
@@ -115,7 +123,7 @@ public final class ModelRegistry implements EncoderProvider {
                     + "the CLIP model in " + registeredClip.get(id).directory() + "; set another \"id\" in "
                     + ModelManifest.FILE_NAME + " of " + dir);
         }
-        ModelBundle existing = registered.get(id);
+        TextBundle existing = registered.get(id);
         if (existing != null) {
             if (existing.modelFile().equals(bundle.modelFile())) {
                 return id;
@@ -279,7 +287,7 @@ public final class ModelRegistry implements EncoderProvider {
     }
 
     /**
-     * The sentence encoder (built-in or registered {@link ModelBundle}) for {@code modelId}, loading it on first use.
+     * The sentence encoder (built-in or registered {@link TextBundle}) for {@code modelId}, loading it on first use.
      *
      * @throws MmsearchException MODEL_NOT_FOUND listing the known ids (also for a CLIP id: use
      *                           {@link #textEncoder(String)}); NOT_READY after {@link #close()}
@@ -348,7 +356,7 @@ public final class ModelRegistry implements EncoderProvider {
         return List.copyOf(ids);
     }
 
-    private ModelBundle bundle(String modelId) {
+    private TextBundle bundle(String modelId) {
         BuiltinModel builtin = builtins.get(modelId);
         if (builtin != null) {
             return BuiltinModels.materialize(builtin, modelCacheDir);

@@ -14,22 +14,17 @@ import dev.mmsearch.core.VectorSimilarity;
 import dev.mmsearch.image.ClipImagePreprocessor;
 import dev.mmsearch.image.ImageLimits;
 import dev.mmsearch.image.ImagePreprocessorConfig;
-import dev.mmsearch.inference.EncoderOptions;
-import dev.mmsearch.inference.TextTokenizer;
-import dev.mmsearch.inference.TextTokenizer.TokenizedText;
-import java.io.IOException;
-import java.io.InputStream;
+import dev.mmsearch.inference.bundle.ClipBundle;
+import dev.mmsearch.inference.onnx.EncoderOptions;
+import dev.mmsearch.inference.onnx.TextTokenizer;
+import dev.mmsearch.inference.onnx.TextTokenizer.TokenizedText;
 import java.nio.FloatBuffer;
 import java.nio.IntBuffer;
 import java.nio.LongBuffer;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -58,8 +53,8 @@ public final class ClipModel implements AutoCloseable {
     static final String INPUT_IDS = "input_ids";
     static final String ATTENTION_MASK = "attention_mask";
     static final String PIXEL_VALUES = "pixel_values";
-    static final String TEXT_EMBEDS = "text_embeds";
-    static final String IMAGE_EMBEDS = "image_embeds";
+    private static final String TEXT_EMBEDS = ClipBundle.TEXT_EMBEDS;
+    private static final String IMAGE_EMBEDS = ClipBundle.IMAGE_EMBEDS;
 
     private final ClipBundle bundle;
     private final EncoderOptions options;
@@ -118,7 +113,7 @@ public final class ClipModel implements AutoCloseable {
         if ((pixelShape[2] > 0 && pixelShape[2] != preprocessor.height())
                 || (pixelShape[3] > 0 && pixelShape[3] != preprocessor.width())) {
             throw invalid("takes " + pixelShape[2] + "x" + pixelShape[3] + " images but "
-                    + ClipBundle.PREPROCESSOR_CONFIG + " produces " + preprocessor.height() + "x" + preprocessor.width());
+                    + bundle.preprocessorConfigFile().getFileName() + " produces " + preprocessor.height() + "x" + preprocessor.width());
         }
 
         // The tokenizer's own tokens for "" are [start, end]: a valid placeholder text, and its end token pads.
@@ -161,7 +156,7 @@ public final class ClipModel implements AutoCloseable {
         Objects.requireNonNull(options, "options");
         Objects.requireNonNull(limits, "limits");
         long start = System.nanoTime();
-        String checksum = sha256(bundle.onnxFiles());
+        String checksum = bundle.checksum();
         ClipImagePreprocessor preprocessor = new ClipImagePreprocessor(
                 ImagePreprocessorConfig.fromJson(bundle.preprocessorConfigFile()), limits);
         TextTokenizer tokenizer = TextTokenizer.open(bundle.tokenizerFile(), bundle.maxSequenceLength(), false);
@@ -489,28 +484,6 @@ public final class ClipModel implements AutoCloseable {
             }
         }
         return vector;
-    }
-
-    /** SHA-256 over the files' bytes, in order (hex, lower case). */
-    static String sha256(List<Path> files) {
-        MessageDigest digest;
-        try {
-            digest = MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every JDK has SHA-256", e);
-        }
-        byte[] buffer = new byte[1 << 16];
-        for (Path file : files) {
-            try (InputStream in = Files.newInputStream(file)) {
-                for (int read; (read = in.read(buffer)) > 0; ) {
-                    digest.update(buffer, 0, read);
-                }
-            } catch (IOException e) {
-                throw new MmsearchException(ErrorCode.MODEL_NOT_FOUND, "cannot read model file " + file + ": "
-                        + e.getMessage(), e);
-            }
-        }
-        return HexFormat.of().formatHex(digest.digest());
     }
 
     private void requireOpen() {

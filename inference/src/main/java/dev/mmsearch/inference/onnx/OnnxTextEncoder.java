@@ -1,4 +1,4 @@
-package dev.mmsearch.inference;
+package dev.mmsearch.inference.onnx;
 
 import ai.onnxruntime.NodeInfo;
 import ai.onnxruntime.OnnxJavaType;
@@ -13,7 +13,10 @@ import dev.mmsearch.core.MmsearchException;
 import dev.mmsearch.core.ModelStamp;
 import dev.mmsearch.core.TextEncoder;
 import dev.mmsearch.core.VectorSimilarity;
-import dev.mmsearch.inference.TextTokenizer.TokenizedText;
+import dev.mmsearch.inference.bundle.ModelManifest;
+import dev.mmsearch.inference.bundle.TextBundle;
+import dev.mmsearch.inference.bundle.TextSide;
+import dev.mmsearch.inference.onnx.TextTokenizer.TokenizedText;
 import java.nio.FloatBuffer;
 import java.nio.IntBuffer;
 import java.nio.LongBuffer;
@@ -31,7 +34,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One generic text encoder for BERT-family ONNX exports: the model is data (a {@link ModelBundle}),
+ * One generic text encoder for BERT-family ONNX exports: the model is data (a {@link TextBundle}),
  * not code. Owns an ONNX Runtime session and a {@link TextTokenizer}; applies the manifest's
  * prefixes and lower-casing, truncates every input to the model's maximum length (never refuses
  * long input), pads each batch to its longest member, pools (CLS or attention-mask-weighted mean)
@@ -69,7 +72,7 @@ public final class OnnxTextEncoder implements TextEncoder {
     private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
     private boolean closed;
 
-    private OnnxTextEncoder(ModelBundle bundle, EncoderOptions options, OrtEnvironment environment,
+    private OnnxTextEncoder(TextBundle bundle, EncoderOptions options, OrtEnvironment environment,
                             OrtSession session, TextTokenizer tokenizer, String checksum) throws OrtException {
         this.options = options;
         this.environment = environment;
@@ -155,11 +158,11 @@ public final class OnnxTextEncoder implements TextEncoder {
      * @throws MmsearchException MODEL_NOT_FOUND when a file is missing, INVALID_ARGUMENT when the
      *                           model does not fit its manifest, INTERNAL when ONNX Runtime fails
      */
-    public static OnnxTextEncoder open(ModelBundle bundle, EncoderOptions options) {
+    public static OnnxTextEncoder open(TextBundle bundle, EncoderOptions options) {
         Objects.requireNonNull(bundle, "bundle");
         Objects.requireNonNull(options, "options");
         long start = System.nanoTime();
-        String checksum = bundle.modelSha256() != null ? bundle.modelSha256() : Checksums.sha256(bundle.modelFile());
+        String checksum = bundle.checksum();
         ModelManifest manifest = bundle.manifest();
         TextTokenizer tokenizer = TextTokenizer.open(bundle.tokenizerFile(), manifest.maxSequenceLength(),
                 manifest.lowercase());
@@ -433,7 +436,7 @@ public final class OnnxTextEncoder implements TextEncoder {
         }
     }
 
-    private static MmsearchException invalidModel(ModelBundle bundle, String what) {
+    private static MmsearchException invalidModel(TextBundle bundle, String what) {
         return new MmsearchException(ErrorCode.INVALID_ARGUMENT,
                 "model '" + bundle.manifest().id() + "' (" + bundle.modelFile() + ") " + what);
     }
