@@ -46,7 +46,8 @@ public final class ModelRegistry implements EncoderProvider {
 
     private final Path modelCacheDir;
     private final EncoderOptions options;
-    /** Every known id: built-ins in catalogue order, then registered directories in registration order; guarded by {@code this}. */
+    /** Every known id: built-ins in catalogue order, then registered directories in registration order; guarded by
+     *  {@code this}. */
     private final Map<String, ModelEntry<?>> entries = new LinkedHashMap<>();
     private volatile boolean closed;
 

@@ -28,10 +28,10 @@ public sealed interface ModelBundle permits TextBundle, ClipBundle {
         QUANTIZED
     }
 
-    /** Registry id: the manifest's {@code "id"}, else the directory name ({@code -q} added for the quantized variant). */
+    /** Registry id: the manifest's {@code "id"}, else the directory name (plus {@code -q} when quantized). */
     String id();
 
-    /** How to use the model, as {@link dev.mmsearch.inference.ModelRegistry#manifest(String)} reports it before loading. */
+    /** How to use the model, as {@link dev.mmsearch.inference.ModelRegistry#manifest(String)} reports it unloaded. */
     ModelManifest manifest();
 
     /** The distinct ONNX files, in the order their bytes enter {@link #checksum()} (CLIP: text tower first). */
