@@ -19,10 +19,11 @@ import dev.mmsearch.grpc.proto.inference.v1.PredictResponse;
 import dev.mmsearch.grpc.proto.inference.v1.TextSide;
 import dev.mmsearch.inference.BuiltinModel;
 import dev.mmsearch.inference.BuiltinModels;
-import dev.mmsearch.inference.ModelBundle;
-import dev.mmsearch.inference.ModelManifest;
 import dev.mmsearch.inference.ModelRegistry;
-import dev.mmsearch.inference.clip.ClipBundle;
+import dev.mmsearch.inference.bundle.ClipBundle;
+import dev.mmsearch.inference.bundle.ModelBundle;
+import dev.mmsearch.inference.bundle.ModelManifest;
+import dev.mmsearch.inference.bundle.TextBundle;
 import io.grpc.Context;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
@@ -96,7 +97,7 @@ final class InferenceServiceImpl extends InferenceServiceGrpc.InferenceServiceIm
         registry.textEncoder(id); // load now: a broken model fails LoadModel, not the first search
         try {
             // Predict needs the single ONNX file of a sentence-encoder bundle; CLIP exports have two.
-            Path onnx = ModelBundle.load(directory, variant).modelFile();
+            Path onnx = TextBundle.load(directory, variant).modelFile();
             loadedFiles.put(id, onnx);
             LOG.info("LoadModel model={} dir={} onnx={}", id, directory, onnx);
         } catch (MmsearchException e) {

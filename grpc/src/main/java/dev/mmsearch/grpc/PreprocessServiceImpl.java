@@ -12,8 +12,8 @@ import dev.mmsearch.image.ImageLimits;
 import dev.mmsearch.image.ImagePreprocessorConfig;
 import dev.mmsearch.inference.ModelRegistry;
 import dev.mmsearch.inference.clip.ClipModel;
-import dev.mmsearch.inference.OnnxTextEncoder;
-import dev.mmsearch.inference.TextTokenizer.TokenizedText;
+import dev.mmsearch.inference.onnx.OnnxTextEncoder;
+import dev.mmsearch.inference.onnx.TextTokenizer.TokenizedText;
 import io.grpc.stub.StreamObserver;
 import java.util.ArrayList;
 import java.util.List;
@@ -51,8 +51,8 @@ final class PreprocessServiceImpl extends PreprocessServiceGrpc.PreprocessServic
                 ClipModel clip = registry.clipModel(model); // CLIP has no prefixes: both sides tokenize alike
                 tokenizer = clip::tokenize;
             } else if (registry.textEncoder(model) instanceof OnnxTextEncoder onnx) {
-                dev.mmsearch.inference.TextSide side = request.getSide() == TextSide.TEXT_SIDE_QUERY
-                        ? dev.mmsearch.inference.TextSide.QUERY : dev.mmsearch.inference.TextSide.DOCUMENT;
+                dev.mmsearch.inference.bundle.TextSide side = request.getSide() == TextSide.TEXT_SIDE_QUERY
+                        ? dev.mmsearch.inference.bundle.TextSide.QUERY : dev.mmsearch.inference.bundle.TextSide.DOCUMENT;
                 tokenizer = text -> onnx.tokenize(text, side);
             } else {
                 throw new MmsearchException(ErrorCode.NOT_FOUND, "model '" + model + "' has no text tokenizer that "

@@ -1,7 +1,7 @@
 package dev.mmsearch.grpc;
 
-import dev.mmsearch.inference.EncoderOptions;
 import dev.mmsearch.inference.ModelRegistry;
+import dev.mmsearch.inference.onnx.EncoderOptions;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Path;

@@ -1,8 +1,8 @@
 package dev.mmsearch.grpc;
 
 import dev.mmsearch.core.TextEncoder;
-import dev.mmsearch.inference.EncoderOptions;
 import dev.mmsearch.inference.ModelRegistry;
+import dev.mmsearch.inference.onnx.EncoderOptions;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;

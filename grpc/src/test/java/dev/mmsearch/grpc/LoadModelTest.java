@@ -8,9 +8,9 @@ import dev.mmsearch.core.MmsearchException;
 import dev.mmsearch.core.ModelStamp;
 import dev.mmsearch.core.TextEncoder;
 import dev.mmsearch.inference.BuiltinModels;
-import dev.mmsearch.inference.ModelBundle;
-import dev.mmsearch.inference.ModelManifest;
 import dev.mmsearch.inference.ModelRegistry;
+import dev.mmsearch.inference.bundle.ModelManifest;
+import dev.mmsearch.inference.bundle.TextBundle;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -29,7 +29,7 @@ class LoadModelTest {
     @Test
     void loadedDirectoryBecomesListableAndUsableWithoutRestart(@TempDir Path temp) throws Exception {
         // A model directory that no node knows: a built-in copied out with a new id in its manifest.
-        ModelBundle bundle = BuiltinModels.materialize(BuiltinModels.find(SOURCE_MODEL).orElseThrow(), temp);
+        TextBundle bundle = BuiltinModels.materialize(BuiltinModels.find(SOURCE_MODEL).orElseThrow(), temp);
         Path dir = bundle.modelFile().getParent();
         bundle.manifest().withId(NEW_ID).write(dir.resolve(ModelManifest.FILE_NAME));
 

@@ -1,5 +1,6 @@
 package dev.mmsearch.inference;
 
+import dev.mmsearch.inference.bundle.ModelManifest;
 import java.io.IOException;
 import java.net.URL;
 import java.net.URLConnection;

@@ -2,6 +2,10 @@ package dev.mmsearch.inference;
 
 import dev.mmsearch.core.ErrorCode;
 import dev.mmsearch.core.MmsearchException;
+import dev.mmsearch.inference.bundle.Checksums;
+import dev.mmsearch.inference.bundle.ModelBundle;
+import dev.mmsearch.inference.bundle.ModelManifest;
+import dev.mmsearch.inference.bundle.TextBundle;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -113,7 +117,7 @@ public final class BuiltinModels {
      * @throws MmsearchException MODEL_NOT_FOUND when the artifact is not on the classpath; INTERNAL when
      *                           the files cannot be written
      */
-    public static ModelBundle materialize(BuiltinModel model, Path modelCacheDir) {
+    public static TextBundle materialize(BuiltinModel model, Path modelCacheDir) {
         URL onnx = model.onnxUrl().orElseThrow(() -> notOnClasspath(model, model.onnxResource()));
         URL tokenizer = model.tokenizerUrl().orElseThrow(() -> notOnClasspath(model, model.tokenizerResource()));
         Path dir = modelCacheDir.toAbsolutePath().normalize().resolve(model.id());
@@ -127,7 +131,7 @@ public final class BuiltinModels {
         }
     }
 
-    private static ModelBundle materialize(BuiltinModel model, Path dir, URL onnx, URL tokenizer) throws IOException {
+    private static TextBundle materialize(BuiltinModel model, Path dir, URL onnx, URL tokenizer) throws IOException {
         Path modelFile = dir.resolve(MODEL_FILE);
         Path tokenizerFile = dir.resolve(ModelBundle.TOKENIZER_FILE);
         Path checksumFile = dir.resolve(CHECKSUM_FILE);
@@ -161,7 +165,7 @@ public final class BuiltinModels {
         if (!Files.isRegularFile(manifestFile) || !Files.readString(manifestFile, StandardCharsets.UTF_8).equals(manifestJson)) {
             writeAtomically(manifestFile, manifestJson);
         }
-        return new ModelBundle(model.manifest(), modelFile, tokenizerFile, modelSha);
+        return new TextBundle(model.manifest(), modelFile, tokenizerFile, modelSha);
     }
 
     private static boolean hasSize(Path file, long expected) throws IOException {

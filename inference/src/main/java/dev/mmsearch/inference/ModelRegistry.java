@@ -5,10 +5,15 @@ import dev.mmsearch.core.ErrorCode;
 import dev.mmsearch.core.ImageEncoder;
 import dev.mmsearch.core.MmsearchException;
 import dev.mmsearch.core.TextEncoder;
+import dev.mmsearch.inference.bundle.ClipBundle;
+import dev.mmsearch.inference.bundle.ModelBundle;
+import dev.mmsearch.inference.bundle.ModelManifest;
+import dev.mmsearch.inference.bundle.TextBundle;
 import dev.mmsearch.inference.clip.AlignedTextEncoder;
 import dev.mmsearch.inference.clip.ClipAlignment;
-import dev.mmsearch.inference.clip.ClipBundle;
 import dev.mmsearch.inference.clip.ClipModel;
+import dev.mmsearch.inference.onnx.EncoderOptions;
+import dev.mmsearch.inference.onnx.OnnxTextEncoder;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -16,15 +21,15 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Finds text encoders by id: the built-in models whose artifacts are on the classpath, plus model
- * directories registered by path (sentence encoders, see {@link ModelBundle}, and CLIP models, see
- * {@link ClipBundle}: a CLIP id serves both {@link #textEncoder(String)} and {@link #imageEncoder(String)}). Each encoder is loaded lazily on first use, once, and shared by
- * all callers (encoders are thread-safe). Closing the registry closes every loaded encoder.
+ * directories registered by path (sentence encoders, see {@link TextBundle}, and CLIP models, see
+ * {@link ClipBundle}: a CLIP id serves both {@link #textEncoder(String)} and {@link #imageEncoder(String)}).
+ * It keeps one entry per id; each model is loaded lazily on first use, once, and shared by all callers
+ * (encoders are thread-safe). Closing the registry closes every loaded model, once.
  *
  * <p>A sentence encoder of kind {@link ModelManifest.Kind#ALIGNED_TEXT_ENCODER} names, in its manifest's
  * {@code "alignedTo"} ({@link ClipAlignment}), the CLIP model it was trained into. Its
@@ -41,17 +46,9 @@ public final class ModelRegistry implements EncoderProvider {
 
     private final Path modelCacheDir;
     private final EncoderOptions options;
-    private final Map<String, BuiltinModel> builtins = new LinkedHashMap<>();
-    /** Registered directories by id; guarded by {@code this}. */
-    private final Map<String, ModelBundle> registered = new LinkedHashMap<>();
-    private final Map<String, OnnxTextEncoder> loaded = new ConcurrentHashMap<>();
-    /** Registered CLIP directories by id; guarded by {@code this}. */
-    private final Map<String, ClipBundle> registeredClip = new LinkedHashMap<>();
-    private final Map<String, ClipModel> loadedClip = new ConcurrentHashMap<>();
-    /** CLIP models that registered aligned text encoders were trained into, by their id; guarded by {@code this}. */
-    private final Map<String, ClipAlignment> alignments = new LinkedHashMap<>();
-    private final Map<String, AlignedTextEncoder> loadedAligned = new ConcurrentHashMap<>();
-    private final Map<String, Object> loadLocks = new ConcurrentHashMap<>();
+    /** Every known id: built-ins in catalogue order, then registered directories in registration order; guarded by
+     *  {@code this}. */
+    private final Map<String, ModelEntry<?>> entries = new LinkedHashMap<>();
     private volatile boolean closed;
 
     /**
@@ -62,7 +59,7 @@ public final class ModelRegistry implements EncoderProvider {
         this.modelCacheDir = Objects.requireNonNull(modelCacheDir, "modelCacheDir").toAbsolutePath().normalize();
         this.options = Objects.requireNonNull(options, "options");
         for (BuiltinModel model : BuiltinModels.available()) {
-            builtins.put(model.id(), model);
+            entries.put(model.id(), ModelEntry.Text.builtin(model));
         }
     }
 
@@ -85,20 +82,23 @@ public final class ModelRegistry implements EncoderProvider {
     }
 
     /**
-     * Registers a model directory (an mmsearch bundle or a Hugging Face export, see {@link ModelBundle};
-     * or a CLIP export, see {@link ClipBundle}, detected by {@link ClipBundle#isClip(Path)})
-     * under the id its manifest names (by default the directory name). Registering the same directory
-     * again returns the same id. The files are checked now; the model is loaded on first use.
+     * Registers a model directory (an mmsearch bundle or a Hugging Face export of a sentence encoder, see
+     * {@link TextBundle}; or a CLIP export, see {@link ClipBundle}; told apart by {@link ModelBundle#load(Path,
+     * ModelBundle.Variant)}) under the id its manifest names (by default the directory name). Registering the same
+     * directory again returns the same id. The files are checked now; the model is loaded on first use.
      *
      * @return the model id
      * @throws MmsearchException MODEL_NOT_FOUND for missing files, INVALID_ARGUMENT when the id is taken
      */
     public synchronized String register(Path dir, ModelBundle.Variant variant) {
         requireOpen();
-        if (ClipBundle.isClip(dir)) {
-            return registerClip(ClipBundle.load(dir, variant));
-        }
-        ModelBundle bundle = ModelBundle.load(dir, variant);
+        return switch (ModelBundle.load(dir, variant)) {
+            case ClipBundle clip -> registerClip(clip);
+            case TextBundle text -> registerText(text, dir);
+        };
+    }
+
+    private String registerText(TextBundle bundle, Path dir) {
         String id = bundle.manifest().id();
         ClipAlignment alignment = bundle.manifest().kind() == ModelManifest.Kind.ALIGNED_TEXT_ENCODER
                 ? ClipAlignment.read(dir.toAbsolutePath().normalize()) : null;
@@ -106,26 +106,17 @@ public final class ModelRegistry implements EncoderProvider {
             throw new MmsearchException(ErrorCode.INVALID_ARGUMENT, "model '" + id + "' in " + dir + " names itself in \""
                     + ClipAlignment.FIELD + "\"; it must name the CLIP model it was trained for");
         }
-        if (builtins.containsKey(id)) {
-            throw new MmsearchException(ErrorCode.INVALID_ARGUMENT, "model id '" + id + "' of " + bundle.modelFile()
-                    + " is a built-in model's id; set another \"id\" in " + ModelManifest.FILE_NAME);
-        }
-        if (registeredClip.containsKey(id)) {
-            throw new MmsearchException(ErrorCode.INVALID_ARGUMENT, "model id '" + id + "' is already registered for "
-                    + "the CLIP model in " + registeredClip.get(id).directory() + "; set another \"id\" in "
-                    + ModelManifest.FILE_NAME + " of " + dir);
-        }
-        ModelBundle existing = registered.get(id);
-        if (existing != null) {
-            if (existing.modelFile().equals(bundle.modelFile())) {
+        switch (entries.get(id)) {
+            case null -> { }
+            case ModelEntry.Text text when text.builtinModel() != null -> throw builtinIdTaken(id, bundle.modelFile());
+            case ModelEntry.Text text when text.modelFile().equals(bundle.modelFile()) -> {
                 return id;
             }
-            throw new MmsearchException(ErrorCode.INVALID_ARGUMENT, "model id '" + id + "' is already registered for "
-                    + existing.modelFile() + "; set another \"id\" in " + ModelManifest.FILE_NAME + " of " + dir);
+            case ModelEntry.Text text -> throw idTaken(id, text.modelFile().toString(), dir);
+            case ModelEntry.Clip clip -> throw idTaken(id, "the CLIP model in " + clip.bundle().directory(), dir);
         }
-        registered.put(id, bundle);
+        entries.put(id, ModelEntry.Text.registered(bundle, alignment));
         if (alignment != null) {
-            alignments.put(id, alignment);
             LOG.info("registered model={} dir={} alignedTo={}", id, dir.toAbsolutePath(), alignment.describe());
         } else {
             LOG.info("registered model={} dir={}", id, dir.toAbsolutePath());
@@ -135,22 +126,28 @@ public final class ModelRegistry implements EncoderProvider {
 
     private String registerClip(ClipBundle bundle) {
         String id = bundle.id();
-        if (builtins.containsKey(id)) {
-            throw new MmsearchException(ErrorCode.INVALID_ARGUMENT, "model id '" + id + "' of " + bundle.directory()
-                    + " is a built-in model's id; set another \"id\" in " + ModelManifest.FILE_NAME);
+        switch (entries.get(id)) {
+            case null -> { }
+            case ModelEntry.Text text when text.builtinModel() != null -> throw builtinIdTaken(id, bundle.directory());
+            case ModelEntry.Text text -> throw idTaken(id, text.modelFile().toString(), bundle.directory());
+            case ModelEntry.Clip clip when clip.bundle().onnxFiles().equals(bundle.onnxFiles()) -> {
+                return id;
+            }
+            case ModelEntry.Clip clip -> throw idTaken(id, clip.bundle().directory().toString(), bundle.directory());
         }
-        ClipBundle existing = registeredClip.get(id);
-        if (existing != null && existing.onnxFiles().equals(bundle.onnxFiles())) {
-            return id;
-        }
-        if (existing != null || registered.containsKey(id)) {
-            Path other = existing != null ? existing.directory() : registered.get(id).modelFile();
-            throw new MmsearchException(ErrorCode.INVALID_ARGUMENT, "model id '" + id + "' is already registered for "
-                    + other + "; set another \"id\" in " + ModelManifest.FILE_NAME + " of " + bundle.directory());
-        }
-        registeredClip.put(id, bundle);
+        entries.put(id, new ModelEntry.Clip(bundle));
         LOG.info("registered clip model={} dir={} combined={}", id, bundle.directory(), bundle.combined());
         return id;
+    }
+
+    private static MmsearchException builtinIdTaken(String id, Path source) {
+        return new MmsearchException(ErrorCode.INVALID_ARGUMENT, "model id '" + id + "' of " + source
+                + " is a built-in model's id; set another \"id\" in " + ModelManifest.FILE_NAME);
+    }
+
+    private static MmsearchException idTaken(String id, String holder, Path dir) {
+        return new MmsearchException(ErrorCode.INVALID_ARGUMENT, "model id '" + id + "' is already registered for "
+                + holder + "; set another \"id\" in " + ModelManifest.FILE_NAME + " of " + dir);
     }
 
     /**
@@ -160,18 +157,16 @@ public final class ModelRegistry implements EncoderProvider {
      */
     @Override
     public TextEncoder textEncoder(String modelId) {
-        if (isClip(modelId)) {
-            return clipModel(modelId).textEncoder();
-        }
-        if (alignment(modelId).isPresent()) {
-            return alignedTextEncoder(modelId);
-        }
-        return onnxTextEncoder(modelId);
+        return switch (entry(modelId)) {
+            case ModelEntry.Clip clip -> clip.model(options).textEncoder();
+            case ModelEntry.Text text when text.alignment() != null -> alignedTextEncoder(modelId);
+            case ModelEntry.Text text -> text.encoder(modelCacheDir, options);
+        };
     }
 
     /** The CLIP model that {@code modelId} was trained into, when it is a registered aligned text encoder. */
-    public synchronized Optional<ClipAlignment> alignment(String modelId) {
-        return Optional.ofNullable(modelId == null ? null : alignments.get(modelId));
+    public Optional<ClipAlignment> alignment(String modelId) {
+        return find(modelId) instanceof ModelEntry.Text text ? Optional.ofNullable(text.alignment()) : Optional.empty();
     }
 
     /**
@@ -183,31 +178,19 @@ public final class ModelRegistry implements EncoderProvider {
      *                           CLIP model of that id has another checksum or dimension
      */
     public AlignedTextEncoder alignedTextEncoder(String modelId) {
-        AlignedTextEncoder encoder = loadedAligned.get(Objects.requireNonNullElse(modelId, ""));
-        if (encoder != null) {
-            return encoder;
+        if (!(entry(modelId) instanceof ModelEntry.Text text) || text.alignment() == null) {
+            throw new MmsearchException(ErrorCode.MODEL_NOT_FOUND, "model '" + modelId + "' is not aligned to a CLIP "
+                    + "model (its " + ModelManifest.FILE_NAME + " has no kind aligned_text_encoder)");
         }
-        requireKnown(modelId);
-        ClipAlignment alignment = alignment(modelId).orElseThrow(() -> new MmsearchException(ErrorCode.MODEL_NOT_FOUND,
-                "model '" + modelId + "' is not aligned to a CLIP model (its " + ModelManifest.FILE_NAME
-                        + " has no kind aligned_text_encoder)"));
-        if (!isClip(alignment.clipModelId())) {
+        ClipAlignment alignment = text.alignment();
+        ModelEntry<?> target = find(alignment.clipModelId());
+        if (!(target instanceof ModelEntry.Clip clip)) {
             throw new MmsearchException(ErrorCode.MODEL_NOT_FOUND, "model '" + modelId + "' is a text tower aligned to "
                     + "CLIP model " + alignment.describe() + ", which is not registered"
-                    + (modelIds().contains(alignment.clipModelId()) ? " as a CLIP model" : "")
+                    + (target != null ? " as a CLIP model" : "")
                     + "; register that CLIP model's directory too (its image vectors are what this model searches)");
         }
-        ClipModel clip = clipModel(alignment.clipModelId());
-        synchronized (loadLocks.computeIfAbsent(modelId, k -> new Object())) {
-            encoder = loadedAligned.get(modelId);
-            if (encoder != null) {
-                return encoder;
-            }
-            AlignedTextEncoder created = AlignedTextEncoder.of(onnxTextEncoder(modelId), alignment, clip.stamp());
-            loadedAligned.put(modelId, created);
-            LOG.info("aligned text model={} searches clip={}", modelId, clip.stamp().describe());
-            return created;
-        }
+        return text.aligned(clip.model(options), modelCacheDir, options);
     }
 
     /**
@@ -219,18 +202,18 @@ public final class ModelRegistry implements EncoderProvider {
      */
     @Override
     public ImageEncoder imageEncoder(String modelId) {
-        if (isClip(modelId)) {
-            return clipModel(modelId).imageEncoder();
-        }
-        requireKnown(modelId);
-        Optional<ClipAlignment> alignment = alignment(modelId);
-        if (alignment.isPresent()) {
-            throw new MmsearchException(ErrorCode.MODEL_NOT_FOUND, "model '" + modelId + "' is a text-only model aligned "
-                    + "to CLIP model '" + alignment.get().clipModelId() + "'; encode images with that model");
-        }
-        throw new MmsearchException(ErrorCode.MODEL_NOT_FOUND, "model '" + modelId + "' is a text-only model and "
-                + "has no image encoder; image search needs a CLIP model (register a CLIP export directory"
-                + (registeredClip().isEmpty() ? "" : ", e.g. " + String.join(", ", registeredClip())) + ")");
+        return switch (entry(modelId)) {
+            case ModelEntry.Clip clip -> clip.model(options).imageEncoder();
+            case ModelEntry.Text text when text.alignment() != null -> throw new MmsearchException(
+                    ErrorCode.MODEL_NOT_FOUND, "model '" + modelId + "' is a text-only model aligned to CLIP model '"
+                    + text.alignment().clipModelId() + "'; encode images with that model");
+            case ModelEntry.Text text -> {
+                List<String> clipIds = clipIds();
+                throw new MmsearchException(ErrorCode.MODEL_NOT_FOUND, "model '" + modelId + "' is a text-only model "
+                        + "and has no image encoder; image search needs a CLIP model (register a CLIP export directory"
+                        + (clipIds.isEmpty() ? "" : ", e.g. " + String.join(", ", clipIds)) + ")");
+            }
+        };
     }
 
     /**
@@ -239,178 +222,111 @@ public final class ModelRegistry implements EncoderProvider {
      * @throws MmsearchException MODEL_NOT_FOUND when the id is not a registered CLIP model
      */
     public ClipModel clipModel(String modelId) {
-        ClipModel model = loadedClip.get(Objects.requireNonNullElse(modelId, ""));
-        if (model != null) {
-            return model;
+        if (entry(modelId) instanceof ModelEntry.Clip clip) {
+            return clip.model(options);
         }
-        if (!isClip(modelId)) {
-            requireKnown(modelId);
-            throw new MmsearchException(ErrorCode.MODEL_NOT_FOUND, "model '" + modelId + "' is not a CLIP model");
-        }
-        synchronized (loadLocks.computeIfAbsent(modelId, k -> new Object())) {
-            requireOpen();
-            model = loadedClip.get(modelId);
-            if (model != null) {
-                return model;
-            }
-            ClipBundle bundle;
-            synchronized (this) {
-                bundle = registeredClip.get(modelId);
-            }
-            ClipModel created = ClipModel.open(bundle, options);
-            synchronized (this) {
-                if (closed) {
-                    created.close();
-                    requireOpen();
-                }
-                loadedClip.put(modelId, created);
-            }
-            return created;
-        }
+        throw new MmsearchException(ErrorCode.MODEL_NOT_FOUND, "model '" + modelId + "' is not a CLIP model");
     }
 
     /** Whether {@code modelId} is a registered CLIP model. */
-    public synchronized boolean isClip(String modelId) {
-        return modelId != null && registeredClip.containsKey(modelId);
-    }
-
-    private synchronized List<String> registeredClip() {
-        return List.copyOf(registeredClip.keySet());
+    public boolean isClip(String modelId) {
+        return find(modelId) instanceof ModelEntry.Clip;
     }
 
     /**
-     * The sentence encoder (built-in or registered {@link ModelBundle}) for {@code modelId}, loading it on first use.
+     * The sentence encoder (built-in or registered {@link TextBundle}) for {@code modelId}, loading it on first use.
      *
      * @throws MmsearchException MODEL_NOT_FOUND listing the known ids (also for a CLIP id: use
      *                           {@link #textEncoder(String)}); NOT_READY after {@link #close()}
      */
     public OnnxTextEncoder onnxTextEncoder(String modelId) {
-        OnnxTextEncoder encoder = loaded.get(Objects.requireNonNullElse(modelId, ""));
-        if (encoder != null) {
-            return encoder;
+        if (entry(modelId) instanceof ModelEntry.Text text) {
+            return text.encoder(modelCacheDir, options);
         }
-        requireKnown(modelId);
-        if (isClip(modelId)) {
-            throw new MmsearchException(ErrorCode.MODEL_NOT_FOUND, "model '" + modelId + "' is a CLIP model, not a "
-                    + "sentence encoder; use textEncoder or clipModel");
-        }
-        synchronized (loadLocks.computeIfAbsent(modelId, k -> new Object())) {
-            requireOpen();
-            encoder = loaded.get(modelId);
-            if (encoder != null) {
-                return encoder;
-            }
-            OnnxTextEncoder created = OnnxTextEncoder.open(bundle(modelId), options);
-            synchronized (this) {
-                if (closed) {
-                    created.close();
-                    requireOpen();
-                }
-                loaded.put(modelId, created);
-            }
-            return created;
-        }
+        throw new MmsearchException(ErrorCode.MODEL_NOT_FOUND, "model '" + modelId + "' is a CLIP model, not a "
+                + "sentence encoder; use textEncoder or clipModel");
     }
 
-    /** The manifest of a known model, without loading it. */
+    /** The manifest of a known model, without loading it (a loaded CLIP model's has its dimension). */
     public ModelManifest manifest(String modelId) {
-        requireKnown(modelId);
-        BuiltinModel builtin = builtins.get(modelId);
-        if (builtin != null) {
-            return builtin.manifest();
-        }
-        synchronized (this) {
-            ClipBundle clip = registeredClip.get(modelId);
-            if (clip != null) {
-                ClipModel model = loadedClip.get(modelId);
-                return model == null ? clip.manifest() : clip.manifest().withDimension(model.dimension());
-            }
-            return registered.get(modelId).manifest();
-        }
+        return entry(modelId).manifest();
     }
 
     /** Whether the model has been loaded (and so holds memory and native resources). */
     public boolean isLoaded(String modelId) {
-        return modelId != null && (loaded.containsKey(modelId) || loadedClip.containsKey(modelId));
+        ModelEntry<?> entry = find(modelId);
+        return entry != null && entry.isLoaded();
     }
 
     /** Built-in models available on the classpath. */
-    public List<BuiltinModel> builtinModels() {
-        return List.copyOf(builtins.values());
+    public synchronized List<BuiltinModel> builtinModels() {
+        List<BuiltinModel> builtins = new ArrayList<>();
+        for (ModelEntry<?> entry : entries.values()) {
+            if (entry instanceof ModelEntry.Text text && text.builtinModel() != null) {
+                builtins.add(text.builtinModel());
+            }
+        }
+        return List.copyOf(builtins);
     }
 
     /** Built-in ids first (in catalogue order), then registered ids in registration order. */
     @Override
     public synchronized List<String> modelIds() {
-        List<String> ids = new ArrayList<>(builtins.keySet());
-        ids.addAll(registered.keySet());
-        ids.addAll(registeredClip.keySet());
-        return List.copyOf(ids);
-    }
-
-    private ModelBundle bundle(String modelId) {
-        BuiltinModel builtin = builtins.get(modelId);
-        if (builtin != null) {
-            return BuiltinModels.materialize(builtin, modelCacheDir);
-        }
-        synchronized (this) {
-            return registered.get(modelId);
-        }
-    }
-
-    private void requireKnown(String modelId) {
-        boolean known;
-        synchronized (this) {
-            known = modelId != null && (builtins.containsKey(modelId) || registered.containsKey(modelId)
-                    || registeredClip.containsKey(modelId));
-        }
-        if (!known) {
-            throw new MmsearchException(ErrorCode.MODEL_NOT_FOUND, "unknown model '" + modelId + "'; known models: "
-                    + String.join(", ", modelIds()) + " (or register a model directory)");
-        }
-    }
-
-    private void requireOpen() {
-        if (closed) {
-            throw new MmsearchException(ErrorCode.NOT_READY, "the model registry has been closed");
-        }
+        return List.copyOf(entries.keySet());
     }
 
     /** Looks up a built-in model of this registry by id. */
     public Optional<BuiltinModel> builtin(String modelId) {
-        return Optional.ofNullable(builtins.get(modelId));
+        return find(modelId) instanceof ModelEntry.Text text ? Optional.ofNullable(text.builtinModel())
+                : Optional.empty();
     }
 
-    /** Closes every loaded encoder; later calls fail with NOT_READY. Idempotent. */
+    private synchronized List<String> clipIds() {
+        return entries.values().stream().filter(e -> e instanceof ModelEntry.Clip).map(ModelEntry::id).toList();
+    }
+
+    /** The entry of {@code modelId}, or null. */
+    private synchronized ModelEntry<?> find(String modelId) {
+        return modelId == null ? null : entries.get(modelId);
+    }
+
+    /** The entry of {@code modelId}; MODEL_NOT_FOUND listing the known ids when there is none. */
+    private ModelEntry<?> entry(String modelId) {
+        ModelEntry<?> entry = find(modelId);
+        if (entry == null) {
+            throw new MmsearchException(ErrorCode.MODEL_NOT_FOUND, "unknown model '" + modelId + "'; known models: "
+                    + String.join(", ", modelIds()) + " (or register a model directory)");
+        }
+        return entry;
+    }
+
+    private void requireOpen() {
+        if (closed) {
+            throw closedError();
+        }
+    }
+
+    /** What every use of a closed registry (or of an entry it closed) throws. */
+    static MmsearchException closedError() {
+        return new MmsearchException(ErrorCode.NOT_READY, "the model registry has been closed");
+    }
+
+    /** Closes every loaded model, once; later loads fail with NOT_READY. Idempotent. */
     @Override
     public void close() {
-        List<OnnxTextEncoder> toClose;
-        List<ClipModel> clipToClose;
+        List<ModelEntry<?>> toClose;
         synchronized (this) {
             if (closed) {
                 return;
             }
             closed = true;
-            toClose = new ArrayList<>(loaded.values());
-            loaded.clear();
-            loadedAligned.clear(); // views of encoders in toClose
-            clipToClose = new ArrayList<>(loadedClip.values());
-            loadedClip.clear();
+            toClose = List.copyOf(entries.values());
         }
-        for (ClipModel model : clipToClose) {
-            try {
-                model.close();
-            } catch (RuntimeException e) {
-                LOG.warn("closing clip model={} failed: {}", model.bundle().id(), e.toString());
-            }
+        int loaded = 0;
+        for (ModelEntry<?> entry : toClose) {
+            loaded += entry.isLoaded() ? 1 : 0;
+            entry.close();
         }
-        for (OnnxTextEncoder encoder : toClose) {
-            try {
-                encoder.close();
-            } catch (RuntimeException e) {
-                LOG.warn("closing model={} failed: {}", encoder.manifest().id(), e.toString());
-            }
-        }
-        LOG.debug("closed model registry models={} clipModels={}", toClose.size(), clipToClose.size());
+        LOG.debug("closed model registry models={} loaded={}", toClose.size(), loaded);
     }
 }

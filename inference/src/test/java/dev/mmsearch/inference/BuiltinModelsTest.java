@@ -2,6 +2,9 @@ package dev.mmsearch.inference;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.mmsearch.inference.bundle.Checksums;
+import dev.mmsearch.inference.bundle.ModelManifest;
+import dev.mmsearch.inference.bundle.TextBundle;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -47,7 +50,7 @@ class BuiltinModelsTest {
     void materializeCopiesOnceVerifiesAndReusesWithoutRewriting() throws IOException {
         BuiltinModel model = BuiltinModels.find("all-MiniLM-L6-v2-q").orElseThrow();
         assertThat(BuiltinModels.isCached(model, cache)).isFalse();
-        ModelBundle first = BuiltinModels.materialize(model, cache);
+        TextBundle first = BuiltinModels.materialize(model, cache);
         assertThat(BuiltinModels.isCached(model, cache)).isTrue();
         Path dir = cache.resolve("all-MiniLM-L6-v2-q");
         assertThat(first.modelFile()).isEqualTo(dir.resolve("model.onnx"));
@@ -65,11 +68,11 @@ class BuiltinModelsTest {
                     .as("no temporary files left").noneMatch(n -> n.endsWith(".tmp"));
         }
         // the cache directory is itself a valid model bundle
-        assertThat(ModelBundle.load(dir).manifest()).isEqualTo(model.manifest());
+        assertThat(TextBundle.load(dir).manifest()).isEqualTo(model.manifest());
 
         FileTime stamp = FileTime.fromMillis(1_000_000_000_000L);
         Files.setLastModifiedTime(first.modelFile(), stamp);
-        ModelBundle second = BuiltinModels.materialize(model, cache);
+        TextBundle second = BuiltinModels.materialize(model, cache);
         assertThat(second).isEqualTo(first);
         assertThat(Files.getLastModifiedTime(first.modelFile())).as("reused, not copied again").isEqualTo(stamp);
     }
@@ -77,13 +80,13 @@ class BuiltinModelsTest {
     @Test
     void aTruncatedOrUnfinishedCopyIsReplaced() throws IOException {
         BuiltinModel model = BuiltinModels.find("all-MiniLM-L6-v2-q").orElseThrow();
-        ModelBundle good = BuiltinModels.materialize(model, cache);
+        TextBundle good = BuiltinModels.materialize(model, cache);
         String sha = good.modelSha256();
 
         // a copy cut short (e.g. disk full in an earlier run) has the wrong size
         byte[] head = new byte[1000];
         Files.write(good.modelFile(), head);
-        ModelBundle repaired = BuiltinModels.materialize(model, cache);
+        TextBundle repaired = BuiltinModels.materialize(model, cache);
         assertThat(Files.size(repaired.modelFile()) + Files.size(repaired.tokenizerFile())).isEqualTo(model.sizeBytes());
         assertThat(Checksums.sha256(repaired.modelFile())).isEqualTo(sha);
 

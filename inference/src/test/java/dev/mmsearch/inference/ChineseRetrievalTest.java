@@ -2,6 +2,10 @@ package dev.mmsearch.inference;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.mmsearch.inference.bundle.TextBundle;
+import dev.mmsearch.inference.bundle.TextSide;
+import dev.mmsearch.inference.onnx.OnnxTextEncoder;
+import dev.mmsearch.inference.onnx.TextTokenizer;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -70,7 +74,7 @@ class ChineseRetrievalTest {
 
     @Test
     void withoutLowercasingCapitalisedEnglishBecomesUnknownTokens() {
-        ModelBundle bundle = TestModels.bundle("bge-small-zh-v1.5");
+        TextBundle bundle = TestModels.bundle("bge-small-zh-v1.5");
         try (TextTokenizer raw = TextTokenizer.open(bundle.tokenizerFile(), 512, false);
              TextTokenizer lowered = TextTokenizer.open(bundle.tokenizerFile(), 512, true)) {
             for (String word : List.of("GPU", "NASA", "iPhone", "CPU", "WHO")) {

@@ -2,6 +2,7 @@ package dev.mmsearch.inference;
 
 import dev.mmsearch.core.ErrorCode;
 import dev.mmsearch.core.MmsearchException;
+import dev.mmsearch.inference.onnx.EncoderOptions;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;

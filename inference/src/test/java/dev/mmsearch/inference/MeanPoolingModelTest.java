@@ -3,6 +3,8 @@ package dev.mmsearch.inference;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import dev.mmsearch.inference.bundle.ModelManifest;
+import dev.mmsearch.inference.onnx.OnnxTextEncoder;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;

@@ -5,6 +5,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.mmsearch.core.ErrorCode;
 import dev.mmsearch.core.MmsearchException;
+import dev.mmsearch.inference.bundle.ModelBundle;
+import dev.mmsearch.inference.bundle.ModelManifest;
+import dev.mmsearch.inference.bundle.TextBundle;
+import dev.mmsearch.inference.onnx.OnnxTextEncoder;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,7 +28,7 @@ class ModelBundleTest {
 
     /** Lays out all-MiniLM-L6-v2-q's files the way optimum / Xenova export them. */
     private Path huggingFaceExport(String name) throws IOException {
-        ModelBundle builtin = TestModels.bundle("all-MiniLM-L6-v2-q");
+        TextBundle builtin = TestModels.bundle("all-MiniLM-L6-v2-q");
         Path dir = temp.resolve(name);
         Files.createDirectories(dir.resolve("onnx"));
         Files.createDirectories(dir.resolve("1_Pooling"));
@@ -52,7 +56,7 @@ class ModelBundleTest {
     @Test
     void huggingFaceExportLoadsByPathAndMatchesTheBuiltin() throws IOException {
         Path dir = huggingFaceExport("my-minilm");
-        ModelBundle bundle = ModelBundle.load(dir);
+        TextBundle bundle = TextBundle.load(dir);
         ModelManifest manifest = bundle.manifest();
         assertThat(manifest.id()).isEqualTo("my-minilm");
         assertThat(manifest.pooling()).isEqualTo(ModelManifest.Pooling.MEAN);
@@ -87,7 +91,7 @@ class ModelBundleTest {
         Files.writeString(dir.resolve("tokenizer_config.json"), """
                 {"model_max_length": 1000000000000000019884624838656, "do_lower_case": true}
                 """);
-        ModelManifest manifest = ModelBundle.load(dir).manifest();
+        ModelManifest manifest = TextBundle.load(dir).manifest();
         assertThat(manifest.pooling()).isEqualTo(ModelManifest.Pooling.CLS);
         assertThat(manifest.queryPrefix()).isEqualTo("query: ");
         assertThat(manifest.documentPrefix()).isEqualTo("passage: ");
@@ -102,7 +106,7 @@ class ModelBundleTest {
                 {"id": "support-minilm", "queryPrefix": "question: ", "maxSequenceLength": 64,
                  "description": "fine-tuned for support tickets"}
                 """);
-        ModelManifest manifest = ModelBundle.load(dir).manifest();
+        ModelManifest manifest = TextBundle.load(dir).manifest();
         assertThat(manifest.id()).isEqualTo("support-minilm");
         assertThat(manifest.queryPrefix()).isEqualTo("question: ");
         assertThat(manifest.maxSequenceLength()).isEqualTo(64);
@@ -114,12 +118,12 @@ class ModelBundleTest {
     void quantizedVariantPicksModelQuantizedOnnx() throws IOException {
         Path dir = huggingFaceExport("both");
         Files.move(dir.resolve("onnx/model.onnx"), dir.resolve("onnx/model_quantized.onnx"));
-        assertThatThrownBy(() -> ModelBundle.load(dir))
+        assertThatThrownBy(() -> TextBundle.load(dir))
                 .isInstanceOfSatisfying(MmsearchException.class, e -> {
                     assertThat(e.code()).isEqualTo(ErrorCode.MODEL_NOT_FOUND);
                     assertThat(e.getMessage()).contains("model.onnx", dir.toString(), "quantized");
                 });
-        ModelBundle quantized = ModelBundle.load(dir, ModelBundle.Variant.QUANTIZED);
+        TextBundle quantized = TextBundle.load(dir, ModelBundle.Variant.QUANTIZED);
         assertThat(quantized.modelFile().getFileName().toString()).isEqualTo("model_quantized.onnx");
         assertThat(quantized.manifest().id()).isEqualTo("both-q");
     }
@@ -128,7 +132,7 @@ class ModelBundleTest {
     void missingTokenizerIsAClearError() throws IOException {
         Path dir = huggingFaceExport("no-tokenizer");
         Files.delete(dir.resolve("tokenizer.json"));
-        assertThatThrownBy(() -> ModelBundle.load(dir))
+        assertThatThrownBy(() -> TextBundle.load(dir))
                 .isInstanceOfSatisfying(MmsearchException.class, e -> {
                     assertThat(e.code()).isEqualTo(ErrorCode.MODEL_NOT_FOUND);
                     assertThat(e.getMessage()).contains("tokenizer.json", dir.toString());
@@ -139,12 +143,12 @@ class ModelBundleTest {
     void missingOnnxFileAndMissingDirectoryAreClearErrors() throws IOException {
         Path dir = Files.createDirectories(temp.resolve("empty"));
         Files.writeString(dir.resolve("tokenizer.json"), "{}");
-        assertThatThrownBy(() -> ModelBundle.load(dir))
+        assertThatThrownBy(() -> TextBundle.load(dir))
                 .isInstanceOfSatisfying(MmsearchException.class, e -> {
                     assertThat(e.code()).isEqualTo(ErrorCode.MODEL_NOT_FOUND);
                     assertThat(e.getMessage()).contains("model.onnx or onnx/model.onnx", dir.toString());
                 });
-        assertThatThrownBy(() -> ModelBundle.load(temp.resolve("nowhere")))
+        assertThatThrownBy(() -> TextBundle.load(temp.resolve("nowhere")))
                 .isInstanceOfSatisfying(MmsearchException.class, e -> {
                     assertThat(e.code()).isEqualTo(ErrorCode.MODEL_NOT_FOUND);
                     assertThat(e.getMessage()).contains("nowhere", "does not exist");
@@ -156,17 +160,17 @@ class ModelBundleTest {
         Path dir = huggingFaceExport("bad-manifest");
         Path manifestFile = dir.resolve(ModelManifest.FILE_NAME);
         Files.writeString(manifestFile, "{\"pooling\": \"max\"}");
-        assertThatThrownBy(() -> ModelBundle.load(dir))
+        assertThatThrownBy(() -> TextBundle.load(dir))
                 .isInstanceOfSatisfying(MmsearchException.class, e -> {
                     assertThat(e.code()).isEqualTo(ErrorCode.INVALID_ARGUMENT);
                     assertThat(e.getMessage()).contains(manifestFile.toString(), "pooling", "cls, mean, none");
                 });
         Files.writeString(manifestFile, "{\"maxSequenceLength\": \"long\"}");
-        assertThatThrownBy(() -> ModelBundle.load(dir))
+        assertThatThrownBy(() -> TextBundle.load(dir))
                 .isInstanceOfSatisfying(MmsearchException.class, e ->
                         assertThat(e.getMessage()).contains("maxSequenceLength", "integer"));
         Files.writeString(manifestFile, "{not json");
-        assertThatThrownBy(() -> ModelBundle.load(dir))
+        assertThatThrownBy(() -> TextBundle.load(dir))
                 .isInstanceOfSatisfying(MmsearchException.class, e -> {
                     assertThat(e.code()).isEqualTo(ErrorCode.INVALID_ARGUMENT);
                     assertThat(e.getMessage()).contains("not valid JSON");
@@ -177,7 +181,7 @@ class ModelBundleTest {
     void manifestDimensionThatContradictsTheModelIsRefusedAtLoad() throws IOException {
         Path dir = huggingFaceExport("wrong-dim");
         Files.writeString(dir.resolve(ModelManifest.FILE_NAME), "{\"dimension\": 768}");
-        ModelBundle bundle = ModelBundle.load(dir);
+        TextBundle bundle = TextBundle.load(dir);
         assertThatThrownBy(() -> OnnxTextEncoder.open(bundle, TestModels.OPTIONS))
                 .isInstanceOfSatisfying(MmsearchException.class, e -> {
                     assertThat(e.code()).isEqualTo(ErrorCode.INVALID_ARGUMENT);

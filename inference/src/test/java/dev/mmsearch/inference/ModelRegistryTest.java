@@ -6,6 +6,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.mmsearch.core.ErrorCode;
 import dev.mmsearch.core.MmsearchException;
 import dev.mmsearch.core.TextEncoder;
+import dev.mmsearch.inference.bundle.ModelManifest;
+import dev.mmsearch.inference.bundle.TextBundle;
+import dev.mmsearch.inference.onnx.EncoderOptions;
+import dev.mmsearch.inference.onnx.OnnxTextEncoder;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -76,7 +80,7 @@ class ModelRegistryTest {
 
     @Test
     void registeredDirectoryLoadsByItsIdAndIdsCannotClash() throws IOException {
-        ModelBundle builtin = TestModels.bundle("all-MiniLM-L6-v2-q");
+        TextBundle builtin = TestModels.bundle("all-MiniLM-L6-v2-q");
         Path dir = Files.createDirectories(temp.resolve("Support Model"));
         Files.copy(builtin.modelFile(), dir.resolve("model.onnx"));
         Files.copy(builtin.tokenizerFile(), dir.resolve("tokenizer.json"));

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import dev.mmsearch.core.Json;
+import dev.mmsearch.inference.bundle.TextSide;
+import dev.mmsearch.inference.onnx.OnnxTextEncoder;
 import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.List;

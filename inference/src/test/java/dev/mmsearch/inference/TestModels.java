@@ -1,5 +1,8 @@
 package dev.mmsearch.inference;
 
+import dev.mmsearch.inference.bundle.TextBundle;
+import dev.mmsearch.inference.onnx.EncoderOptions;
+import dev.mmsearch.inference.onnx.OnnxTextEncoder;
 import java.nio.file.Path;
 
 /**
@@ -32,7 +35,7 @@ final class TestModels {
         return registry().onnxTextEncoder(id);
     }
 
-    static ModelBundle bundle(String id) {
+    static TextBundle bundle(String id) {
         return BuiltinModels.materialize(BuiltinModels.find(id).orElseThrow(), modelCacheDir());
     }
 

@@ -1,8 +1,8 @@
 package dev.mmsearch.ingest;
 
 import dev.mmsearch.core.Retriever;
-import dev.mmsearch.inference.EncoderOptions;
 import dev.mmsearch.inference.ModelRegistry;
+import dev.mmsearch.inference.onnx.EncoderOptions;
 import dev.mmsearch.store.lucene.LuceneCollectionStore;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterAll;

@@ -8,7 +8,7 @@ import dev.mmsearch.core.experiment.ExperimentConfig;
 import dev.mmsearch.core.experiment.Layer;
 import dev.mmsearch.core.experiment.Scene;
 import dev.mmsearch.core.experiment.StageKind;
-import dev.mmsearch.inference.EncoderOptions;
+import dev.mmsearch.inference.onnx.EncoderOptions;
 import dev.mmsearch.inference.ModelRegistry;
 import dev.mmsearch.ingest.BeirDataset;
 import dev.mmsearch.ingest.BeirEvaluation;

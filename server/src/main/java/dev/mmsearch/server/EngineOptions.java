@@ -3,7 +3,7 @@ package dev.mmsearch.server;
 import java.nio.file.Path;
 import java.util.List;
 
-import dev.mmsearch.inference.EncoderOptions;
+import dev.mmsearch.inference.onnx.EncoderOptions;
 
 /**
  * Tuning shared by the CLI and the service.

@@ -4,13 +4,13 @@ import dev.mmsearch.core.ErrorCode;
 import dev.mmsearch.core.MmsearchException;
 import dev.mmsearch.core.ModelStamp;
 import dev.mmsearch.core.TextEncoder;
-import dev.mmsearch.inference.OnnxTextEncoder;
+import dev.mmsearch.inference.onnx.OnnxTextEncoder;
 import java.util.List;
 import java.util.Objects;
 
 /**
  * A text-only encoder trained into a CLIP model's space (kind
- * {@link dev.mmsearch.inference.ModelManifest.Kind#ALIGNED_TEXT_ENCODER}, e.g.
+ * {@link dev.mmsearch.inference.bundle.ModelManifest.Kind#ALIGNED_TEXT_ENCODER}, e.g.
  * {@code sentence-transformers/clip-ViT-B-32-multilingual-v1} for {@code openai/clip-vit-base-patch32}): a
  * sentence-encoder export run by an {@link OnnxTextEncoder} (its own tokenizer, pooling and projection,
  * L2-normalised), whose vectors carry the <em>CLIP model's</em> {@link ModelStamp}. So the usual stamp check

@@ -3,7 +3,7 @@ package dev.mmsearch.inference.clip;
 import dev.mmsearch.core.ErrorCode;
 import dev.mmsearch.core.Json;
 import dev.mmsearch.core.MmsearchException;
-import dev.mmsearch.inference.ModelManifest;
+import dev.mmsearch.inference.bundle.ModelManifest;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;

@@ -1,8 +1,6 @@
 package dev.mmsearch.inference.clip;
 
 import ai.onnxruntime.NodeInfo;
-import ai.onnxruntime.OnnxJavaType;
-import ai.onnxruntime.OnnxTensor;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
@@ -14,28 +12,19 @@ import dev.mmsearch.core.VectorSimilarity;
 import dev.mmsearch.image.ClipImagePreprocessor;
 import dev.mmsearch.image.ImageLimits;
 import dev.mmsearch.image.ImagePreprocessorConfig;
-import dev.mmsearch.inference.EncoderOptions;
-import dev.mmsearch.inference.TextTokenizer;
-import dev.mmsearch.inference.TextTokenizer.TokenizedText;
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.FloatBuffer;
-import java.nio.IntBuffer;
-import java.nio.LongBuffer;
-import java.nio.file.Files;
+import dev.mmsearch.inference.bundle.ClipBundle;
+import dev.mmsearch.inference.onnx.EncoderOptions;
+import dev.mmsearch.inference.onnx.ModelLifecycle;
+import dev.mmsearch.inference.onnx.OnnxSupport;
+import dev.mmsearch.inference.onnx.OnnxSupport.TokenBatch;
+import dev.mmsearch.inference.onnx.TextTokenizer;
+import dev.mmsearch.inference.onnx.TextTokenizer.TokenizedText;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.locks.Lock;
-import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -55,11 +44,9 @@ public final class ClipModel implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(ClipModel.class);
 
-    static final String INPUT_IDS = "input_ids";
-    static final String ATTENTION_MASK = "attention_mask";
-    static final String PIXEL_VALUES = "pixel_values";
-    static final String TEXT_EMBEDS = "text_embeds";
-    static final String IMAGE_EMBEDS = "image_embeds";
+    private static final String PIXEL_VALUES = "pixel_values";
+    private static final Set<String> FEEDABLE =
+            Set.of(OnnxSupport.INPUT_IDS, OnnxSupport.ATTENTION_MASK, PIXEL_VALUES);
 
     private final ClipBundle bundle;
     private final EncoderOptions options;
@@ -77,13 +64,13 @@ public final class ClipModel implements AutoCloseable {
     private final ModelStamp stamp;
     private final ClipTextEncoder textEncoder;
     private final ClipImageEncoder imageEncoder;
-    private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
-    private boolean closed;
+    private final ModelLifecycle lifecycle;
 
     private ClipModel(ClipBundle bundle, EncoderOptions options, OrtEnvironment environment, OrtSession textSession,
                       OrtSession visionSession, TextTokenizer tokenizer, ClipImagePreprocessor preprocessor,
                       String checksum) throws OrtException {
         this.bundle = bundle;
+        this.lifecycle = new ModelLifecycle("CLIP model '" + bundle.id() + "'");
         this.options = options;
         this.environment = environment;
         this.textSession = textSession;
@@ -93,23 +80,15 @@ public final class ClipModel implements AutoCloseable {
 
         Map<String, NodeInfo> textInputs = textSession.getInputInfo();
         Map<String, NodeInfo> visionInputs = visionSession.getInputInfo();
-        requireInput(textInputs, INPUT_IDS, bundle.textModelFile());
-        requireInput(visionInputs, PIXEL_VALUES, bundle.visionModelFile());
-        Set<String> feedable = Set.of(INPUT_IDS, ATTENTION_MASK, PIXEL_VALUES);
-        for (Map<String, NodeInfo> inputs : List.of(textInputs, visionInputs)) {
-            for (String input : inputs.keySet()) {
-                if (!feedable.contains(input)) {
-                    throw invalid("needs input '" + input + "'; only " + feedable + " can be fed");
-                }
-            }
-        }
-        this.textFeedsMask = textInputs.containsKey(ATTENTION_MASK);
-        this.visionFeedsMask = visionInputs.containsKey(ATTENTION_MASK);
-        OnnxJavaType idType = ((TensorInfo) textInputs.get(INPUT_IDS).getInfo()).type;
-        if (idType != OnnxJavaType.INT64 && idType != OnnxJavaType.INT32) {
-            throw invalid("takes " + idType + " input ids; only int64 and int32 are supported");
-        }
-        this.int32Ids = idType == OnnxJavaType.INT32;
+        OnnxSupport.requireInput(textInputs, OnnxSupport.INPUT_IDS, bundle.textModelFile().getFileName() + " ",
+                this::invalid);
+        OnnxSupport.requireInput(visionInputs, PIXEL_VALUES, bundle.visionModelFile().getFileName() + " ",
+                this::invalid);
+        OnnxSupport.requireFeedable(textInputs, FEEDABLE, this::invalid);
+        OnnxSupport.requireFeedable(visionInputs, FEEDABLE, this::invalid);
+        this.textFeedsMask = textInputs.containsKey(OnnxSupport.ATTENTION_MASK);
+        this.visionFeedsMask = visionInputs.containsKey(OnnxSupport.ATTENTION_MASK);
+        this.int32Ids = OnnxSupport.takesInt32Ids(textInputs, this::invalid);
         long[] pixelShape = ((TensorInfo) visionInputs.get(PIXEL_VALUES).getInfo()).getShape();
         if (pixelShape.length != 4 || (pixelShape[1] > 0 && pixelShape[1] != 3)) {
             throw invalid("input '" + PIXEL_VALUES + "' has shape " + Arrays.toString(pixelShape)
@@ -118,7 +97,8 @@ public final class ClipModel implements AutoCloseable {
         if ((pixelShape[2] > 0 && pixelShape[2] != preprocessor.height())
                 || (pixelShape[3] > 0 && pixelShape[3] != preprocessor.width())) {
             throw invalid("takes " + pixelShape[2] + "x" + pixelShape[3] + " images but "
-                    + ClipBundle.PREPROCESSOR_CONFIG + " produces " + preprocessor.height() + "x" + preprocessor.width());
+                    + bundle.preprocessorConfigFile().getFileName() + " produces " + preprocessor.height() + "x"
+                    + preprocessor.width());
         }
 
         // The tokenizer's own tokens for "" are [start, end]: a valid placeholder text, and its end token pads.
@@ -126,8 +106,8 @@ public final class ClipModel implements AutoCloseable {
         this.placeholderIds = empty;
         this.padId = bundle.padTokenId() >= 0 ? bundle.padTokenId() : empty[empty.length - 1];
 
-        int textDim = outputDimension(textSession, TEXT_EMBEDS, bundle.textModelFile());
-        int imageDim = outputDimension(visionSession, IMAGE_EMBEDS, bundle.visionModelFile());
+        int textDim = outputDimension(textSession, ClipBundle.TEXT_EMBEDS, bundle.textModelFile());
+        int imageDim = outputDimension(visionSession, ClipBundle.IMAGE_EMBEDS, bundle.visionModelFile());
         if (textDim <= 0) {
             textDim = runText(List.of(tokenizer.tokenize("")))[0].length;
         }
@@ -161,37 +141,19 @@ public final class ClipModel implements AutoCloseable {
         Objects.requireNonNull(options, "options");
         Objects.requireNonNull(limits, "limits");
         long start = System.nanoTime();
-        String checksum = sha256(bundle.onnxFiles());
+        String checksum = bundle.checksum();
         ClipImagePreprocessor preprocessor = new ClipImagePreprocessor(
                 ImagePreprocessorConfig.fromJson(bundle.preprocessorConfigFile()), limits);
         TextTokenizer tokenizer = TextTokenizer.open(bundle.tokenizerFile(), bundle.maxSequenceLength(), false);
-        OrtSession text = null;
-        OrtSession vision = null;
-        try {
-            OrtEnvironment environment = OrtEnvironment.getEnvironment();
-            try (OrtSession.SessionOptions sessionOptions = options.newSessionOptions()) {
-                text = environment.createSession(bundle.textModelFile().toString(), sessionOptions);
-                vision = bundle.combined() ? text
-                        : environment.createSession(bundle.visionModelFile().toString(), sessionOptions);
-            }
-            ClipModel model = new ClipModel(bundle, options, environment, text, vision, tokenizer, preprocessor,
-                    checksum);
-            LOG.info("loaded clip model={} files={} dim={} image={}x{} maxLength={} threads={} ms={}", bundle.id(),
-                    bundle.onnxFiles().size(), model.dimension, preprocessor.height(), preprocessor.width(),
-                    bundle.maxSequenceLength(), options.intraOpThreads(), (System.nanoTime() - start) / 1_000_000);
-            return model;
-        } catch (OrtException | RuntimeException e) {
-            tokenizer.close();
-            closeQuietly(vision);
-            if (text != vision) {
-                closeQuietly(text);
-            }
-            if (e instanceof MmsearchException me) {
-                throw me;
-            }
-            throw new MmsearchException(ErrorCode.INTERNAL, "ONNX Runtime cannot load CLIP model '" + bundle.id()
-                    + "' from " + bundle.directory() + ": " + e.getMessage(), e);
-        }
+        // One session per distinct file: a combined export's single session serves both towers.
+        ClipModel model = OnnxSupport.openModel(options, bundle.onnxFiles(), tokenizer,
+                "CLIP model '" + bundle.id() + "' from " + bundle.directory(), (environment, sessions) ->
+                        new ClipModel(bundle, options, environment, sessions.getFirst(), sessions.getLast(), tokenizer,
+                                preprocessor, checksum));
+        LOG.info("loaded clip model={} files={} dim={} image={}x{} maxLength={} threads={} ms={}", bundle.id(),
+                bundle.onnxFiles().size(), model.dimension, preprocessor.height(), preprocessor.width(),
+                bundle.maxSequenceLength(), options.intraOpThreads(), (System.nanoTime() - start) / 1_000_000);
+        return model;
     }
 
     /** Opens {@code dir} (see {@link ClipBundle#load(Path)}) with the given options and default image limits. */
@@ -235,14 +197,7 @@ public final class ClipModel implements AutoCloseable {
     /** The tokens the text tower sees for {@code text} (start/end tokens added, truncated). */
     public TokenizedText tokenize(String text) {
         requireText(text, 0);
-        Lock lock = lifecycle.readLock();
-        lock.lock();
-        try {
-            requireOpen();
-            return tokenizer.tokenize(text);
-        } finally {
-            lock.unlock();
-        }
+        return lifecycle.whileOpen(() -> tokenizer.tokenize(text));
     }
 
     /**
@@ -258,27 +213,11 @@ public final class ClipModel implements AutoCloseable {
         for (int i = 0; i < texts.size(); i++) {
             requireText(texts.get(i), i);
         }
-        float[][] vectors = new float[texts.size()][];
         if (texts.isEmpty()) {
-            return vectors;
+            return new float[0][];
         }
-        Lock lock = lifecycle.readLock();
-        lock.lock();
-        try {
-            requireOpen();
-            List<TokenizedText> tokenized = tokenizer.tokenize(texts);
-            int batchSize = options.maxBatchSize();
-            for (int from = 0; from < tokenized.size(); from += batchSize) {
-                int to = Math.min(tokenized.size(), from + batchSize);
-                float[][] batch = runText(tokenized.subList(from, to));
-                for (int k = from; k < to; k++) {
-                    vectors[k] = normalize(batch[k - from]);
-                }
-            }
-        } finally {
-            lock.unlock();
-        }
-        return vectors;
+        return lifecycle.whileOpen(() -> OnnxSupport.inBatches(tokenizer.tokenize(texts), options.maxBatchSize(),
+                false, batch -> normalize(runText(batch))));
     }
 
     /**
@@ -297,14 +236,11 @@ public final class ClipModel implements AutoCloseable {
                 throw new MmsearchException(ErrorCode.INVALID_INPUT, "image " + i + " to encode is null");
             }
         }
-        float[][] vectors = new float[encodedImages.size()][];
         if (encodedImages.isEmpty()) {
-            return vectors;
+            return new float[0][];
         }
-        Lock lock = lifecycle.readLock();
-        lock.lock();
-        try {
-            requireOpen();
+        return lifecycle.whileOpen(() -> {
+            float[][] vectors = new float[encodedImages.size()][];
             int batchSize = options.maxBatchSize();
             for (int from = 0; from < encodedImages.size(); from += batchSize) {
                 int to = Math.min(encodedImages.size(), from + batchSize);
@@ -317,15 +253,11 @@ public final class ClipModel implements AutoCloseable {
                     }
                     throw new MmsearchException(e.code(), "batch starting at image " + from + ": " + e.getMessage(), e);
                 }
-                float[][] batch = runVision(pixels, to - from);
-                for (int k = from; k < to; k++) {
-                    vectors[k] = normalize(batch[k - from]);
-                }
+                float[][] batch = normalize(runVision(pixels, to - from));
+                System.arraycopy(batch, 0, vectors, from, to - from);
             }
-        } finally {
-            lock.unlock();
-        }
-        return vectors;
+            return vectors;
+        });
     }
 
     /**
@@ -340,129 +272,65 @@ public final class ClipModel implements AutoCloseable {
                     + " x " + preprocessor.width() + " = " + ((long) count * plane) + " pixel values, got "
                     + pixelValues.length);
         }
-        Lock lock = lifecycle.readLock();
-        lock.lock();
-        try {
-            requireOpen();
-            float[][] vectors = runVision(pixelValues, count);
-            for (float[] v : vectors) {
-                normalize(v);
-            }
-            return vectors;
-        } finally {
-            lock.unlock();
-        }
+        return lifecycle.whileOpen(() -> normalize(runVision(pixelValues, count)));
     }
 
     /** Raw (not normalised) text tower output for one padded batch. */
     private float[][] runText(List<TokenizedText> batch) {
-        int batchSize = batch.size();
-        int length = 0;
-        for (TokenizedText t : batch) {
-            length = Math.max(length, t.length());
-        }
-        long[] ids = new long[batchSize * length];
-        long[] mask = new long[batchSize * length];
-        Arrays.fill(ids, padId);
-        for (int b = 0; b < batchSize; b++) {
-            TokenizedText t = batch.get(b);
-            System.arraycopy(t.ids(), 0, ids, b * length, t.length());
-            Arrays.fill(mask, b * length, b * length + t.length(), 1L);
-        }
-        Map<String, OnnxTensor> inputs = new HashMap<>();
-        try {
-            long[] shape = {batchSize, length};
-            inputs.put(INPUT_IDS, idTensor(ids, shape));
-            if (textFeedsMask) {
-                inputs.put(ATTENTION_MASK, idTensor(mask, shape));
-            }
+        TokenBatch tokens = TokenBatch.pad(batch, padId);
+        try (OnnxSupport.Inputs inputs = new OnnxSupport.Inputs(environment, int32Ids)) {
+            inputs.tokens(tokens, textFeedsMask, false);
             if (bundle.combined()) {
                 int h = preprocessor.height();
                 int w = preprocessor.width();
-                inputs.put(PIXEL_VALUES, OnnxTensor.createTensor(environment, FloatBuffer.wrap(new float[3 * h * w]),
-                        new long[] {1, 3, h, w}));
+                inputs.floats(PIXEL_VALUES, new float[3 * h * w], new long[] {1, 3, h, w});
             }
-            return run(textSession, inputs, TEXT_EMBEDS, batchSize);
+            return run(textSession, inputs, ClipBundle.TEXT_EMBEDS, tokens.rows());
         } catch (OrtException e) {
-            throw new MmsearchException(ErrorCode.INTERNAL, "ONNX Runtime failed to run the text tower of '" + bundle.id()
-                    + "' on " + batchSize + " x " + length + " tokens: " + e.getMessage(), e);
-        } finally {
-            inputs.values().forEach(OnnxTensor::close);
+            throw OnnxSupport.runFailure(e, "the text tower of '" + bundle.id() + "' on " + tokens.describe());
         }
     }
 
     /** Raw (not normalised) vision tower output. */
     private float[][] runVision(float[] pixels, int count) {
-        Map<String, OnnxTensor> inputs = new HashMap<>();
-        try {
-            inputs.put(PIXEL_VALUES, OnnxTensor.createTensor(environment, FloatBuffer.wrap(pixels),
-                    new long[] {count, 3, preprocessor.height(), preprocessor.width()}));
+        try (OnnxSupport.Inputs inputs = new OnnxSupport.Inputs(environment, int32Ids)) {
+            inputs.floats(PIXEL_VALUES, pixels, new long[] {count, 3, preprocessor.height(), preprocessor.width()});
             if (bundle.combined()) {
                 long[] shape = {1, placeholderIds.length};
-                inputs.put(INPUT_IDS, idTensor(placeholderIds, shape));
+                inputs.ids(OnnxSupport.INPUT_IDS, placeholderIds, shape);
                 if (visionFeedsMask) {
                     long[] ones = new long[placeholderIds.length];
                     Arrays.fill(ones, 1L);
-                    inputs.put(ATTENTION_MASK, idTensor(ones, shape));
+                    inputs.ids(OnnxSupport.ATTENTION_MASK, ones, shape);
                 }
             }
-            return run(visionSession, inputs, IMAGE_EMBEDS, count);
+            return run(visionSession, inputs, ClipBundle.IMAGE_EMBEDS, count);
         } catch (OrtException e) {
-            throw new MmsearchException(ErrorCode.INTERNAL, "ONNX Runtime failed to run the vision tower of '"
-                    + bundle.id() + "' on " + count + " images: " + e.getMessage(), e);
-        } finally {
-            inputs.values().forEach(OnnxTensor::close);
+            throw OnnxSupport.runFailure(e, "the vision tower of '" + bundle.id() + "' on " + count + " images");
         }
     }
 
-    private float[][] run(OrtSession session, Map<String, OnnxTensor> inputs, String output, int rows)
-            throws OrtException {
-        try (OrtSession.Result result = session.run(inputs, Set.of(output))) {
-            OnnxTensor tensor = (OnnxTensor) result.get(output).orElseThrow();
-            long[] shape = tensor.getInfo().getShape();
+    /** Runs one tower and reads its {@code [rows, dim]} output. */
+    private float[][] run(OrtSession session, OnnxSupport.Inputs inputs, String output, int rows) throws OrtException {
+        return inputs.run(session, output, (data, shape) -> {
             if (shape.length != 2 || shape[0] != rows) {
                 throw invalid("output '" + output + "' has shape " + Arrays.toString(shape) + " for " + rows
                         + " inputs; expected [" + rows + ", dim]");
             }
-            int dim = (int) shape[1];
-            FloatBuffer data = tensor.getFloatBuffer();
-            float[][] vectors = new float[rows][dim];
-            for (int r = 0; r < rows; r++) {
-                data.get(r * dim, vectors[r]);
-            }
-            return vectors;
-        }
-    }
-
-    private OnnxTensor idTensor(long[] values, long[] shape) throws OrtException {
-        if (int32Ids) {
-            int[] narrow = new int[values.length];
-            for (int i = 0; i < values.length; i++) {
-                narrow[i] = Math.toIntExact(values[i]);
-            }
-            return OnnxTensor.createTensor(environment, IntBuffer.wrap(narrow), shape);
-        }
-        return OnnxTensor.createTensor(environment, LongBuffer.wrap(values), shape);
+            return OnnxSupport.rows(data, rows, (int) shape[1]);
+        });
     }
 
     private int outputDimension(OrtSession session, String output, Path file) throws OrtException {
-        Map<String, NodeInfo> outputs = session.getOutputInfo();
-        NodeInfo info = outputs.get(output);
-        if (info == null) {
-            throw invalid(file.getFileName() + " has no output '" + output + "' (outputs: " + outputs.keySet()
-                    + "); CLIP exports name them text_embeds and image_embeds");
+        long[] shape = OnnxSupport.outputShape(session, output);
+        if (shape == null) {
+            throw invalid(file.getFileName() + " has no output '" + output + "' (outputs: "
+                    + session.getOutputInfo().keySet() + "); CLIP exports name them text_embeds and image_embeds");
         }
-        long[] shape = ((TensorInfo) info.getInfo()).getShape();
         if (shape.length != 2) {
             throw invalid("output '" + output + "' has rank " + shape.length + "; expected [batch, dim]");
         }
         return (int) shape[1];
-    }
-
-    private void requireInput(Map<String, NodeInfo> inputs, String name, Path file) {
-        if (!inputs.containsKey(name)) {
-            throw invalid(file.getFileName() + " has no input '" + name + "' (inputs: " + inputs.keySet() + ")");
-        }
     }
 
     private MmsearchException invalid(String what) {
@@ -477,88 +345,36 @@ public final class ClipModel implements AutoCloseable {
         }
     }
 
-    private static float[] normalize(float[] vector) {
-        double sum = 0;
-        for (float v : vector) {
-            sum += (double) v * v;
-        }
-        if (sum > 0) {
-            float scale = (float) (1.0 / Math.sqrt(sum));
-            for (int i = 0; i < vector.length; i++) {
-                vector[i] *= scale;
+    /** L2-normalises each vector in place; returns {@code vectors}. */
+    private static float[][] normalize(float[][] vectors) {
+        for (float[] vector : vectors) {
+            double sum = 0;
+            for (float v : vector) {
+                sum += (double) v * v;
             }
-        }
-        return vector;
-    }
-
-    /** SHA-256 over the files' bytes, in order (hex, lower case). */
-    static String sha256(List<Path> files) {
-        MessageDigest digest;
-        try {
-            digest = MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every JDK has SHA-256", e);
-        }
-        byte[] buffer = new byte[1 << 16];
-        for (Path file : files) {
-            try (InputStream in = Files.newInputStream(file)) {
-                for (int read; (read = in.read(buffer)) > 0; ) {
-                    digest.update(buffer, 0, read);
+            if (sum > 0) {
+                float scale = (float) (1.0 / Math.sqrt(sum));
+                for (int i = 0; i < vector.length; i++) {
+                    vector[i] *= scale;
                 }
-            } catch (IOException e) {
-                throw new MmsearchException(ErrorCode.MODEL_NOT_FOUND, "cannot read model file " + file + ": "
-                        + e.getMessage(), e);
             }
         }
-        return HexFormat.of().formatHex(digest.digest());
-    }
-
-    private void requireOpen() {
-        if (closed) {
-            throw new MmsearchException(ErrorCode.NOT_READY, "CLIP model '" + bundle.id() + "' has been closed");
-        }
+        return vectors;
     }
 
     /** Whether {@link #close()} has been called. */
     public boolean isClosed() {
-        Lock lock = lifecycle.readLock();
-        lock.lock();
-        try {
-            return closed;
-        } finally {
-            lock.unlock();
-        }
+        return lifecycle.isClosed();
     }
 
     /** Waits for running calls, then frees sessions and tokenizer; later calls fail with NOT_READY. Idempotent. */
     @Override
     public void close() {
-        Lock lock = lifecycle.writeLock();
-        lock.lock();
-        try {
-            if (closed) {
-                return;
-            }
-            closed = true;
+        if (lifecycle.close(() -> {
             tokenizer.close();
-            closeQuietly(textSession);
-            if (visionSession != textSession) {
-                closeQuietly(visionSession);
-            }
-        } finally {
-            lock.unlock();
-        }
-        LOG.debug("closed clip model={}", bundle.id());
-    }
-
-    private static void closeQuietly(OrtSession session) {
-        if (session == null) {
-            return;
-        }
-        try {
-            session.close();
-        } catch (OrtException | RuntimeException e) {
-            LOG.warn("closing ONNX Runtime session failed: {}", e.toString());
+            OnnxSupport.closeQuietly(List.of(textSession, visionSession));
+        })) {
+            LOG.debug("closed clip model={}", bundle.id());
         }
     }
 }

@@ -1,7 +1,7 @@
 package dev.mmsearch.inference.clip;
 
 import dev.mmsearch.core.Json;
-import dev.mmsearch.inference.EncoderOptions;
+import dev.mmsearch.inference.onnx.EncoderOptions;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

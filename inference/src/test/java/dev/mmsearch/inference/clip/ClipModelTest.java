@@ -6,7 +6,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.mmsearch.core.ErrorCode;
 import dev.mmsearch.core.MmsearchException;
 import dev.mmsearch.core.VectorSimilarity;
-import dev.mmsearch.inference.ModelBundle;
+import dev.mmsearch.inference.bundle.Checksums;
+import dev.mmsearch.inference.bundle.ClipBundle;
+import dev.mmsearch.inference.bundle.ModelBundle;
+import dev.mmsearch.inference.bundle.TextBundle;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -49,7 +52,7 @@ class ClipModelTest {
         assertThat(model.maxSequenceLength()).isEqualTo(77);
         assertThat(model.stamp().modelId()).isEqualTo("tiny-clip");
         assertThat(model.stamp().metric()).isEqualTo(VectorSimilarity.COSINE);
-        assertThat(model.stamp().checksum()).isEqualTo(ClipModel.sha256(List.of(
+        assertThat(model.stamp().checksum()).isEqualTo(Checksums.sha256(List.of(
                 ClipFixtures.tinyClip().resolve("text_model.onnx"), ClipFixtures.tinyClip().resolve("vision_model.onnx"))));
         assertThat(model.textEncoder().stamp()).isEqualTo(model.imageEncoder().stamp()).isEqualTo(model.stamp());
         assertThat(model.textEncoder().dimension()).isEqualTo(64);
@@ -243,7 +246,7 @@ class ClipModelTest {
         Files.copy(ClipFixtures.tinyClip().resolve("vision_model.onnx"), dir.resolve("vision_model.onnx"));
         assertThatThrownBy(() -> ClipBundle.load(dir)).hasMessageContaining("missing file preprocessor_config.json");
         // The sentence-encoder loader points at the CLIP loader instead of failing on a missing model.onnx.
-        assertThatThrownBy(() -> ModelBundle.load(dir))
+        assertThatThrownBy(() -> TextBundle.load(dir))
                 .isInstanceOfSatisfying(MmsearchException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_ARGUMENT))
                 .hasMessageContaining("CLIP");
     }

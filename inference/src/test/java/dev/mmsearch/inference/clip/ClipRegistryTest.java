@@ -7,10 +7,14 @@ import dev.mmsearch.core.ErrorCode;
 import dev.mmsearch.core.ImageEncoder;
 import dev.mmsearch.core.MmsearchException;
 import dev.mmsearch.core.TextEncoder;
-import dev.mmsearch.inference.ModelManifest;
 import dev.mmsearch.inference.ModelRegistry;
+import dev.mmsearch.inference.bundle.ModelManifest;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -75,5 +79,54 @@ class ClipRegistryTest {
         assertThat(model.isClosed()).isTrue();
         assertThatThrownBy(() -> registry.imageEncoder(id))
                 .isInstanceOfSatisfying(MmsearchException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.NOT_READY));
+    }
+
+    @Test
+    void oneIdNamesOneModelOfEitherKindInRegistrationOrder(@TempDir Path temp) throws IOException {
+        Path zh = ClipFixtures.fixtures().resolve("models").resolve("tiny-clip-zh");
+        try (ModelRegistry registry = new ModelRegistry(temp.resolve("cache"), ClipFixtures.OPTIONS)) {
+            String clip = registry.register(ClipFixtures.tinyClip());
+            String text = registry.register(zh);
+            assertThat(registry.modelIds()).as("registration order across kinds").endsWith(clip, text);
+
+            Path textAsClipId = copy(zh, temp.resolve("text-as-clip-id"), m -> m
+                    .replace("\"id\": \"tiny-clip-zh\"", "\"id\": \"tiny-clip\"")
+                    .replace("aligned_text_encoder", "text_encoder"), "model.onnx", "tokenizer.json");
+            assertThatThrownBy(() -> registry.register(textAsClipId))
+                    .isInstanceOfSatisfying(MmsearchException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_ARGUMENT))
+                    .hasMessageContaining("already registered for the CLIP model in " + ClipFixtures.tinyClip());
+
+            Path clipAsTextId = copy(ClipFixtures.tinyClip(), temp.resolve("clip-as-text-id"),
+                    m -> m.replace("\"id\": \"tiny-clip\"", "\"id\": \"tiny-clip-zh\""), CLIP_FILES);
+            assertThatThrownBy(() -> registry.register(clipAsTextId))
+                    .isInstanceOfSatisfying(MmsearchException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_ARGUMENT))
+                    .hasMessageContaining("already registered for " + zh.resolve("model.onnx"));
+
+            Path clipAsBuiltinId = copy(ClipFixtures.tinyClip(), temp.resolve("clip-as-builtin-id"),
+                    m -> m.replace("\"id\": \"tiny-clip\"", "\"id\": \"" + ModelRegistry.DEFAULT_MODEL + "\""),
+                    CLIP_FILES);
+            assertThatThrownBy(() -> registry.register(clipAsBuiltinId))
+                    .isInstanceOfSatisfying(MmsearchException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_ARGUMENT))
+                    .hasMessageContaining("is a built-in model's id");
+            assertThat(registry.modelIds()).endsWith(clip, text);
+            assertThat(registry.isLoaded(text)).isFalse();
+            assertThat(registry.isLoaded(clip)).isFalse();
+        }
+    }
+
+    private static final String[] CLIP_FILES = {"text_model.onnx", "vision_model.onnx", "tokenizer.json",
+        "preprocessor_config.json"};
+
+    /** Copies {@code files} of {@code source}, and its manifest edited by {@code edit} (which must change it). */
+    private static Path copy(Path source, Path target, UnaryOperator<String> edit, String... files) throws IOException {
+        Files.createDirectories(target);
+        for (String name : files) {
+            Files.copy(source.resolve(name), target.resolve(name));
+        }
+        String manifest = Files.readString(source.resolve(ModelManifest.FILE_NAME), StandardCharsets.UTF_8);
+        String edited = edit.apply(manifest);
+        assertThat(edited).isNotEqualTo(manifest);
+        Files.writeString(target.resolve(ModelManifest.FILE_NAME), edited, StandardCharsets.UTF_8);
+        return target;
     }
 }

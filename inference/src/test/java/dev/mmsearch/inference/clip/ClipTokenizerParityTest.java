@@ -2,8 +2,10 @@ package dev.mmsearch.inference.clip;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.mmsearch.inference.TextTokenizer;
-import dev.mmsearch.inference.TextTokenizer.TokenizedText;
+import dev.mmsearch.inference.bundle.Checksums;
+import dev.mmsearch.inference.bundle.ClipBundle;
+import dev.mmsearch.inference.onnx.TextTokenizer;
+import dev.mmsearch.inference.onnx.TextTokenizer.TokenizedText;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
@@ -75,7 +77,7 @@ class ClipTokenizerParityTest {
 
     @Test
     void fixtureShipsTheSameTokenizerAsTheRealModel() {
-        assertThat(ClipModel.sha256(List.of(ClipFixtures.tinyClip().resolve("tokenizer.json"))))
-                .isEqualTo(ClipModel.sha256(List.of(ClipFixtures.realClipTokenizer().resolve("tokenizer.json"))));
+        assertThat(Checksums.sha256(List.of(ClipFixtures.tinyClip().resolve("tokenizer.json"))))
+                .isEqualTo(Checksums.sha256(List.of(ClipFixtures.realClipTokenizer().resolve("tokenizer.json"))));
     }
 }

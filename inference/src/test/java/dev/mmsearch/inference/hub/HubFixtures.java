@@ -1,7 +1,7 @@
 package dev.mmsearch.inference.hub;
 
 import dev.mmsearch.inference.BuiltinModels;
-import dev.mmsearch.inference.ModelBundle;
+import dev.mmsearch.inference.bundle.TextBundle;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -75,7 +75,7 @@ final class HubFixtures {
 
     /** The built-in all-MiniLM-L6-v2 (int8) files in a sentence-transformers + ONNX repository layout. */
     static Map<String, byte[]> miniLmRepo() {
-        ModelBundle builtin = BuiltinModels.materialize(BuiltinModels.find("all-MiniLM-L6-v2-q").orElseThrow(),
+        TextBundle builtin = BuiltinModels.materialize(BuiltinModels.find("all-MiniLM-L6-v2-q").orElseThrow(),
                 modelCacheDir());
         byte[] onnx = FakeHub.read(builtin.modelFile());
         Map<String, byte[]> files = new LinkedHashMap<>();

@@ -6,10 +6,11 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.mmsearch.core.ErrorCode;
 import dev.mmsearch.core.MmsearchException;
-import dev.mmsearch.inference.EncoderOptions;
-import dev.mmsearch.inference.ModelBundle;
-import dev.mmsearch.inference.ModelManifest;
 import dev.mmsearch.inference.ModelRegistry;
+import dev.mmsearch.inference.bundle.ModelBundle;
+import dev.mmsearch.inference.bundle.ModelManifest;
+import dev.mmsearch.inference.bundle.TextBundle;
+import dev.mmsearch.inference.onnx.EncoderOptions;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

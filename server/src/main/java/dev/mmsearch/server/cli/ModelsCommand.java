@@ -117,9 +117,9 @@ public class ModelsCommand implements Runnable {
             if (endpoint != null) {
                 hub = hub.withEndpoint(endpoint);
             }
-            dev.mmsearch.inference.ModelBundle.Variant variant = quantized
-                    ? dev.mmsearch.inference.ModelBundle.Variant.QUANTIZED
-                    : dev.mmsearch.inference.ModelBundle.Variant.FP32;
+            dev.mmsearch.inference.bundle.ModelBundle.Variant variant = quantized
+                    ? dev.mmsearch.inference.bundle.ModelBundle.Variant.QUANTIZED
+                    : dev.mmsearch.inference.bundle.ModelBundle.Variant.FP32;
             dev.mmsearch.inference.hub.DownloadProgress progress = noProgress
                     ? dev.mmsearch.inference.hub.DownloadProgress.NONE : new ConsoleDownloadProgress();
             dev.mmsearch.inference.hub.ModelPull.Result result = dev.mmsearch.inference.hub.ModelPull.pull(

@@ -1,4 +1,4 @@
-package dev.mmsearch.inference;
+package dev.mmsearch.inference.bundle;
 
 /** Which side of a two-tower search a text is on; decides the prefix the model expects. */
 public enum TextSide {

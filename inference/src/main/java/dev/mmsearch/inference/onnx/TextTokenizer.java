@@ -1,4 +1,4 @@
-package dev.mmsearch.inference;
+package dev.mmsearch.inference.onnx;
 
 import ai.djl.huggingface.tokenizers.Encoding;
 import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;

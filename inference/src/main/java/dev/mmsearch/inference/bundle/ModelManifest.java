@@ -1,4 +1,4 @@
-package dev.mmsearch.inference;
+package dev.mmsearch.inference.bundle;
 
 import dev.mmsearch.core.ErrorCode;
 import dev.mmsearch.core.Json;
@@ -19,7 +19,7 @@ import tools.jackson.databind.node.ObjectNode;
  * What the serving code needs to know about a model besides its ONNX and tokenizer files: how to
  * pool and normalise the output, how long an input may be, and which prefixes the model was
  * trained with. Stored as {@value #FILE_NAME} in a model bundle, or derived from a Hugging Face
- * export (see {@link ModelBundle#load(Path)}).
+ * export (see {@link TextBundle#load(Path)}).
  *
  * @param id                registry id, e.g. {@code bge-small-en-v1.5}
  * @param kind              what the model does
@@ -58,7 +58,7 @@ public record ModelManifest(
     public enum Kind {
         /** A text-only sentence encoder (one ONNX file). */
         TEXT_ENCODER,
-        /** A CLIP-style two-tower model: text and image encoders into one space (see {@code ClipBundle}). */
+        /** A CLIP-style two-tower model: text and image encoders into one space (see {@link ClipBundle}). */
         CLIP,
         /**
          * A text-only sentence encoder trained into the space of one CLIP model (e.g. a multilingual

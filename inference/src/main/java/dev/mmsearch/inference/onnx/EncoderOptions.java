@@ -1,4 +1,4 @@
-package dev.mmsearch.inference;
+package dev.mmsearch.inference.onnx;
 
 import dev.mmsearch.core.ErrorCode;
 import dev.mmsearch.core.MmsearchException;

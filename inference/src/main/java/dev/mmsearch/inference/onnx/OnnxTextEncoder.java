@@ -1,9 +1,6 @@
-package dev.mmsearch.inference;
+package dev.mmsearch.inference.onnx;
 
 import ai.onnxruntime.NodeInfo;
-import ai.onnxruntime.OnnxJavaType;
-import ai.onnxruntime.OnnxTensor;
-import ai.onnxruntime.OnnxValue;
 import ai.onnxruntime.OrtEnvironment;
 import ai.onnxruntime.OrtException;
 import ai.onnxruntime.OrtSession;
@@ -13,25 +10,22 @@ import dev.mmsearch.core.MmsearchException;
 import dev.mmsearch.core.ModelStamp;
 import dev.mmsearch.core.TextEncoder;
 import dev.mmsearch.core.VectorSimilarity;
-import dev.mmsearch.inference.TextTokenizer.TokenizedText;
+import dev.mmsearch.inference.bundle.ModelManifest;
+import dev.mmsearch.inference.bundle.TextBundle;
+import dev.mmsearch.inference.bundle.TextSide;
+import dev.mmsearch.inference.onnx.OnnxSupport.TokenBatch;
+import dev.mmsearch.inference.onnx.TextTokenizer.TokenizedText;
 import java.nio.FloatBuffer;
-import java.nio.IntBuffer;
-import java.nio.LongBuffer;
 import java.util.ArrayList;
-import java.util.Arrays;
-import java.util.Comparator;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.locks.Lock;
-import java.util.concurrent.locks.ReentrantReadWriteLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One generic text encoder for BERT-family ONNX exports: the model is data (a {@link ModelBundle}),
+ * One generic text encoder for BERT-family ONNX exports: the model is data (a {@link TextBundle}),
  * not code. Owns an ONNX Runtime session and a {@link TextTokenizer}; applies the manifest's
  * prefixes and lower-casing, truncates every input to the model's maximum length (never refuses
  * long input), pads each batch to its longest member, pools (CLS or attention-mask-weighted mean)
@@ -44,10 +38,8 @@ public final class OnnxTextEncoder implements TextEncoder {
 
     private static final Logger LOG = LoggerFactory.getLogger(OnnxTextEncoder.class);
 
-    static final String INPUT_IDS = "input_ids";
-    static final String ATTENTION_MASK = "attention_mask";
-    static final String TOKEN_TYPE_IDS = "token_type_ids";
-    private static final Set<String> KNOWN_INPUTS = Set.of(INPUT_IDS, ATTENTION_MASK, TOKEN_TYPE_IDS);
+    private static final Set<String> KNOWN_INPUTS =
+            Set.of(OnnxSupport.INPUT_IDS, OnnxSupport.ATTENTION_MASK, OnnxSupport.TOKEN_TYPE_IDS);
     /** Exports of sentence-transformers models name the per-token output like this instead. */
     private static final String ALTERNATIVE_TOKEN_OUTPUT = "token_embeddings";
 
@@ -61,15 +53,13 @@ public final class OnnxTextEncoder implements TextEncoder {
     private final OrtSession session;
     private final TextTokenizer tokenizer;
     private final String outputName;
-    private final Set<String> outputNames;
     private final boolean feedsAttentionMask;
     private final boolean feedsTokenTypeIds;
     private final boolean int32Inputs;
     private final boolean pooledOutput;
-    private final ReentrantReadWriteLock lifecycle = new ReentrantReadWriteLock();
-    private boolean closed;
+    private final ModelLifecycle lifecycle;
 
-    private OnnxTextEncoder(ModelBundle bundle, EncoderOptions options, OrtEnvironment environment,
+    private OnnxTextEncoder(TextBundle bundle, EncoderOptions options, OrtEnvironment environment,
                             OrtSession session, TextTokenizer tokenizer, String checksum) throws OrtException {
         this.options = options;
         this.environment = environment;
@@ -79,23 +69,14 @@ public final class OnnxTextEncoder implements TextEncoder {
         this.modelId = declared.id();
         this.pooling = declared.pooling();
         this.normalize = declared.normalize();
+        this.lifecycle = new ModelLifecycle("model '" + modelId + "'");
 
         Map<String, NodeInfo> inputs = session.getInputInfo();
-        if (!inputs.containsKey(INPUT_IDS)) {
-            throw invalidModel(bundle, "has no input '" + INPUT_IDS + "' (inputs: " + inputs.keySet() + ")");
-        }
-        for (String input : inputs.keySet()) {
-            if (!KNOWN_INPUTS.contains(input)) {
-                throw invalidModel(bundle, "needs input '" + input + "'; only " + KNOWN_INPUTS + " can be fed");
-            }
-        }
-        this.feedsAttentionMask = inputs.containsKey(ATTENTION_MASK);
-        this.feedsTokenTypeIds = inputs.containsKey(TOKEN_TYPE_IDS);
-        OnnxJavaType idType = ((TensorInfo) inputs.get(INPUT_IDS).getInfo()).type;
-        if (idType != OnnxJavaType.INT64 && idType != OnnxJavaType.INT32) {
-            throw invalidModel(bundle, "takes " + idType + " input ids; only int64 and int32 are supported");
-        }
-        this.int32Inputs = idType == OnnxJavaType.INT32;
+        OnnxSupport.requireInput(inputs, OnnxSupport.INPUT_IDS, "", what -> invalidModel(bundle, what));
+        OnnxSupport.requireFeedable(inputs, KNOWN_INPUTS, what -> invalidModel(bundle, what));
+        this.feedsAttentionMask = inputs.containsKey(OnnxSupport.ATTENTION_MASK);
+        this.feedsTokenTypeIds = inputs.containsKey(OnnxSupport.TOKEN_TYPE_IDS);
+        this.int32Inputs = OnnxSupport.takesInt32Ids(inputs, what -> invalidModel(bundle, what));
 
         Map<String, NodeInfo> outputs = session.getOutputInfo();
         String output = declared.outputName();
@@ -108,7 +89,6 @@ public final class OnnxTextEncoder implements TextEncoder {
                     + "); set outputName in " + ModelManifest.FILE_NAME);
         }
         this.outputName = output;
-        this.outputNames = Set.of(output);
         long[] shape = ((TensorInfo) outputs.get(output).getInfo()).getShape();
         if (shape.length == 2) {
             this.pooledOutput = true;
@@ -155,35 +135,22 @@ public final class OnnxTextEncoder implements TextEncoder {
      * @throws MmsearchException MODEL_NOT_FOUND when a file is missing, INVALID_ARGUMENT when the
      *                           model does not fit its manifest, INTERNAL when ONNX Runtime fails
      */
-    public static OnnxTextEncoder open(ModelBundle bundle, EncoderOptions options) {
+    public static OnnxTextEncoder open(TextBundle bundle, EncoderOptions options) {
         Objects.requireNonNull(bundle, "bundle");
         Objects.requireNonNull(options, "options");
         long start = System.nanoTime();
-        String checksum = bundle.modelSha256() != null ? bundle.modelSha256() : Checksums.sha256(bundle.modelFile());
+        String checksum = bundle.checksum();
         ModelManifest manifest = bundle.manifest();
         TextTokenizer tokenizer = TextTokenizer.open(bundle.tokenizerFile(), manifest.maxSequenceLength(),
                 manifest.lowercase());
-        OrtSession session = null;
-        try {
-            OrtEnvironment environment = OrtEnvironment.getEnvironment();
-            try (OrtSession.SessionOptions sessionOptions = options.newSessionOptions()) {
-                session = environment.createSession(bundle.modelFile().toString(), sessionOptions);
-            }
-            OnnxTextEncoder encoder = new OnnxTextEncoder(bundle, options, environment, session, tokenizer, checksum);
-            LOG.info("loaded model={} onnx={} dim={} pooling={} maxLength={} threads={} batch={} ms={}",
-                    encoder.manifest.id(), bundle.modelFile(), encoder.manifest.dimension(),
-                    encoder.manifest.pooling(), encoder.manifest.maxSequenceLength(), options.intraOpThreads(),
-                    options.maxBatchSize(), (System.nanoTime() - start) / 1_000_000);
-            return encoder;
-        } catch (OrtException | RuntimeException e) {
-            tokenizer.close();
-            closeQuietly(session);
-            if (e instanceof MmsearchException me) {
-                throw me;
-            }
-            throw new MmsearchException(ErrorCode.INTERNAL, "ONNX Runtime cannot load model '" + manifest.id()
-                    + "' from " + bundle.modelFile() + ": " + e.getMessage(), e);
-        }
+        OnnxTextEncoder encoder = OnnxSupport.openModel(options, bundle.onnxFiles(), tokenizer,
+                "model '" + manifest.id() + "' from " + bundle.modelFile(), (environment, sessions) ->
+                        new OnnxTextEncoder(bundle, options, environment, sessions.getFirst(), tokenizer, checksum));
+        LOG.info("loaded model={} onnx={} dim={} pooling={} maxLength={} threads={} batch={} ms={}",
+                encoder.manifest.id(), bundle.modelFile(), encoder.manifest.dimension(),
+                encoder.manifest.pooling(), encoder.manifest.maxSequenceLength(), options.intraOpThreads(),
+                options.maxBatchSize(), (System.nanoTime() - start) / 1_000_000);
+        return encoder;
     }
 
     /**
@@ -233,39 +200,11 @@ public final class OnnxTextEncoder implements TextEncoder {
      */
     public float[][] encode(List<String> texts, TextSide side) {
         List<String> prefixed = withPrefix(texts, side);
-        int n = prefixed.size();
-        float[][] vectors = new float[n][];
-        if (n == 0) {
-            return vectors;
+        if (prefixed.isEmpty()) {
+            return new float[0][];
         }
-        Lock lock = lifecycle.readLock();
-        lock.lock();
-        try {
-            requireOpen();
-            List<TokenizedText> tokenized = tokenizer.tokenize(prefixed);
-            Integer[] order = new Integer[n];
-            for (int i = 0; i < n; i++) {
-                order[i] = i;
-            }
-            int batchSize = options.maxBatchSize();
-            if (n > batchSize) {
-                Arrays.sort(order, Comparator.comparingInt(i -> tokenized.get(i).length()));
-            }
-            for (int from = 0; from < n; from += batchSize) {
-                int to = Math.min(n, from + batchSize);
-                List<TokenizedText> batch = new ArrayList<>(to - from);
-                for (int k = from; k < to; k++) {
-                    batch.add(tokenized.get(order[k]));
-                }
-                float[][] batchVectors = runBatch(batch);
-                for (int k = from; k < to; k++) {
-                    vectors[order[k]] = batchVectors[k - from];
-                }
-            }
-        } finally {
-            lock.unlock();
-        }
-        return vectors;
+        return lifecycle.whileOpen(() -> OnnxSupport.inBatches(tokenizer.tokenize(prefixed), options.maxBatchSize(),
+                true, this::runBatch));
     }
 
     /** Tokens the model sees for a document (prefix applied, after truncation). */
@@ -282,14 +221,7 @@ public final class OnnxTextEncoder implements TextEncoder {
     /** The tokens the model sees for {@code text} on {@code side}: prefix, lower-casing, truncation applied. */
     public TokenizedText tokenize(String text, TextSide side) {
         requireText(text);
-        Lock lock = lifecycle.readLock();
-        lock.lock();
-        try {
-            requireOpen();
-            return tokenizer.tokenize(manifest.prefix(side) + text);
-        } finally {
-            lock.unlock();
-        }
+        return lifecycle.whileOpen(() -> tokenizer.tokenize(manifest.prefix(side) + text));
     }
 
     private List<String> withPrefix(List<String> texts, TextSide side) {
@@ -317,63 +249,19 @@ public final class OnnxTextEncoder implements TextEncoder {
 
     /** Runs one padded batch through the model and pools it. Caller holds the read lock (or is the constructor). */
     private float[][] runBatch(List<TokenizedText> batch) {
-        int batchSize = batch.size();
-        int length = 0;
-        for (TokenizedText t : batch) {
-            length = Math.max(length, t.length());
-        }
-        long[] ids = new long[batchSize * length];
-        long[] mask = new long[batchSize * length];
-        long[] types = new long[batchSize * length];
-        for (int b = 0; b < batchSize; b++) {
-            TokenizedText t = batch.get(b);
-            System.arraycopy(t.ids(), 0, ids, b * length, t.length());
-            System.arraycopy(t.typeIds(), 0, types, b * length, t.length());
-            Arrays.fill(mask, b * length, b * length + t.length(), 1L);
-        }
-        long[] shape = {batchSize, length};
-        Map<String, OnnxTensor> inputs = new HashMap<>();
-        try {
-            inputs.put(INPUT_IDS, tensor(ids, shape));
-            if (feedsAttentionMask) {
-                inputs.put(ATTENTION_MASK, tensor(mask, shape));
-            }
-            if (feedsTokenTypeIds) {
-                inputs.put(TOKEN_TYPE_IDS, tensor(types, shape));
-            }
-            try (OrtSession.Result result = session.run(inputs, outputNames)) {
-                OnnxValue value = result.get(outputName).orElseThrow();
-                OnnxTensor output = (OnnxTensor) value;
-                long[] outShape = output.getInfo().getShape();
-                FloatBuffer data = output.getFloatBuffer();
-                return pooledOutput ? copyRows(data, outShape) : pool(data, outShape, mask);
-            }
+        TokenBatch tokens = TokenBatch.pad(batch, 0);
+        try (OnnxSupport.Inputs inputs = new OnnxSupport.Inputs(environment, int32Inputs)) {
+            return inputs.tokens(tokens, feedsAttentionMask, feedsTokenTypeIds).run(session, outputName,
+                    (data, shape) -> pooledOutput ? copyRows(data, shape) : pool(data, shape, tokens.mask()));
         } catch (OrtException e) {
-            throw new MmsearchException(ErrorCode.INTERNAL, "ONNX Runtime failed to run model '" + modelId
-                    + "' on a batch of " + batchSize + " x " + length + " tokens: " + e.getMessage(), e);
-        } finally {
-            inputs.values().forEach(OnnxTensor::close);
+            throw OnnxSupport.runFailure(e, "model '" + modelId + "' on a batch of " + tokens.describe());
         }
-    }
-
-    private OnnxTensor tensor(long[] values, long[] shape) throws OrtException {
-        if (int32Inputs) {
-            int[] narrow = new int[values.length];
-            for (int i = 0; i < values.length; i++) {
-                narrow[i] = Math.toIntExact(values[i]);
-            }
-            return OnnxTensor.createTensor(environment, IntBuffer.wrap(narrow), shape);
-        }
-        return OnnxTensor.createTensor(environment, LongBuffer.wrap(values), shape);
     }
 
     private float[][] copyRows(FloatBuffer data, long[] shape) {
-        int batchSize = (int) shape[0];
-        int dimension = (int) shape[1];
-        float[][] vectors = new float[batchSize][dimension];
-        for (int b = 0; b < batchSize; b++) {
-            data.get(b * dimension, vectors[b]);
-            finish(vectors[b]);
+        float[][] vectors = OnnxSupport.rows(data, (int) shape[0], (int) shape[1]);
+        for (float[] vector : vectors) {
+            finish(vector);
         }
         return vectors;
     }
@@ -427,42 +315,19 @@ public final class OnnxTextEncoder implements TextEncoder {
         }
     }
 
-    private void requireOpen() {
-        if (closed) {
-            throw new MmsearchException(ErrorCode.NOT_READY, "model '" + modelId + "' has been closed");
-        }
-    }
-
-    private static MmsearchException invalidModel(ModelBundle bundle, String what) {
+    private static MmsearchException invalidModel(TextBundle bundle, String what) {
         return new MmsearchException(ErrorCode.INVALID_ARGUMENT,
                 "model '" + bundle.manifest().id() + "' (" + bundle.modelFile() + ") " + what);
-    }
-
-    private static void closeQuietly(OrtSession session) {
-        if (session != null) {
-            try {
-                session.close();
-            } catch (OrtException e) {
-                LOG.warn("closing ONNX Runtime session failed: {}", e.getMessage());
-            }
-        }
     }
 
     /** Waits for running calls, then releases the ONNX Runtime session and the tokenizer. Idempotent. */
     @Override
     public void close() {
-        Lock lock = lifecycle.writeLock();
-        lock.lock();
-        try {
-            if (closed) {
-                return;
-            }
-            closed = true;
-            closeQuietly(session);
+        if (lifecycle.close(() -> {
+            OnnxSupport.closeQuietly(List.of(session));
             tokenizer.close();
+        })) {
             LOG.debug("closed model={}", manifest.id());
-        } finally {
-            lock.unlock();
         }
     }
 
