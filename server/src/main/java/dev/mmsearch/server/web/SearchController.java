@@ -6,8 +6,8 @@ import dev.mmsearch.core.ErrorCode;
 import dev.mmsearch.core.Hit;
 import dev.mmsearch.core.MmsearchException;
 import dev.mmsearch.retrieval.SearchQuery;
+import dev.mmsearch.retrieval.SearchResult;
 import dev.mmsearch.server.Engine;
-import dev.mmsearch.server.SearchResult;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -126,7 +126,7 @@ class SearchController {
                 throw MmsearchException.badRequest("request body is empty; send JSON like {\"query\": \"...\"}");
             }
             SearchQuery query = upload == null ? body.toQuery(name) : body.toQuery(name, upload);
-            SearchResult result = admission.run(() -> engine.search(query, body.model(), body.retriever()));
+            SearchResult result = admission.run(() -> engine.search(query));
             record(result, System.nanoTime() - start);
             recent.remember(result.queryId(), new RecentQueries.Served(result.collection(), result.scene(),
                     result.configVersion(), result.arms(), result.hits().stream().map(Hit::id).toList()));
