@@ -27,6 +27,10 @@ import java.util.Map;
  */
 public final class Engine implements AutoCloseable {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Engine.class);
+    /** Field of a hit in an image collection: the URL of the original image. */
+    public static final String IMAGE_LINK = "_image";
+    /** Field of a hit in an image collection: the URL of a small JPEG thumbnail. */
+    public static final String THUMBNAIL_LINK = "_thumbnail";
     private final DataDirectory dataDirectory;
     private final EngineOptions options;
     private final ModelRegistry models;
@@ -84,11 +88,6 @@ public final class Engine implements AutoCloseable {
         SearchResult result = experiments.current().execute(query, collection, queryEncoders);
         return collection.schema().isImageCollection() ? withImageLinks(result) : result;
     }
-
-    /** Field of a hit in an image collection: the URL of the original image. */
-    public static final String IMAGE_LINK = "_image";
-    /** Field of a hit in an image collection: the URL of a small JPEG thumbnail. */
-    public static final String THUMBNAIL_LINK = "_thumbnail";
 
     /** The same result with {@value #IMAGE_LINK} and {@value #THUMBNAIL_LINK} URLs on every hit (image collections). */
     private static SearchResult withImageLinks(SearchResult result) {
