@@ -3,11 +3,7 @@ package dev.mmsearch.ingest;
 import dev.mmsearch.core.CollectionSchema;
 import dev.mmsearch.core.CollectionStore;
 import dev.mmsearch.core.EncoderProvider;
-import dev.mmsearch.core.Hit;
-import dev.mmsearch.core.Retriever;
 import dev.mmsearch.core.SearchCollection;
-import dev.mmsearch.core.SearchRequest;
-import dev.mmsearch.core.Searcher;
 import dev.mmsearch.core.TextEncoder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -19,15 +15,17 @@ import java.util.Map;
 import java.util.Objects;
 
 /**
- * Evaluates a model (dense) or BM25 on a BEIR dataset through the product's own path: the corpus is
- * indexed with {@link Indexer} into a collection of the given store, and every evaluated query goes
- * through {@link Searcher} (top 100, nothing excluded).
+ * Evaluates a search on a BEIR dataset: the corpus is indexed with {@link Indexer} into a collection of the given
+ * store, and every evaluated query is answered by the caller's {@link Search} (top {@value #DEPTH}, nothing
+ * excluded). This module does not search itself: the server's {@code mmsearch eval} hands in its one search path
+ * ({@code Engine.search}, the pipeline the REST API runs), so the numbers are those of what users get.
  *
  * <p>The collection, {@code beir-<dataset>-<model>}, doubles as the encoded-corpus cache: it is
  * indexed in resume mode ({@link IndexOptions#skipUnchanged()}), so when it already holds the whole
  * corpus with this model's stamp nothing is encoded, an interrupted run continues where it stopped,
  * and a changed document is encoded again. A collection built with another model checksum, or holding
- * documents the corpus does not have, is deleted and rebuilt. BM25 uses the same collection.
+ * documents the corpus does not have, is deleted and rebuilt. Every search (dense, BM25, hybrid) uses the same
+ * collection.
  */
 public final class BeirEvaluation {
     private static final Logger log = LoggerFactory.getLogger(BeirEvaluation.class);
@@ -38,22 +36,30 @@ public final class BeirEvaluation {
     private BeirEvaluation() {
     }
 
+    /** Searches the prepared corpus collection: document ids, best first, {@code depth} deep where possible. */
+    @FunctionalInterface
+    public interface Search {
+        List<String> search(String collection, String queryText, int depth);
+    }
+
     /**
      * Runs the evaluation; error reports (if the corpus has bad lines) go to {@code <tmp>/mmsearch-reports}.
      *
      * @param qrelsOverride qrels file instead of {@code qrels/test.tsv}, or {@code null}
+     * @param label         what {@code search} is (e.g. {@code dense}), reported as the result's retriever
      */
-    public static EvalResult run(Path beirDir, Path qrelsOverride, String modelId, Retriever retriever,
+    public static EvalResult run(Path beirDir, Path qrelsOverride, String modelId, String label, Search search,
                                  CollectionStore store, EncoderProvider encoders, IndexProgress progress) {
-        return run(beirDir, qrelsOverride, modelId, retriever, store, encoders, progress,
+        return run(beirDir, qrelsOverride, modelId, label, search, store, encoders, progress,
                 Path.of(System.getProperty("java.io.tmpdir"), "mmsearch-reports"), IndexOptions.defaults());
     }
 
     /** As above, with the error report folder and indexing options (resume mode is always on). */
-    public static EvalResult run(Path beirDir, Path qrelsOverride, String modelId, Retriever retriever,
+    public static EvalResult run(Path beirDir, Path qrelsOverride, String modelId, String label, Search search,
                                  CollectionStore store, EncoderProvider encoders, IndexProgress progress,
                                  Path reportDir, IndexOptions options) {
-        Objects.requireNonNull(retriever, "retriever");
+        Objects.requireNonNull(label, "label");
+        Objects.requireNonNull(search, "search");
         IndexProgress shown = progress == null ? IndexProgress.NONE : progress;
         long start = System.nanoTime();
         BeirDataset dataset = BeirDataset.load(beirDir, qrelsOverride);
@@ -61,15 +67,12 @@ public final class BeirEvaluation {
         String name = collectionName(dataset.name(), modelId);
 
         IndexSummary indexing = prepareCollection(dataset, name, encoder, store, shown, reportDir, options);
-        Searcher searcher = new Searcher(store, encoders);
-        Ranker ranker = text -> searcher.search(name, new SearchRequest(text, retriever, DEPTH, 0, null, false))
-                .hits().stream().map(Hit::id).toList();
-        Metrics metrics = evaluate(dataset, name + " " + retriever.label(), ranker, shown);
+        Metrics metrics = evaluate(dataset, name + " " + label, text -> search.search(name, text, DEPTH), shown);
         double seconds = (System.nanoTime() - start) / 1e9;
         EvalResult result = new EvalResult(metrics.ndcgAt10(), metrics.recallAt100(), metrics.mrrAt10(), metrics.queries(),
-                retriever.label(), modelId, seconds, name, indexing);
+                label, modelId, seconds, name, indexing);
         log.info("evaluated dataset={} collection={} retriever={} queries={} ndcg@10={} recall@100={} mrr@10={} seconds={}",
-                dataset.name(), name, retriever.label(), metrics.queries(),
+                dataset.name(), name, label, metrics.queries(),
                 String.format(Locale.ROOT, "%.4f", result.ndcgAt10()), String.format(Locale.ROOT, "%.4f", result.recallAt100()),
                 String.format(Locale.ROOT, "%.4f", result.mrrAt10()), String.format(Locale.ROOT, "%.1f", seconds));
         return result;

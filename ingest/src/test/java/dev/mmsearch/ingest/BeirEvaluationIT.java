@@ -1,7 +1,6 @@
 package dev.mmsearch.ingest;
 
 import dev.mmsearch.core.Json;
-import dev.mmsearch.core.Retriever;
 import dev.mmsearch.inference.ModelRegistry;
 import dev.mmsearch.store.lucene.LuceneCollectionStore;
 import org.junit.jupiter.api.Test;
@@ -20,9 +19,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The BEIR evaluation path end to end on a small SciFact slice (first 300 documents, the test queries
- * judged on them): index, cache reuse, dense and BM25 search, metrics. The model is
- * {@code all-MiniLM-L6-v2-q} for speed; {@code -Dmmsearch.evalModel=bge-small-en-v1.5} runs the same
- * path with the model of {@link ScifactQualityIT}.
+ * judged on them): index, cache reuse, dense and BM25 search (plain store searches, {@link StoreSearches}),
+ * metrics. The model is {@code all-MiniLM-L6-v2-q} for speed; {@code -Dmmsearch.evalModel=bge-small-en-v1.5} runs
+ * the same path with the model of {@link ScifactQualityIT}.
  */
 class BeirEvaluationIT {
     static final int DOCS = 300;
@@ -39,7 +38,8 @@ class BeirEvaluationIT {
 
         try (ModelRegistry registry = new ModelRegistry(TestPaths.testCache().resolve("models"));
              LuceneCollectionStore store = new LuceneCollectionStore(dir.resolve("collections"))) {
-            EvalResult dense = BeirEvaluation.run(slice, null, model, Retriever.DENSE, store, registry, IndexProgress.NONE);
+            EvalResult dense = BeirEvaluation.run(slice, null, model, "dense",
+                    StoreSearches.dense(store, registry, model), store, registry, IndexProgress.NONE);
 
             assertThat(dense.queries()).isEqualTo(21);
             assertThat(dense.collection()).isEqualTo(BeirEvaluation.collectionName("scifact-300", model));
@@ -50,14 +50,16 @@ class BeirEvaluationIT {
             assertThat(dense.recallAt100()).isGreaterThan(0.95);
             assertThat(dense.mrrAt10()).isGreaterThan(0.7);
 
-            EvalResult bm25 = BeirEvaluation.run(slice, null, model, Retriever.BM25, store, registry, IndexProgress.NONE);
+            EvalResult bm25 = BeirEvaluation.run(slice, null, model, "bm25",
+                    StoreSearches.bm25(store), store, registry, IndexProgress.NONE);
             assertThat(bm25.indexing().indexed()).isZero();       // the encoded corpus was reused
             assertThat(bm25.indexing().skipped()).isEqualTo(DOCS);
             assertThat(bm25.queries()).isEqualTo(21);
             assertThat(bm25.retriever()).isEqualTo("bm25");
             assertThat(bm25.ndcgAt10()).isGreaterThan(0.7);
 
-            EvalResult again = BeirEvaluation.run(slice, null, model, Retriever.DENSE, store, registry, IndexProgress.NONE);
+            EvalResult again = BeirEvaluation.run(slice, null, model, "dense",
+                    StoreSearches.dense(store, registry, model), store, registry, IndexProgress.NONE);
             assertThat(again.indexing().indexed()).isZero();
             assertThat(again.ndcgAt10()).isEqualTo(dense.ndcgAt10()); // same vectors, same exact ranking
 

@@ -1,6 +1,5 @@
 package dev.mmsearch.retrieval;
 
-import dev.mmsearch.core.EncoderProvider;
 import dev.mmsearch.core.ErrorCode;
 import dev.mmsearch.core.MmsearchException;
 import dev.mmsearch.core.SearchCollection;
@@ -148,13 +147,15 @@ public final class CompiledExperiments {
     }
 
     /**
-     * The pipeline serving {@code query}: its scene, and in each layer the user's arm (or the forced one).
+     * The pipeline serving {@code query}: its scene, and in each layer the user's arm, or the forced one
+     * ({@link SearchQuery#forcedArms()}, and {@link SearchQuery#retriever()} for the recall layer).
      *
-     * @throws MmsearchException INVALID_ARGUMENT for an unknown scene, or a forced layer/arm that does not exist
+     * @throws MmsearchException INVALID_ARGUMENT for an unknown scene, a forced layer/arm that does not exist, or a
+     *                           retriever that is not an arm of the scene's recall layer
      */
     public Pipeline select(SearchQuery query) {
         Scene scene = config.scene(query.scene());
-        ArmSelection selection = Bucketing.assign(scene, query.userId(), query.forcedArms());
+        ArmSelection selection = Bucketing.assign(scene, query.userId(), forcedArms(scene, query));
         List<String> key = new ArrayList<>(StageKind.values().length);
         for (StageKind kind : StageKind.values()) {
             Arm arm = selection.arm(kind);
@@ -163,8 +164,28 @@ public final class CompiledExperiments {
         return scenes.get(scene.name()).pipelines().get(key);
     }
 
+    /** The request's forced arms with its retriever as the recall layer's arm (an arm forced for that layer wins). */
+    private Map<String, String> forcedArms(Scene scene, SearchQuery query) {
+        String retriever = query.retriever();
+        if (retriever == null) {
+            return query.forcedArms();
+        }
+        Layer recall = scene.layer(StageKind.RECALL);
+        if (recall == null || recall.arm(retriever) == null) {
+            throw new MmsearchException(ErrorCode.INVALID_ARGUMENT, "retriever '" + retriever + "' is not an arm of the "
+                    + "recall layer of this scene (config " + version() + "); arms: "
+                    + (recall == null ? "none" : recall.arms().stream().map(Arm::name).toList()));
+        }
+        if (query.forcedArms().containsKey(recall.name())) {
+            return query.forcedArms();
+        }
+        Map<String, String> forced = new LinkedHashMap<>(query.forcedArms());
+        forced.put(recall.name(), retriever);
+        return forced;
+    }
+
     /** Selects the pipeline for {@code query} and runs it against {@code collection}. */
-    public PipelineResponse execute(SearchQuery query, SearchCollection collection, EncoderProvider encoders) {
+    public SearchResult execute(SearchQuery query, SearchCollection collection, QueryEncoders encoders) {
         try (RequestContext context = new RequestContext(query, collection, encoders)) {
             return select(query).execute(context);
         }

@@ -7,13 +7,15 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * One combination of stages (qp → recall → rank → summary), built once per configuration snapshot
  * and shared by every request that lands on these arms. Immutable and thread-safe: all
- * per-request state lives in the {@link RequestContext}.
+ * per-request state lives in the {@link RequestContext}. The rank stage is bound to the recall's
+ * names here ({@link RankStage#forRecalls}), once, not per request.
  */
 public final class Pipeline {
     private static final Logger log = LoggerFactory.getLogger(Pipeline.class);
@@ -28,6 +30,7 @@ public final class Pipeline {
 
     /**
      * @param arms layer name → arm name this pipeline serves (reported in responses)
+     * @param rank the rank stage as configured; the pipeline runs it bound to {@code recall}'s names
      * @throws MmsearchException INVALID_ARGUMENT when the rank stage cannot work on the recall's output
      */
     public Pipeline(String scene, String configVersion, Map<String, String> arms, QueryStage qp, RecallStage recall,
@@ -37,10 +40,10 @@ public final class Pipeline {
         this.arms = java.util.Collections.unmodifiableMap(new LinkedHashMap<>(arms));
         this.qp = Objects.requireNonNull(qp, "qp");
         this.recall = Objects.requireNonNull(recall, "recall");
-        this.rank = Objects.requireNonNull(rank, "rank");
+        Objects.requireNonNull(rank, "rank");
         this.summary = Objects.requireNonNull(summary, "summary");
         try {
-            rank.checkRecalls(recall.recallNames());
+            this.rank = Objects.requireNonNull(rank.forRecalls(recall.recallNames()), "bound rank stage");
         } catch (IllegalArgumentException e) {
             throw new MmsearchException(ErrorCode.INVALID_ARGUMENT, "scene '" + scene + "' arms " + this.arms
                     + ": the rank stage does not fit the recall: " + e.getMessage(), e);
@@ -63,12 +66,13 @@ public final class Pipeline {
         return recall;
     }
 
+    /** The rank stage bound to this pipeline's recalls. */
     public RankStage rank() {
         return rank;
     }
 
     /** Runs the request through the stages and returns the requested page. */
-    public PipelineResponse execute(RequestContext context) {
+    public SearchResult execute(RequestContext context) {
         long start = System.nanoTime();
         Trace trace = context.trace();
         SearchQuery query = context.query();
@@ -83,7 +87,6 @@ public final class Pipeline {
                     + "' is empty after query processing; type some words to search for");
         }
         context.queryText(text);
-        context.recallNames(recall.recallNames());
         trace.time("qp", t);
 
         t = System.nanoTime();
@@ -104,8 +107,9 @@ public final class Pipeline {
         Map<String, Double> timings = trace.timingsMs();
         log.debug("searched collection={} scene={} arms={} candidates={} hits={} totalMs={}", query.collection(), scene,
                 arms, ranked.size(), hits.size(), timings.get("total"));
-        return new PipelineResponse(query.collection(), scene, configVersion, arms, query.offset(), query.topK(), hits,
-                ranked.size(), timings, trace.debug() ? new PipelineResponse.Debug(text, trace.candidates()) : null);
+        return new SearchResult(UUID.randomUUID().toString(), query.collection(), context.collection().stamp().modelId(),
+                scene, configVersion, arms, query.offset(), query.topK(), ranked.size(), hits, timings,
+                trace.debug() ? new SearchResult.Debug(text, trace.candidates()) : null);
     }
 
     /** Positions {@code offset .. offset + topK - 1} of the ranked list (fewer at its end, none beyond it). */

@@ -7,11 +7,14 @@ public interface RankStage extends Stage {
     List<Candidate> rank(RequestContext context, List<Candidate> candidates);
 
     /**
-     * Checks, when a configuration is compiled, that this stage can work on the output of recalls with
-     * these names (e.g. fusion weights that name none of them are a configuration error).
+     * This stage as one pipeline runs it: bound, when the configuration is compiled, to the names of the recalls of
+     * that pipeline (in configuration order). Checks that the stage can work on their output (e.g. fusion weights that
+     * name none of them are a configuration error) and returns the stage to run: itself, or, for a stage that needs
+     * the names (RRF fuses over every recall), a copy that holds them. Never called per request.
      *
      * @throws IllegalArgumentException saying what does not fit
      */
-    default void checkRecalls(List<String> recallNames) {
+    default RankStage forRecalls(List<String> recallNames) {
+        return this;
     }
 }

@@ -2,23 +2,23 @@ package dev.mmsearch.retrieval;
 
 import dev.mmsearch.core.CollectionView;
 import dev.mmsearch.core.DocRef;
-import dev.mmsearch.core.EncoderProvider;
 import dev.mmsearch.core.ErrorCode;
 import dev.mmsearch.core.MmsearchException;
-import dev.mmsearch.core.ModelStamp;
 import dev.mmsearch.core.SearchCollection;
-import dev.mmsearch.core.ImageEncoder;
-import dev.mmsearch.core.TextEncoder;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Everything one request needs and produces on its way through a {@link Pipeline}: the query,
- * the collection, the encoders, the query text after qp, the query vector per model (encoded at
- * most once per request, however many recalls use it) and the {@link Trace}. Created per request
- * and discarded with it; the shared, immutable stages keep their per-request state here.
+ * Everything one request needs and produces on its way through a {@link Pipeline}: the query, the collection, the
+ * query encoders, the query text after qp, the query vector (resolved and encoded at most once per request, however
+ * many recalls use it) and the {@link Trace}. Created per request and discarded with it; the shared, immutable
+ * stages keep their per-request state here.
+ *
+ * <p>Single-threaded: one request's stages, recalls included, run one after the other on the thread that called
+ * {@link Pipeline#execute}, so the fields are plain (no locks, no volatile). A stage that fans work out to other
+ * threads must hand them what they need, not this context.
  *
  * <p>The context owns the request's one {@link CollectionView} ({@link #view()}): every stage reads the collection
  * through it, so recall, rank and summary see one point in time of the collection. It is opened on first use and
@@ -27,14 +27,19 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class RequestContext implements AutoCloseable {
     private final SearchQuery query;
     private final SearchCollection collection;
-    private final EncoderProvider encoders;
+    private final QueryEncoders encoders;
     private final Trace trace;
-    private final Map<String, float[]> vectors = new ConcurrentHashMap<>();
-    private volatile String queryText;
-    private volatile List<String> recallNames = List.of();
+    /** Resolved encoders by the model a recall asked for ("" = the request's model), usually one. */
+    private final Map<String, QueryEncoder> resolved = new HashMap<>(2);
+    private final Map<QueryEncoder, float[]> vectors = new HashMap<>(2);
+    private String queryText;
     private CollectionView view;
 
-    public RequestContext(SearchQuery query, SearchCollection collection, EncoderProvider encoders) {
+    /**
+     * @throws MmsearchException MODEL_MISMATCH when the query names a model the collection cannot be searched with,
+     *                           before any stage runs (even one that embeds nothing)
+     */
+    public RequestContext(SearchQuery query, SearchCollection collection, QueryEncoders encoders) {
         this.query = Objects.requireNonNull(query, "query");
         this.collection = Objects.requireNonNull(collection, "collection");
         this.encoders = Objects.requireNonNull(encoders, "encoders");
@@ -44,14 +49,13 @@ public final class RequestContext implements AutoCloseable {
         }
         this.trace = new Trace(query.debug());
         this.queryText = query.text();
+        if (query.model() != null && query.image() == null) {
+            encoder(null);
+        }
     }
 
     public SearchQuery query() {
         return query;
-    }
-
-    public SearchCollection collection() {
-        return collection;
     }
 
     /**
@@ -74,8 +78,8 @@ public final class RequestContext implements AutoCloseable {
         }
     }
 
-    public EncoderProvider encoders() {
-        return encoders;
+    public SearchCollection collection() {
+        return collection;
     }
 
     public Trace trace() {
@@ -91,61 +95,62 @@ public final class RequestContext implements AutoCloseable {
         this.queryText = rewritten;
     }
 
-    /** Names of the recalls of this request's pipeline, in configuration order (fusion stages rank over these). */
-    public List<String> recallNames() {
-        return recallNames;
-    }
-
-    void recallNames(List<String> names) {
-        this.recallNames = List.copyOf(names);
+    /** The query vector of this request: {@link #queryVector(String)} with the request's model. */
+    public float[] queryVector() {
+        return queryVector(null);
     }
 
     /**
-     * The query embedded with {@code modelId}: the query image when there is one (uploaded: the model's image tower;
-     * an indexed document: its stored vector), else the query text; encoded on first use and memoised for the rest of the
-     * request. The model must be the collection's, or a text tower aligned to it (same stamp).
+     * The query embedded as {@link QueryEncoders#resolve} decides (the query image's tower or stored vector when
+     * there is one, else the query text through the request's model, or through {@code model} when a recall names
+     * one); encoded on first use and memoised for the rest of the request.
      *
-     * @throws MmsearchException MODEL_MISMATCH when the model is not the one the collection was built with
+     * @param model a recall's own model, or null for the request's
+     * @throws MmsearchException MODEL_MISMATCH when that model lives in another vector space than the collection;
+     *                           NOT_FOUND when "find similar" names a document the collection does not have
      */
-    public float[] queryVector(String modelId) {
-        ModelStamp stamp = collection.stamp();
-        if (!stamp.modelId().equals(modelId)) {
-            if (query.image() != null) {
-                modelId = stamp.modelId(); // images are embedded by the collection's own model (its image tower)
-            } else if (!encoders.textEncoder(modelId).stamp().compatibleWith(stamp)) {
-                // Only a text tower aligned to the collection's model (e.g. a multilingual tower for a CLIP
-                // collection) reports the collection's stamp; any other model lives in another vector space.
-                throw new MmsearchException(ErrorCode.MODEL_MISMATCH, "collection '" + collection.name()
-                        + "' was built with model " + stamp.describe() + " but the recall asked for model '"
-                        + modelId + "'; search it with " + stamp.modelId() + ", a text tower aligned to it, or"
-                        + " re-index it");
-            }
+    public float[] queryVector(String model) {
+        QueryEncoder encoder = encoder(model);
+        float[] vector = vectors.get(encoder);
+        if (vector == null) {
+            vector = encode(encoder);
+            vectors.put(encoder, vector);
         }
-        return vectors.computeIfAbsent(modelId, id -> {
-            long start = System.nanoTime();
-            QueryImage image = query.image();
-            if (image != null && image.documentId() != null) {
-                // "Find similar": the indexed document's own vector is the query; nothing to encode.
-                float[] stored = view().vectors(List.of(DocRef.of(image.documentId()))).get(image.documentId());
+        return vector;
+    }
+
+    private QueryEncoder encoder(String model) {
+        String key = model == null ? "" : model;
+        QueryEncoder encoder = resolved.get(key);
+        if (encoder == null) {
+            encoder = encoders.resolve(collection, query, model);
+            resolved.put(key, encoder);
+        }
+        return encoder;
+    }
+
+    private float[] encode(QueryEncoder encoder) {
+        long start = System.nanoTime();
+        return switch (encoder) {
+            case QueryEncoder.Stored(String documentId) -> {
+                float[] stored = view().vectors(List.of(DocRef.of(documentId))).get(documentId);
                 if (stored == null) {
                     throw new MmsearchException(ErrorCode.NOT_FOUND, "collection '" + collection.name()
-                            + "' has no document '" + image.documentId() + "' to search similar images for");
+                            + "' has no document '" + documentId + "' to search similar images for");
                 }
                 trace.time("vector", start);
-                return stored;
+                yield stored;
             }
-            if (image != null) {
-                ImageEncoder imageEncoder = encoders.imageEncoder(id);
-                ModelStamp.requireCompatible(collection.name(), stamp, imageEncoder.stamp());
-                float[] vector = imageEncoder.encodeImage(image.bytes());
+            case QueryEncoder.Image(var tower, byte[] bytes) -> {
+                float[] vector = tower.encodeImage(bytes);
                 trace.time("encode", start);
-                return vector;
+                yield vector;
             }
-            TextEncoder encoder = encoders.textEncoder(id);
-            ModelStamp.requireCompatible(collection.name(), stamp, encoder.stamp());
-            float[] vector = encoder.encodeQuery(queryText);
-            trace.time("encode", start);
-            return vector;
-        });
+            case QueryEncoder.Text(var tower) -> {
+                float[] vector = tower.encodeQuery(queryText);
+                trace.time("encode", start);
+                yield vector;
+            }
+        };
     }
 }

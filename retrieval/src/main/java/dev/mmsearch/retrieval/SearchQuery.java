@@ -8,11 +8,11 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * One search request as the pipeline sees it. Immutable and validated on construction, so a
- * pipeline never sees an impossible page.
+ * One search request, the one type every entry (REST, CLI search, eval) builds and {@code Engine.search} takes.
+ * Immutable and validated on construction, so a pipeline never sees an impossible page.
  *
  * @param collection collection to search
- * @param text       the raw query text (the qp stage may rewrite it)
+ * @param text       the raw query text (the qp stage may rewrite it), at most {@value #MAX_QUERY_CHARS} characters
  * @param topK       page size, 1..{@value #MAX_DEPTH}
  * @param offset     results to skip, {@code offset + topK <= }{@value #MAX_DEPTH}
  * @param filter     restriction on keyword/numeric fields, applied inside every recall; null = none
@@ -22,15 +22,35 @@ import java.util.Map;
  * @param scene      scene to run; null = the config's default scene
  * @param image      the image to search with (upload or "similar to" an indexed document), or null; with an image
  *                   the text may be empty (then text recalls such as BM25 find nothing)
+ * @param model      model to embed the query text with: null (blank is null) = the collection's own; otherwise the
+ *                   collection's model or a text tower aligned to it, anything else is MODEL_MISMATCH
+ *                   ({@link QueryEncoders#resolve}); an image query is always embedded by the collection's image tower
+ * @param retriever  shorthand for forcing the recall layer's arm of that name (e.g. {@code bm25}); null (blank is
+ *                   null) = none; an arm forced in {@code forcedArms} for that layer wins
  */
 public record SearchQuery(String collection, String text, int topK, int offset, Filter filter, String userId,
-                          boolean debug, Map<String, String> forcedArms, String scene, QueryImage image) {
-    /** Deepest result position a request may ask for; deeper paging is refused (use a narrower query or a filter). */
+                          boolean debug, Map<String, String> forcedArms, String scene, QueryImage image,
+                          String model, String retriever) {
+    /**
+     * Deepest result position a request may ask for: {@code offset + topK} at most this. The one depth limit of the
+     * search API, the CLI and the pipeline; deeper paging is refused (use a narrower query or a filter).
+     */
     public static final int MAX_DEPTH = 1_000;
+    /** Page size when a request names none. */
+    public static final int DEFAULT_TOP_K = 10;
+    /**
+     * Longest query text accepted, in characters; longer text is refused (PAYLOAD_TOO_LARGE) before it reaches the
+     * model (the model truncates at its token limit anyway).
+     */
+    public static final int MAX_QUERY_CHARS = 100_000;
 
     public SearchQuery {
         if (collection == null || collection.isBlank()) {
             throw new MmsearchException(ErrorCode.INVALID_ARGUMENT, "the search names no collection");
+        }
+        if (text != null && text.length() > MAX_QUERY_CHARS) {
+            throw new MmsearchException(ErrorCode.PAYLOAD_TOO_LARGE,
+                    "query has " + text.length() + " characters; the limit is " + MAX_QUERY_CHARS);
         }
         if ((text == null || text.isBlank()) && image == null) {
             throw new MmsearchException(ErrorCode.EMPTY_QUERY, "the query text is empty; type something to search for");
@@ -48,12 +68,14 @@ public record SearchQuery(String collection, String text, int topK, int offset, 
                     + " is deeper than the " + MAX_DEPTH + " results a search can page through; refine the query or add a filter");
         }
         forcedArms = forcedArms == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(forcedArms));
+        model = model == null || model.isBlank() ? null : model.strip();
+        retriever = retriever == null || retriever.isBlank() ? null : retriever.strip();
     }
 
-    /** A text-only query. */
+    /** A text-only query that names no model and forces no retriever. */
     public SearchQuery(String collection, String text, int topK, int offset, Filter filter, String userId,
                        boolean debug, Map<String, String> forcedArms, String scene) {
-        this(collection, text, topK, offset, filter, userId, debug, forcedArms, scene, null);
+        this(collection, text, topK, offset, filter, userId, debug, forcedArms, scene, null, null, null);
     }
 
     /** A first-page query for {@code topK} results: no filter, anonymous, default scene, no debug. */
@@ -62,31 +84,48 @@ public record SearchQuery(String collection, String text, int topK, int offset, 
     }
 
     public SearchQuery withImage(QueryImage newImage) {
-        return new SearchQuery(collection, text, topK, offset, filter, userId, debug, forcedArms, scene, newImage);
+        return new SearchQuery(collection, text, topK, offset, filter, userId, debug, forcedArms, scene, newImage,
+                model, retriever);
     }
 
     public SearchQuery withPage(int newOffset, int newTopK) {
-        return new SearchQuery(collection, text, newTopK, newOffset, filter, userId, debug, forcedArms, scene, image);
+        return new SearchQuery(collection, text, newTopK, newOffset, filter, userId, debug, forcedArms, scene, image,
+                model, retriever);
     }
 
     public SearchQuery withFilter(Filter newFilter) {
-        return new SearchQuery(collection, text, topK, offset, newFilter, userId, debug, forcedArms, scene, image);
+        return new SearchQuery(collection, text, topK, offset, newFilter, userId, debug, forcedArms, scene, image,
+                model, retriever);
     }
 
     public SearchQuery withUser(String newUserId) {
-        return new SearchQuery(collection, text, topK, offset, filter, newUserId, debug, forcedArms, scene, image);
+        return new SearchQuery(collection, text, topK, offset, filter, newUserId, debug, forcedArms, scene, image,
+                model, retriever);
     }
 
     public SearchQuery withDebug(boolean newDebug) {
-        return new SearchQuery(collection, text, topK, offset, filter, userId, newDebug, forcedArms, scene, image);
+        return new SearchQuery(collection, text, topK, offset, filter, userId, newDebug, forcedArms, scene, image,
+                model, retriever);
     }
 
     public SearchQuery withForcedArms(Map<String, String> newForcedArms) {
-        return new SearchQuery(collection, text, topK, offset, filter, userId, debug, newForcedArms, scene, image);
+        return new SearchQuery(collection, text, topK, offset, filter, userId, debug, newForcedArms, scene, image,
+                model, retriever);
     }
 
     public SearchQuery withScene(String newScene) {
-        return new SearchQuery(collection, text, topK, offset, filter, userId, debug, forcedArms, newScene, image);
+        return new SearchQuery(collection, text, topK, offset, filter, userId, debug, forcedArms, newScene, image,
+                model, retriever);
+    }
+
+    public SearchQuery withModel(String newModel) {
+        return new SearchQuery(collection, text, topK, offset, filter, userId, debug, forcedArms, scene, image,
+                newModel, retriever);
+    }
+
+    public SearchQuery withRetriever(String newRetriever) {
+        return new SearchQuery(collection, text, topK, offset, filter, userId, debug, forcedArms, scene, image,
+                model, newRetriever);
     }
 
     /** Results the ranked list must hold at least: {@code offset + topK}. */

@@ -127,4 +127,47 @@ class CompiledExperimentsTest {
         Pipeline p = COMPILED.select(SearchQuery.of("c", "q", 1).withForcedArms(Map.of("recall-exp", "dense", "rank-exp", "rrf")));
         assertThat(p.rank()).isInstanceOf(RrfRank.class);
     }
+
+    @Test
+    void aRetrieverForcesTheRecallLayersArmOfThatNameAndIsTheSameAsForcingIt() {
+        for (int i = 0; i < 50; i++) {
+            SearchQuery query = SearchQuery.of("c", "q", 10).withUser("user-" + i);
+            Pipeline viaRetriever = COMPILED.select(query.withRetriever("hybrid"));
+            assertThat(viaRetriever.arms()).containsEntry("recall-exp", "hybrid");
+            // The same pipeline, shared, as forcing the arm by its layer: the rank layer still buckets by user.
+            assertThat(viaRetriever).isSameAs(COMPILED.select(query.withForcedArms(Map.of("recall-exp", "hybrid"))));
+        }
+    }
+
+    @Test
+    void anArmForcedForTheRecallLayerWinsOverTheRetriever() {
+        Pipeline p = COMPILED.select(SearchQuery.of("c", "q", 10).withRetriever("hybrid")
+                .withForcedArms(Map.of("recall-exp", "dense", "rank-exp", "rrf")));
+        assertThat(p.arms()).containsEntry("recall-exp", "dense").containsEntry("rank-exp", "rrf");
+    }
+
+    @Test
+    void aRetrieverThatIsNoRecallArmIsRefusedNamingTheArms() {
+        assertThatThrownBy(() -> COMPILED.select(SearchQuery.of("c", "q", 10).withRetriever("bm25")))
+                .isInstanceOfSatisfying(MmsearchException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_ARGUMENT))
+                .hasMessageContaining("retriever 'bm25'").hasMessageContaining("[dense, hybrid]");
+        // Scene "lexical" has no recall *stage* layer named like an arm "dense".
+        assertThatThrownBy(() -> COMPILED.select(SearchQuery.of("c", "q", 10).withScene("lexical").withRetriever("dense")))
+                .hasMessageContaining("[bm25]");
+    }
+
+    @Test
+    void fusionStagesAreBoundToTheirPipelinesRecallsWhenCompiled() {
+        Pipeline hybrid = COMPILED.select(SearchQuery.of("c", "q", 1).withForcedArms(Map.of("recall-exp", "hybrid",
+                "rank-exp", "rrf")));
+        Pipeline dense = COMPILED.select(SearchQuery.of("c", "q", 1).withForcedArms(Map.of("recall-exp", "dense",
+                "rank-exp", "rrf")));
+        List<Candidate> merged = MultiRecall.merge(List.of(
+                List.of(Candidate.recalled("a", "vector", 0.9f), Candidate.recalled("b", "vector", 0.8f)),
+                List.of(Candidate.recalled("b", "bm25", 9f), Candidate.recalled("c", "bm25", 8f))));
+        // No request context carries recall names: each pipeline's own rrf copy knows them.
+        assertThat(hybrid.rank().rank(null, merged)).extracting(Candidate::id).containsExactly("b", "a", "c");
+        assertThat(dense.rank().rank(null, merged)).extracting(Candidate::id).containsExactly("a", "b", "c");
+        assertThat(hybrid.rank()).isNotSameAs(dense.rank());
+    }
 }

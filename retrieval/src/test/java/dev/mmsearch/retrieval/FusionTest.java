@@ -17,6 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 /**
@@ -39,7 +40,6 @@ class FusionTest {
     static void open() {
         store = new LuceneCollectionStore(dir);
         context = TestCollections.context(TestCollections.create(store), SearchQuery.of(TestCollections.NAME, "q", 10));
-        context.recallNames(List.of("vector", "bm25"));
     }
 
     @AfterAll
@@ -94,11 +94,22 @@ class FusionTest {
     }
 
     @Test
-    void rrfStageRanksOverTheRequestsRecalls() {
+    void rrfStageRanksOverTheRecallsItWasBoundTo() {
         RankStage rrf = StageRegistry.builtin().create(StageKind.RANK, "arm 't'", Map.of("type", "rrf", "k", 0),
-                RankStage.class);
+                RankStage.class).forRecalls(List.of("vector", "bm25"));
         assertThat(ids(rrf.rank(context, MERGED))).containsExactly("a", "c", "b", "d");
         assertThat(rrf.rank(context, MERGED).getFirst().score()).isCloseTo(1.0f + 1.0f / 3, within(1e-6f));
+        // Bound to one recall only, it ranks by that recall's list alone: d and b, bm25-only or vector-only, differ.
+        RankStage vectorOnly = StageRegistry.builtin().create(StageKind.RANK, "arm 't'", Map.of("type", "rrf", "k", 0),
+                RankStage.class).forRecalls(List.of("vector"));
+        assertThat(ids(vectorOnly.rank(context, MERGED))).containsExactly("a", "b", "c", "d");
+    }
+
+    @Test
+    void anUnboundRrfStageRefusesToRankInsteadOfScoringEverythingZero() {
+        RankStage rrf = StageRegistry.builtin().create(StageKind.RANK, "arm 't'", Map.of("type", "rrf"), RankStage.class);
+        assertThatThrownBy(() -> rrf.rank(context, MERGED)).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("forRecalls");
     }
 
     @Test

@@ -57,12 +57,14 @@ class PipelineIT {
     static Path dir;
     static LuceneCollectionStore store;
     static ModelRegistry models;
+    static QueryEncoders encoders;
     static SearchCollection collection;
     static CompiledExperiments experiments;
 
     @BeforeAll
     static void build() {
         models = new ModelRegistry(TestPaths.testCache().resolve("models"), EncoderOptions.defaults());
+        encoders = new QueryEncoders(models);
         TextEncoder encoder = models.textEncoder(MODEL);
         CollectionSchema schema = new CollectionSchema("{title}. {text}", List.of("title", "text"), List.of("category"));
         store = new LuceneCollectionStore(dir);
@@ -147,10 +149,10 @@ class PipelineIT {
 
     @Test
     void twoVectorRecallsShareOneEncodingAndMissingScoresStayAbsent() {
-        CountingEncoders encoders = new CountingEncoders();
-        PipelineResponse response = experiments.execute(query("kittens napping all afternoon", 3).withDebug(true)
-                .withForcedArms(Map.of("recall", "hybrid", "rank", "weighted")), collection, encoders);
-        assertThat(encoders.encodings.get()).isEqualTo(1);
+        CountingEncoders counting = new CountingEncoders();
+        SearchResult response = experiments.execute(query("kittens napping all afternoon", 3).withDebug(true)
+                .withForcedArms(Map.of("recall", "hybrid", "rank", "weighted")), collection, new QueryEncoders(counting));
+        assertThat(counting.encodings.get()).isEqualTo(1);
         assertThat(response.timingsMs()).containsKeys("encode", "recall.dense", "recall.dense-wide", "recall.bm25");
         Hit top = response.hits().getFirst();
         assertThat(top.id()).isEqualTo("cat"); // no word in common with the query: found by meaning only
@@ -164,12 +166,12 @@ class PipelineIT {
 
     @Test
     void filtersApplyInsideTheVectorSearch() {
-        PipelineResponse response = experiments.execute(query("electricity from renewable sources", 3)
+        SearchResult response = experiments.execute(query("electricity from renewable sources", 3)
                 .withFilter(new Filter.Term("category", "food")).withForcedArms(Map.of("recall", "dense", "rank", "rrf")),
-                collection, models);
+                collection, encoders);
         assertThat(response.hits()).extracting(Hit::id).containsExactlyInAnyOrder("bread", "pasta");
-        PipelineResponse unfiltered = experiments.execute(query("electricity from renewable sources", 2)
-                .withForcedArms(Map.of("recall", "dense", "rank", "rrf")), collection, models);
+        SearchResult unfiltered = experiments.execute(query("electricity from renewable sources", 2)
+                .withForcedArms(Map.of("recall", "dense", "rank", "rrf")), collection, encoders);
         assertThat(unfiltered.hits()).extracting(Hit::id).containsExactlyInAnyOrder("solar", "wind");
     }
 
@@ -179,14 +181,14 @@ class PipelineIT {
                 StageRegistry.builtin().create(StageKind.RECALL, "arm 'minilm'", Map.of("type", "vector", "model", "all-MiniLM-L6-v2"),
                         RecallStage.class), dev.mmsearch.retrieval.stages.NoRank.INSTANCE,
                 StageRegistry.builtin().create(StageKind.SUMMARY, "s", Map.of("type", "fields"), SummaryStage.class));
-        assertThatThrownBy(() -> pipeline.execute(new RequestContext(query("cats", 3), collection, models)))
+        assertThatThrownBy(() -> pipeline.execute(new RequestContext(query("cats", 3), collection, encoders)))
                 .isInstanceOfSatisfying(MmsearchException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.MODEL_MISMATCH))
                 .hasMessageContaining(MODEL).hasMessageContaining("all-MiniLM-L6-v2");
     }
 
     @Test
     void diversityChainDropsLowSimilarityAndKeepsRelevantFirst() {
-        PipelineResponse response = experiments.execute(query("pets at home", 8).withScene("diverse"), collection, models);
+        SearchResult response = experiments.execute(query("pets at home", 8).withScene("diverse"), collection, encoders);
         assertThat(response.scene()).isEqualTo("diverse");
         assertThat(response.hits()).isNotEmpty().allSatisfy(h -> assertThat(h.scores().get("vector")).isGreaterThanOrEqualTo(0.5f));
         assertThat(response.totalCandidates()).isLessThan(8);
@@ -201,21 +203,21 @@ class PipelineIT {
             queries.add(query(texts[i % texts.length], 4).withUser("user-" + i).withDebug(i % 3 == 0)
                     .withScene(i % 4 == 0 ? "diverse" : null));
         }
-        List<PipelineResponse> expected = new ArrayList<>();
+        List<SearchResult> expected = new ArrayList<>();
         for (SearchQuery q : queries) {
-            expected.add(experiments.execute(q, collection, models));
+            expected.add(experiments.execute(q, collection, encoders));
         }
         ExecutorService pool = Executors.newFixedThreadPool(4);
         try {
-            List<Future<PipelineResponse>> futures = new ArrayList<>();
+            List<Future<SearchResult>> futures = new ArrayList<>();
             for (int round = 0; round < 3; round++) {
                 for (SearchQuery q : queries) {
-                    futures.add(pool.submit(() -> experiments.execute(q, collection, models)));
+                    futures.add(pool.submit(() -> experiments.execute(q, collection, encoders)));
                 }
             }
             for (int i = 0; i < futures.size(); i++) {
-                PipelineResponse got = futures.get(i).get();
-                PipelineResponse want = expected.get(i % queries.size());
+                SearchResult got = futures.get(i).get();
+                SearchResult want = expected.get(i % queries.size());
                 assertThat(got.arms()).isEqualTo(want.arms());
                 assertThat(got.hits()).extracting(Hit::id).isEqualTo(want.hits().stream().map(Hit::id).toList());
                 assertThat(got.hits()).extracting(Hit::scores).isEqualTo(want.hits().stream().map(Hit::scores).toList());
@@ -224,6 +226,6 @@ class PipelineIT {
         } finally {
             pool.shutdownNow();
         }
-        assertThat(expected.stream().map(PipelineResponse::arms).distinct().count()).isGreaterThanOrEqualTo(3);
+        assertThat(expected.stream().map(SearchResult::arms).distinct().count()).isGreaterThanOrEqualTo(3);
     }
 }

@@ -54,11 +54,11 @@ class PipelineTest {
         return pipeline(Map.of("type", "normalize"), Map.of("type", "bm25", "k", 100), Map.of("type", "none"), summary);
     }
 
-    static PipelineResponse run(Pipeline pipeline, SearchQuery query) {
+    static SearchResult run(Pipeline pipeline, SearchQuery query) {
         return pipeline.execute(TestCollections.context(collection, query));
     }
 
-    static List<String> ids(PipelineResponse response) {
+    static List<String> ids(SearchResult response) {
         return response.hits().stream().map(Hit::id).toList();
     }
 
@@ -66,13 +66,13 @@ class PipelineTest {
     void pagesOfTheSameQueryTileTheFullRanking() {
         Pipeline pipeline = bm25(Map.of("type", "fields"));
         SearchQuery query = SearchQuery.of(TestCollections.NAME, "common words", 24);
-        PipelineResponse all = run(pipeline, query);
+        SearchResult all = run(pipeline, query);
         assertThat(all.totalCandidates()).isEqualTo(24);
         // Groups of 4 identical documents score alike: within a group the order is by id.
         assertThat(ids(all).subList(0, 4)).containsExactly("g00", "g01", "g02", "g03");
         List<String> paged = new ArrayList<>();
         for (int offset = 0; offset < 24; offset += 5) {
-            PipelineResponse page = run(pipeline, query.withPage(offset, 5));
+            SearchResult page = run(pipeline, query.withPage(offset, 5));
             assertThat(page.hits()).extracting(Hit::rank).first().isEqualTo(offset + 1);
             paged.addAll(ids(page));
         }
@@ -85,7 +85,7 @@ class PipelineTest {
 
     @Test
     void reportsArmsVersionTimingsAndScoreMaps() {
-        PipelineResponse response = run(bm25(Map.of("type", "fields")), SearchQuery.of(TestCollections.NAME, "cats", 3));
+        SearchResult response = run(bm25(Map.of("type", "fields")), SearchQuery.of(TestCollections.NAME, "cats", 3));
         assertThat(response.scene()).isEqualTo("test");
         assertThat(response.configVersion()).isEqualTo("v1");
         assertThat(response.arms()).containsEntry("recall-layer", "arm");
@@ -105,7 +105,7 @@ class PipelineTest {
         Pipeline pipeline = pipeline(Map.of("type", "normalize"), Map.of("type", "multi", "recalls",
                         List.of(Map.of("type", "bm25", "k", 150, "name", "a"), Map.of("type", "bm25", "k", 10, "name", "b"))),
                 Map.of("type", "rrf"), Map.of("type", "fields"));
-        PipelineResponse response = run(pipeline, SearchQuery.of(TestCollections.NAME, "  common\u200B   words ", 5)
+        SearchResult response = run(pipeline, SearchQuery.of(TestCollections.NAME, "  common\u200B   words ", 5)
                 .withDebug(true));
         assertThat(response.debug().queryText()).isEqualTo("common words");
         assertThat(response.debug().candidates()).containsOnlyKeys("recall.a", "recall.b", "recall", "rank");
@@ -130,7 +130,7 @@ class PipelineTest {
     void summaryChoosesFieldsCutsTextAndHighlights() {
         Pipeline pipeline = bm25(Map.of("type", "fields", "fields", List.of("text", "title", "nonexistent"),
                 "highlight", List.of("text"), "maxTextChars", 12));
-        PipelineResponse response = run(pipeline, SearchQuery.of(TestCollections.NAME, "purr loudly", 1));
+        SearchResult response = run(pipeline, SearchQuery.of(TestCollections.NAME, "purr loudly", 1));
         Hit hit = response.hits().getFirst();
         assertThat(hit.id()).isEqualTo("cat2");
         assertThat(hit.fields()).containsOnlyKeys("text", "title", FieldsSummary.HIGHLIGHTS_FIELD);
@@ -149,9 +149,9 @@ class PipelineTest {
     void filtersReachTheRecall() {
         Pipeline pipeline = bm25(Map.of("type", "fields", "fields", List.of("category")));
         SearchQuery query = SearchQuery.of(TestCollections.NAME, "common", 50).withFilter(new Filter.Term("category", "odd"));
-        PipelineResponse response = run(pipeline, query);
+        SearchResult response = run(pipeline, query);
         assertThat(response.hits()).hasSize(12).allSatisfy(h -> assertThat(h.fields()).containsEntry("category", "odd"));
-        PipelineResponse ranged = run(pipeline, query.withFilter(new Filter.Range("year", 2004.0, null, null, 2008.0)));
+        SearchResult ranged = run(pipeline, query.withFilter(new Filter.Range("year", 2004.0, null, null, 2008.0)));
         assertThat(ids(ranged)).containsExactlyInAnyOrder("g04", "g05", "g06", "g07");
     }
 

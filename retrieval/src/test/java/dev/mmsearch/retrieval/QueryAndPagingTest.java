@@ -38,6 +38,25 @@ class QueryAndPagingTest {
     }
 
     @Test
+    void searchQueryCarriesTheModelAndRetrieverBlankMeaningNone() {
+        SearchQuery q = SearchQuery.of("c", "q", 10).withModel(" tiny-clip-zh ").withRetriever("bm25");
+        assertThat(q.model()).isEqualTo("tiny-clip-zh");
+        assertThat(q.retriever()).isEqualTo("bm25");
+        assertThat(q.withPage(10, 5).model()).isEqualTo("tiny-clip-zh"); // kept by every wither
+        assertThat(q.withModel("  ").model()).isNull();
+        assertThat(q.withRetriever("").retriever()).isNull();
+        assertThat(SearchQuery.of("c", "q", 10).model()).isNull();
+    }
+
+    @Test
+    void searchQueryRefusesTextLongerThanTheLimitAs413() {
+        assertThat(SearchQuery.of("c", "a".repeat(SearchQuery.MAX_QUERY_CHARS), 1).text()).hasSize(100_000);
+        assertThatThrownBy(() -> SearchQuery.of("c", "a".repeat(SearchQuery.MAX_QUERY_CHARS + 1), 1))
+                .isInstanceOfSatisfying(MmsearchException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.PAYLOAD_TOO_LARGE))
+                .hasMessageContaining("100001 characters").hasMessageContaining("100000");
+    }
+
+    @Test
     void pagesAreSlicesOfOneTotalOrder() {
         List<Candidate> candidates = new java.util.ArrayList<>(List.of(new Candidate("d", 1f, Map.of()),
                 new Candidate("b", 2f, Map.of()), new Candidate("c", 2f, Map.of()), new Candidate("a", 2f, Map.of()),

@@ -121,8 +121,8 @@ class RequestViewTest {
                         List.of("title", "text")), SummaryStage.class));
     }
 
-    static PipelineResponse run(Pipeline pipeline, LuceneCollection collection, SearchQuery query) {
-        try (RequestContext context = new RequestContext(query, collection, wordEncoder())) {
+    static SearchResult run(Pipeline pipeline, LuceneCollection collection, SearchQuery query) {
+        try (RequestContext context = new RequestContext(query, collection, new QueryEncoders(wordEncoder()))) {
             return pipeline.execute(context);
         }
     }
@@ -150,16 +150,16 @@ class RequestViewTest {
                     .withFilter(new dev.mmsearch.core.Filter.Term("category", "other"));
             for (Map.Entry<String, Pipeline> entry : pipelines.entrySet()) {
                 long before = collection.searcherAcquisitions();
-                PipelineResponse response = run(entry.getValue(), collection, query);
+                SearchResult response = run(entry.getValue(), collection, query);
                 assertThat(collection.searcherAcquisitions() - before).as(entry.getKey()).isEqualTo(1);
                 assertThat(response.hits()).as(entry.getKey()).hasSize(5)
                         .allSatisfy(hit -> assertThat(hit.fields()).containsKeys("title", "text", "version"));
             }
             // "Find similar" reads the stored vector through the same view.
             long before = collection.searcherAcquisitions();
-            PipelineResponse similar = run(pipelines.get("dense"), collection,
+            SearchResult similar = run(pipelines.get("dense"), collection,
                     new SearchQuery("notes", "", 3, 0, null, null, false, Map.of(), null,
-                            QueryImage.similarTo("n4")));
+                            QueryImage.similarTo("n4"), null, null));
             assertThat(collection.searcherAcquisitions() - before).isEqualTo(1);
             // n4's own vector is the query: the best hit has it exactly (cosine 1; several notes share that vector).
             assertThat(similar.hits()).hasSize(3).first().satisfies(hit -> assertThat(hit.score())

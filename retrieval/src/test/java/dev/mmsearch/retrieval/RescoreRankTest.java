@@ -132,10 +132,10 @@ class RescoreRankTest {
     }
 
     static RequestContext context(int q) {
-        return new RequestContext(SearchQuery.of("int8", "q" + q, 10), collection, new QueryVectors());
+        return new RequestContext(SearchQuery.of("int8", "q" + q, 10), collection, new QueryEncoders(new QueryVectors()));
     }
 
-    static List<String> ids(PipelineResponse response) {
+    static List<String> ids(SearchResult response) {
         return response.hits().stream().map(Hit::id).toList();
     }
 
@@ -148,7 +148,7 @@ class RescoreRankTest {
         for (int q = 0; q < QUERIES; q++) {
             List<String> exact = exactTop(q, 10);
             plainExact += ids(plain.execute(context(q))).equals(exact) ? 1 : 0;
-            PipelineResponse response = rescored.execute(context(q));
+            SearchResult response = rescored.execute(context(q));
             if (ids(response).equals(exact)) {
                 rescoredExact++;
             }

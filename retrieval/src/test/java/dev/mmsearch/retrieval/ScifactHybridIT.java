@@ -1,7 +1,6 @@
 package dev.mmsearch.retrieval;
 
 import dev.mmsearch.core.Hit;
-import dev.mmsearch.core.Retriever;
 import dev.mmsearch.core.SearchCollection;
 import dev.mmsearch.core.experiment.Arm;
 import dev.mmsearch.core.experiment.ExperimentConfig;
@@ -71,8 +70,9 @@ class ScifactHybridIT {
         if (!Files.isDirectory(collections.resolve(name))) {
             // Normally built by ingest's ScifactQualityIT earlier in the same build; building it takes 10-15 minutes.
             log.warn("cached SciFact collection missing, encoding the corpus collection={}", name);
-            BeirEvaluation.run(TestPaths.sharedData().resolve("scifact"), null, MODEL, Retriever.BM25, store, models,
-                    new LoggingIndexProgress(java.time.Duration.ofSeconds(30)));
+            BeirEvaluation.prepare(dataset, MODEL, store, models, new LoggingIndexProgress(java.time.Duration.ofSeconds(30)),
+                    java.nio.file.Path.of(System.getProperty("java.io.tmpdir"), "mmsearch-reports"),
+                    dev.mmsearch.ingest.IndexOptions.defaults());
         }
         collection = store.get(name);
         queryIds = dataset.evaluatedQueryIds();
@@ -84,8 +84,7 @@ class ScifactHybridIT {
         RecallStage recall = StageRegistry.builtin().create(StageKind.RECALL, "arm 'hybrid'", HYBRID, RecallStage.class);
         long start = System.nanoTime();
         for (String id : queryIds) {
-            RequestContext context = new RequestContext(SearchQuery.of(name, dataset.queries().get(id), 10), collection, models);
-            context.recallNames(recall.recallNames());
+            RequestContext context = new RequestContext(SearchQuery.of(name, dataset.queries().get(id), 10), collection, new QueryEncoders(models));
             contexts.put(id, context);
             recalled.put(id, recall.recall(context));
         }
@@ -109,7 +108,8 @@ class ScifactHybridIT {
     }
 
     static Function<String, List<String>> ranker(Map<String, Object> rankParams) {
-        RankStage rank = StageRegistry.builtin().create(StageKind.RANK, "arm 'eval'", rankParams, RankStage.class);
+        RankStage rank = StageRegistry.builtin().create(StageKind.RANK, "arm 'eval'", rankParams, RankStage.class)
+                .forRecalls(List.of("vector", "bm25"));
         Map<String, List<String>> cache = new LinkedHashMap<>();
         return id -> cache.computeIfAbsent(id, q -> rank.rank(contexts.get(q), recalled.get(q)).stream()
                 .limit(10).map(Candidate::id).toList());
@@ -191,8 +191,8 @@ class ScifactHybridIT {
             Map<String, List<String>> results = new LinkedHashMap<>();
             long start = System.nanoTime();
             for (String id : queryIds) {
-                PipelineResponse response = experiments.execute(SearchQuery.of(collection.name(), dataset.queries().get(id), 10)
-                        .withForcedArms(Map.of("recall", pair[0], "rank", pair[1])), collection, models);
+                SearchResult response = experiments.execute(SearchQuery.of(collection.name(), dataset.queries().get(id), 10)
+                        .withForcedArms(Map.of("recall", pair[0], "rank", pair[1])), collection, new QueryEncoders(models));
                 assertThat(response.arms()).containsEntry("recall", pair[0]).containsEntry("rank", pair[1]);
                 assertThat(response.configVersion()).isEqualTo("scifact-it");
                 results.put(id, response.hits().stream().map(Hit::id).toList());

@@ -118,9 +118,9 @@ class StageRegistryTest {
     void weightedChecksItsWeightsAgainstTheRecalls() {
         RankStage weighted = (RankStage) create(StageKind.RANK, Map.of("type", "weighted",
                 "weights", Map.of("dense", 1.0, "sparse", 1.0)));
-        weighted.checkRecalls(List.of("dense", "sparse"));
-        weighted.checkRecalls(List.of("dense"));
-        assertThatThrownBy(() -> weighted.checkRecalls(List.of("vector", "bm25")))
+        weighted.forRecalls(List.of("dense", "sparse"));
+        weighted.forRecalls(List.of("dense"));
+        assertThatThrownBy(() -> weighted.forRecalls(List.of("vector", "bm25")))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("[vector, bm25]");
     }
 

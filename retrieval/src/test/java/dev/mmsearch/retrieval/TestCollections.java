@@ -84,6 +84,6 @@ final class TestCollections {
     }
 
     static RequestContext context(SearchCollection collection, SearchQuery query) {
-        return new RequestContext(query, collection, noEncoders());
+        return new RequestContext(query, collection, new QueryEncoders(noEncoders()));
     }
 }

@@ -2,25 +2,22 @@ package dev.mmsearch.server;
 
 import dev.mmsearch.core.CollectionStore;
 import dev.mmsearch.core.EncoderProvider;
-import dev.mmsearch.core.ErrorCode;
+import dev.mmsearch.core.Hit;
 import dev.mmsearch.core.MmsearchException;
-import dev.mmsearch.core.ModelStamp;
 import dev.mmsearch.core.SearchCollection;
-import dev.mmsearch.core.TextEncoder;
-import dev.mmsearch.core.experiment.Layer;
-import dev.mmsearch.core.experiment.StageKind;
 import dev.mmsearch.inference.ModelRegistry;
 import dev.mmsearch.retrieval.CompiledExperiments;
+import dev.mmsearch.retrieval.QueryEncoders;
 import dev.mmsearch.retrieval.SearchQuery;
+import dev.mmsearch.retrieval.SearchResult;
 import dev.mmsearch.server.experiments.ExperimentRuntime;
 import dev.mmsearch.server.experiments.ExperimentSettings;
 import dev.mmsearch.store.lucene.LuceneCollectionStore;
 import dev.mmsearch.core.ImageRoots;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 
 /**
  * The parts one embedded node is made of, opened over one data directory: the Lucene
@@ -30,11 +27,17 @@ import java.util.UUID;
  */
 public final class Engine implements AutoCloseable {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Engine.class);
+    /** Field of a hit in an image collection: the URL of the original image. */
+    public static final String IMAGE_LINK = "_image";
+    /** Field of a hit in an image collection: the URL of a small JPEG thumbnail. */
+    public static final String THUMBNAIL_LINK = "_thumbnail";
     private final DataDirectory dataDirectory;
     private final EngineOptions options;
     private final ModelRegistry models;
     /** Where queries and documents are embedded: {@link #models} in-process, or remote inference nodes. */
     private final EncoderProvider encoders;
+    /** {@link #encoders} with the rule for which of them may embed a query for a collection. */
+    private final QueryEncoders queryEncoders;
     private final CollectionStore store;
     private final ExperimentRuntime experiments;
     private final ImageRoots imageRoots;
@@ -51,6 +54,7 @@ public final class Engine implements AutoCloseable {
         registerInstalledModels(models, dataDirectory.models());
         this.encoders = options.inferenceNodes().isEmpty() ? models
                 : dev.mmsearch.grpc.RemoteEncoderProvider.connect(options.inferenceNodes());
+        this.queryEncoders = new QueryEncoders(encoders, alignmentHint(encoders));
         try {
             this.store = options.openStore(dataDirectory);
         } catch (RuntimeException e) {
@@ -71,80 +75,43 @@ public final class Engine implements AutoCloseable {
     }
 
     /**
-     * Runs one search through the current experiment snapshot.
+     * The one search path (REST API, {@code mmsearch search}, {@code mmsearch eval}): runs {@code query} through the
+     * current experiment snapshot against its collection. The collection name is checked once, here, by the store
+     * lookup; the query's model and retriever are applied by the pipeline ({@link QueryEncoders#resolve},
+     * {@link CompiledExperiments#select}).
      *
-     * @param expectedModel model id the caller expects the collection to use, or null; another one is MODEL_MISMATCH
-     * @param retriever     shorthand for forcing the recall layer's arm of that name (e.g. "bm25"), or null
+     * @throws MmsearchException INVALID_ARGUMENT (bad collection name, unknown retriever, scene or arm),
+     *                           COLLECTION_NOT_FOUND, MODEL_MISMATCH (the query names a model of another vector space)
      */
-    public SearchResult search(SearchQuery query, String expectedModel, String retriever) {
-        SearchCollection collection = store.get(CollectionStore.validateName(query.collection()));
-        ModelStamp stamp = collection.stamp();
-        EncoderProvider requestEncoders = encoders;
-        if (expectedModel != null && !expectedModel.isBlank() && !expectedModel.equals(stamp.modelId())) {
-            requestEncoders = alignedQueryEncoders(collection, expectedModel);
-        }
-        CompiledExperiments snapshot = experiments.current();
-        if (retriever != null && !retriever.isBlank()) {
-            query = query.withForcedArms(forceRecall(snapshot, query, retriever));
-        }
-        SearchResult result = SearchResult.of(UUID.randomUUID().toString(), stamp.modelId(),
-                snapshot.execute(query, collection, requestEncoders));
-        return collection.schema().isImageCollection() ? result.withImageLinks() : result;
+    public SearchResult search(SearchQuery query) {
+        SearchCollection collection = store.get(query.collection());
+        SearchResult result = experiments.current().execute(query, collection, queryEncoders);
+        return collection.schema().isImageCollection() ? withImageLinks(result) : result;
+    }
+
+    /** The same result with {@value #IMAGE_LINK} and {@value #THUMBNAIL_LINK} URLs on every hit (image collections). */
+    private static SearchResult withImageLinks(SearchResult result) {
+        String base = "/api/v1/collections/" + result.collection() + "/";
+        return result.withHits(result.hits().stream().map(h -> {
+            String id = java.net.URLEncoder.encode(h.id(), java.nio.charset.StandardCharsets.UTF_8);
+            Map<String, Object> fields = h.fields() == null ? new LinkedHashMap<>() : new LinkedHashMap<>(h.fields());
+            fields.put(IMAGE_LINK, base + "image?id=" + id);
+            fields.put(THUMBNAIL_LINK, base + "thumbnail?id=" + id);
+            return new Hit(h.id(), h.rank(), h.score(), h.scores(), fields);
+        }).toList());
     }
 
     /**
-     * The encoders for a request that asks to embed its text with {@code model} instead of the collection's own: allowed
-     * only for a text tower aligned to the collection's model (it reports the same stamp, e.g. a Chinese tower for a
-     * CLIP image collection); then that tower stands in for the collection's text encoder in this request only.
-     *
-     * @throws MmsearchException MODEL_MISMATCH for any other model (the message names both)
+     * In-process, a model's manifest says whether it is a text tower aligned to a collection's model, so a request
+     * naming another model is refused without loading it; remote encoders are asked for the model's stamp instead.
      */
-    private EncoderProvider alignedQueryEncoders(SearchCollection collection, String model) {
-        ModelStamp stamp = collection.stamp();
-        // In-process, the manifest says whether the model is aligned to this one: refuse others without loading them.
-        boolean maybeAligned = !(encoders instanceof ModelRegistry registry) || registry.alignment(model)
+    private static QueryEncoders.AlignmentHint alignmentHint(EncoderProvider encoders) {
+        if (!(encoders instanceof ModelRegistry registry)) {
+            return QueryEncoders.AlignmentHint.NONE;
+        }
+        return (model, stamp) -> registry.alignment(model)
                 .filter(a -> a.clipModelId().equals(stamp.modelId()) && a.clipChecksum().equals(stamp.checksum()))
                 .isPresent();
-        TextEncoder aligned = maybeAligned ? encoders.textEncoder(model) : null;
-        if (aligned == null || !aligned.stamp().compatibleWith(stamp)) {
-            throw new MmsearchException(ErrorCode.MODEL_MISMATCH, "collection '" + collection.name()
-                    + "' was built with model " + stamp.describe() + " but the request asked for model '"
-                    + model + "'; search it with " + stamp.modelId() + " (or a text tower aligned to it) or re-index it");
-        }
-        EncoderProvider all = encoders;
-        return new EncoderProvider() {
-            @Override
-            public TextEncoder textEncoder(String modelId) {
-                return modelId.equals(stamp.modelId()) ? aligned : all.textEncoder(modelId);
-            }
-
-            @Override
-            public dev.mmsearch.core.ImageEncoder imageEncoder(String modelId) {
-                return all.imageEncoder(modelId);
-            }
-
-            @Override
-            public List<String> modelIds() {
-                return all.modelIds();
-            }
-
-            @Override
-            public void close() {
-                // a per-request view: the engine owns the encoders
-            }
-        };
-    }
-
-    private static Map<String, String> forceRecall(CompiledExperiments snapshot, SearchQuery query, String retriever) {
-        Layer recall = snapshot.config().scene(query.scene()).layer(StageKind.RECALL);
-        if (recall == null || recall.arm(retriever) == null) {
-            throw new MmsearchException(ErrorCode.INVALID_ARGUMENT, "retriever '" + retriever + "' is not an arm of the "
-                    + "recall layer of this scene (config " + snapshot.version() + "); arms: "
-                    + (recall == null ? "none" : recall.arms().stream().map(a -> a.name()).toList()));
-        }
-        Map<String, String> forced = new LinkedHashMap<>(query.forcedArms());
-        forced.putIfAbsent(recall.name(), retriever);
-        return forced;
     }
 
     /**

@@ -176,6 +176,50 @@ class CliIT {
         assertThat(bad.err()).contains("no-such-arm").contains("LAYER=ARM");
     }
 
+    /**
+     * {@code eval --retriever NAME} runs the search path with the recall arm NAME forced, so it scores what
+     * {@code --arm recall=NAME} scores. The qrels grade every document of every query (0..2 by its id), so the
+     * metrics depend on the whole ranking and not only on the one answer beir-mini judges.
+     */
+    @Test
+    void evalRetrieverIsTheRecallArmOfTheSearchPath() throws Exception {
+        Path beir = Path.of(CliIT.class.getResource("/beir-mini").toURI());
+        List<String> graded = new java.util.ArrayList<>(List.of("query-id\tcorpus-id\tscore"));
+        for (String query : Files.readAllLines(beir.resolve("queries.jsonl"))) {
+            String q = Json.MAPPER.readTree(query).get("_id").asString();
+            for (String doc : Files.readAllLines(beir.resolve("corpus.jsonl"))) {
+                String d = Json.MAPPER.readTree(doc).get("_id").asString();
+                graded.add(q + "\t" + d + "\t" + Math.floorMod((q + d).hashCode(), 3));
+            }
+        }
+        Path qrels = Files.write(dataDir.resolve("graded.tsv"), graded);
+        java.util.Map<String, Double> ndcg = new java.util.LinkedHashMap<>();
+        for (String retriever : List.of("dense", "bm25", "hybrid")) {
+            Cli.Result r = Cli.run("eval", "--data-dir", dataDir.toString(), "--beir", beir.toString(), "--model", MODEL,
+                    "--qrels", qrels.toString(), "--retriever", retriever, "--json");
+            assertThat(r.exitCode()).as(r.err()).isZero();
+            JsonNode viaRetriever = Json.MAPPER.readTree(r.out());
+            assertThat(viaRetriever.get("retriever").asString()).isEqualTo(retriever);
+            assertThat(viaRetriever.get("queries").asInt()).isEqualTo(6);
+            Cli.Result a = Cli.run("eval", "--data-dir", dataDir.toString(), "--beir", beir.toString(), "--model", MODEL,
+                    "--qrels", qrels.toString(), "--arm", "recall=" + retriever, "--json");
+            assertThat(a.exitCode()).as(a.err()).isZero();
+            JsonNode viaArm = Json.MAPPER.readTree(a.out()).get("arms").get(0);
+            for (String metric : List.of("ndcg@10", "recall@100", "mrr@10")) {
+                // --json rounds eval results to 6 decimals and arm rows to 4: equal to 4 decimals.
+                assertThat(viaRetriever.get(metric).asDouble()).as(retriever + " " + metric)
+                        .isCloseTo(viaArm.get(metric).asDouble(), org.assertj.core.data.Offset.offset(0.00005));
+            }
+            ndcg.put(retriever, viaRetriever.get("ndcg@10").asDouble());
+        }
+        assertThat(ndcg.get("dense")).as("the graded qrels tell rankings apart").isNotEqualTo(ndcg.get("bm25"));
+
+        Cli.Result bad = Cli.run("eval", "--data-dir", dataDir.toString(), "--beir", beir.toString(), "--model", MODEL,
+                "--retriever", "sparse");
+        assertThat(bad.exitCode()).isEqualTo(1);
+        assertThat(bad.err()).contains("invalid_argument").contains("retriever 'sparse'").contains("[hybrid, dense, bm25]");
+    }
+
     @Test
     void anInvalidExperimentConfigAtStartupIsAClearErrorNamingTheProblem() throws Exception {
         Cli.run("index", "--data-dir", dataDir.toString(), "-c", "docs", "-i", input().toString(), "--model", MODEL, "--no-progress");

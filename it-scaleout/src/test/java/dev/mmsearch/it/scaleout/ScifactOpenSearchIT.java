@@ -8,12 +8,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import dev.mmsearch.core.CollectionSchema;
 import dev.mmsearch.core.EmbeddedDocument;
 import dev.mmsearch.core.Hit;
-import dev.mmsearch.core.Retriever;
 import dev.mmsearch.core.ScoredId;
 import dev.mmsearch.core.SearchCollection;
-import dev.mmsearch.core.SearchRequest;
-import dev.mmsearch.core.SearchResponse;
-import dev.mmsearch.core.Searcher;
 import dev.mmsearch.core.TextEncoder;
 import dev.mmsearch.inference.ModelRegistry;
 import dev.mmsearch.inference.onnx.EncoderOptions;
@@ -22,6 +18,11 @@ import dev.mmsearch.ingest.BeirEvaluation;
 import dev.mmsearch.ingest.IndexOptions;
 import dev.mmsearch.ingest.LoggingIndexProgress;
 import dev.mmsearch.opensearch.testcluster.OpenSearchTestCluster;
+import dev.mmsearch.retrieval.CompiledExperiments;
+import dev.mmsearch.retrieval.QueryEncoders;
+import dev.mmsearch.retrieval.SearchQuery;
+import dev.mmsearch.retrieval.SearchResult;
+import dev.mmsearch.retrieval.stages.VectorRecall;
 import dev.mmsearch.store.lucene.LuceneCollectionStore;
 import dev.mmsearch.store.opensearch.OpenSearchCollectionStore;
 import dev.mmsearch.store.opensearch.OpenSearchStoreOptions;
@@ -46,7 +47,7 @@ import org.slf4j.LoggerFactory;
  * {@link BeirEvaluation#collectionName}). When the cache is missing it is built with the same helper,
  * {@link BeirEvaluation#prepare} (10-15 minutes on 2 cores); an existing cache is only read, and held open for
  * as short a time as possible (one process at a time may open it). Queries are encoded once and both stores are
- * asked the same way the product's {@link Searcher} asks ({@code k = 100}, {@value Searcher#MIN_NUM_CANDIDATES}
+ * asked the same way the product's vector recall asks ({@code k = 100}, {@value VectorRecall#MIN_NUM_CANDIDATES}
  * HNSW candidates), so the only difference is the store.
  */
 class ScifactOpenSearchIT {
@@ -116,10 +117,11 @@ class ScifactOpenSearchIT {
                 BeirEvaluation.Metrics distributed = evaluateDense(dataset, "opensearch", collection, queryVectors);
                 BeirEvaluation.Metrics distributedBm25 = evaluateBm25(dataset, "opensearch", collection);
 
-                // The product path over the cluster: the Searcher encodes the query and fetches stored fields.
-                SearchResponse response = new Searcher(store, registry).search(name, new SearchRequest(
-                        "ALDH1 expression is associated with poorer prognosis for breast cancer primary tumors.",
-                        Retriever.DENSE, 10, 0, null, false));
+                // The product's pipeline over the cluster (built-in stages: vector recall, stored fields): it encodes
+                // the query and fetches the page's stored fields.
+                SearchResult response = CompiledExperiments.defaults().execute(SearchQuery.of(name,
+                        "ALDH1 expression is associated with poorer prognosis for breast cancer primary tumors.", 10),
+                        collection, new QueryEncoders(registry));
                 assertThat(response.hits()).hasSize(10);
                 assertThat(response.hits().stream().map(Hit::fields)).allMatch(f -> f.containsKey("title"));
 
@@ -164,7 +166,7 @@ class ScifactOpenSearchIT {
     private static BeirEvaluation.Metrics evaluateDense(BeirDataset dataset, String label, SearchCollection collection,
                                                         Map<String, float[]> queryVectors) {
         return BeirEvaluation.evaluate(dataset, label + " dense", text -> ids(collection.search(VectorQuery.of(
-                queryVectors.get(text), BeirEvaluation.DEPTH, Math.max(Searcher.MIN_NUM_CANDIDATES,
+                queryVectors.get(text), BeirEvaluation.DEPTH, Math.max(VectorRecall.MIN_NUM_CANDIDATES,
                         BeirEvaluation.DEPTH)))), null);
     }
 

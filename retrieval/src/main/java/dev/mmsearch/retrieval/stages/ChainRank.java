@@ -46,14 +46,17 @@ public final class ChainRank implements RankStage {
         return current;
     }
 
+    /** The chain of its stages, each bound to {@code recallNames}. */
     @Override
-    public void checkRecalls(List<String> recallNames) {
+    public ChainRank forRecalls(List<String> recallNames) {
+        List<RankStage> bound = new ArrayList<>(stages.size());
         for (int i = 0; i < stages.size(); i++) {
             try {
-                stages.get(i).checkRecalls(recallNames);
+                bound.add(stages.get(i).forRecalls(recallNames));
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("stages[" + i + "]: " + e.getMessage(), e);
             }
         }
+        return new ChainRank(bound);
     }
 }

@@ -46,7 +46,7 @@ public final class RescoreRank implements RankStage {
             return candidates;
         }
         long start = System.nanoTime();
-        float[] query = context.queryVector(context.collection().stamp().modelId());
+        float[] query = context.queryVector();
         VectorSimilarity metric = context.collection().stamp().metric();
         List<Candidate> top = candidates.subList(0, n);
         Map<String, float[]> vectors = context.view().vectors(top.stream().map(Candidate::ref).toList());

@@ -29,14 +29,32 @@ public final class RrfRank implements RankStage {
     }
 
     private final Params params;
+    /** The recalls of the pipeline this copy serves (set by {@link #forRecalls}); null while unbound. */
+    private final List<String> recallNames;
 
+    /** An unbound stage, as the registry builds it; a {@link dev.mmsearch.retrieval.Pipeline} runs its bound copy. */
     public RrfRank(Params params) {
+        this(params, null);
+    }
+
+    private RrfRank(Params params, List<String> recallNames) {
         this.params = params;
+        this.recallNames = recallNames == null ? null : List.copyOf(recallNames);
+    }
+
+    /** The same stage fusing over {@code recallNames}. */
+    @Override
+    public RrfRank forRecalls(List<String> recallNames) {
+        return new RrfRank(params, recallNames);
     }
 
     @Override
     public List<Candidate> rank(RequestContext context, List<Candidate> candidates) {
-        return fuse(candidates, context.recallNames(), params.k());
+        if (recallNames == null) {
+            throw new IllegalStateException("rank 'rrf' is not bound to a pipeline's recalls; run it through a Pipeline"
+                    + " (or call forRecalls)");
+        }
+        return fuse(candidates, recallNames, params.k());
     }
 
     /** RRF over the recalls named (candidates without a recall's score are not in its list). Pure. */

@@ -10,20 +10,21 @@ import java.util.List;
 
 /**
  * recall {@code vector}: approximate nearest neighbours (HNSW) of the query embedding, with the
- * request's filter applied inside the graph search. The query is embedded with the collection's
- * model once per request (see {@link RequestContext#queryVector}); asking for another model is a
- * MODEL_MISMATCH.
+ * request's filter applied inside the graph search. The query is embedded once per request as
+ * {@link dev.mmsearch.retrieval.QueryEncoders#resolve} decides (see {@link RequestContext#queryVector}); a model
+ * that lives in another vector space than the collection is a MODEL_MISMATCH.
  */
 public final class VectorRecall implements RecallStage {
     public static final String TYPE = "vector";
-    /** Smallest HNSW candidate list by default (as {@link dev.mmsearch.core.Searcher#MIN_NUM_CANDIDATES}). */
+    /** Smallest HNSW candidate list by default: at least this many, and at least k. */
     public static final int MIN_NUM_CANDIDATES = 100;
 
     /**
      * @param name          score-map key (default {@code vector})
      * @param k             candidates to recall, 1..10000 (default 100; at least {@code offset + topK} are recalled)
      * @param numCandidates HNSW candidate list size, k..10000 (default {@code max(k, 100)}); larger = better recall, slower
-     * @param model         model id to embed the query with (default: the collection's stamp model; another one is refused)
+     * @param model         model id to embed the query text with (default: the request's model, else the collection's);
+     *                      it must be the collection's model or a text tower aligned to it, another one is refused
      */
     public record Params(String name, Integer k, Integer numCandidates, String model) {
         public Params {
@@ -54,8 +55,7 @@ public final class VectorRecall implements RecallStage {
     @Override
     public List<Candidate> recall(RequestContext context) {
         long start = System.nanoTime();
-        String model = params.model() != null ? params.model() : context.collection().stamp().modelId();
-        float[] vector = context.queryVector(model);
+        float[] vector = context.queryVector(params.model());
         int depth = Math.min(ParamChecks.MAX_K, Math.max(context.query().depth(), params.k()));
         int numCandidates = Math.min(ParamChecks.MAX_K, Math.max(params.numCandidates(), depth));
         List<ScoredId> hits = context.view().search(new VectorQuery(vector, depth, numCandidates, context.query().filter()));

@@ -76,12 +76,14 @@ public final class WeightedRank implements RankStage {
         return fuse(candidates, params.weights(), params.normalize());
     }
 
+    /** Itself, when its weights name at least one of {@code recallNames}. */
     @Override
-    public void checkRecalls(List<String> recallNames) {
+    public WeightedRank forRecalls(List<String> recallNames) {
         if (params.weights().keySet().stream().noneMatch(recallNames::contains)) {
             throw new IllegalArgumentException("parameter 'weights' names recalls " + params.weights().keySet()
                     + " but the recall arm produces " + recallNames + "; every candidate would score 0");
         }
+        return this;
     }
 
     /** Weighted fusion of normalised recall scores (see the class comment). Pure. */

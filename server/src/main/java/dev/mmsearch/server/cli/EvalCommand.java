@@ -4,7 +4,6 @@ import dev.mmsearch.core.ErrorCode;
 import dev.mmsearch.core.Hit;
 import dev.mmsearch.core.Json;
 import dev.mmsearch.core.MmsearchException;
-import dev.mmsearch.core.Retriever;
 import dev.mmsearch.core.experiment.Layer;
 import dev.mmsearch.core.experiment.Scene;
 import dev.mmsearch.ingest.BeirDataset;
@@ -57,14 +56,15 @@ public class EvalCommand implements Callable<Integer> {
     @Option(names = "--model", defaultValue = ModelRegistry.DEFAULT_MODEL, description = "Model id (default: ${DEFAULT-VALUE}).")
     String model;
 
-    @Option(names = "--retriever", defaultValue = "dense", description = "Without --arm: dense or bm25 (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--retriever", defaultValue = "dense", description = "Without --arm: force the recall arm of this name,"
+            + " as the search API's \"retriever\" does: dense, bm25 or hybrid in the built-in config (default: ${DEFAULT-VALUE}).")
     String retriever;
 
     @Option(names = "--arm", paramLabel = "ARM|LAYER=ARM[,LAYER=ARM]",
             description = "Evaluate this experiment arm (an arm name unique in the scene, or layer=arm pairs); repeatable.")
     List<String> arms = new ArrayList<>();
 
-    @Option(names = "--scene", description = "Experiment scene for --arm (default: the config's default scene).")
+    @Option(names = "--scene", description = "Experiment scene (default: the config's default scene).")
     String scene;
 
     @Option(names = "--json", description = "Print JSON.")
@@ -79,8 +79,11 @@ public class EvalCommand implements Callable<Integer> {
         try (Engine engine = new Engine(common.dataDirectory(), common.engineOptions(), experimentOptions.settings())) {
             IndexOptions options = IndexOptions.defaults().withBatchSize(common.batchSize);
             if (arms.isEmpty()) {
-                EvalResult result = BeirEvaluation.run(beir, qrels, model, Retriever.parse(retriever), engine.store(),
-                        engine.encoders(), new ConsoleIndexProgress(), engine.dataDirectory().reports(), options);
+                // An unknown retriever is refused now, not after the corpus was indexed.
+                engine.experiments().current().select(query("eval-check", "check", 1, Map.of(), retriever));
+                EvalResult result = BeirEvaluation.run(beir, qrels, model, retriever, search(engine, Map.of(), retriever),
+                        engine.store(), engine.encoders(), new ConsoleIndexProgress(), engine.dataDirectory().reports(),
+                        options);
                 if (json) {
                     out.println(result.toJson());
                 } else {
@@ -104,9 +107,9 @@ public class EvalCommand implements Callable<Integer> {
         List<Map<String, Object>> rows = new ArrayList<>();
         for (String spec : arms) {
             Map<String, String> forced = forcedArms(sceneConfig, spec);
-            BeirEvaluation.Metrics m = BeirEvaluation.evaluate(dataset, spec, text -> engine.search(
-                    new SearchQuery(collection, text, BeirEvaluation.DEPTH, 0, null, EVAL_USER, false, forced, scene), null, null)
-                    .hits().stream().map(Hit::id).toList(), IndexProgress.NONE);
+            BeirEvaluation.Search search = search(engine, forced, null);
+            BeirEvaluation.Metrics m = BeirEvaluation.evaluate(dataset, spec,
+                    text -> search.search(collection, text, BeirEvaluation.DEPTH), IndexProgress.NONE);
             Map<String, Object> row = new LinkedHashMap<>();
             row.put("arm", spec);
             row.put("forcedArms", forced);
@@ -127,6 +130,18 @@ public class EvalCommand implements Callable<Integer> {
         for (Map<String, Object> row : rows) {
             out.printf(Locale.ROOT, "%-28s %8.4f %10.4f %8.4f%n", row.get("arm"), row.get("ndcg@10"), row.get("recall@100"), row.get("mrr@10"));
         }
+    }
+
+    /** Every evaluated query as a search request: through {@link Engine#search}, with these arms forced. */
+    BeirEvaluation.Search search(Engine engine, Map<String, String> forced, String forcedRetriever) {
+        return (collection, text, depth) -> engine.search(query(collection, text, depth, forced, forcedRetriever)).hits().stream()
+                .map(Hit::id).toList();
+    }
+
+    private SearchQuery query(String collection, String text, int depth, Map<String, String> forced,
+                              String forcedRetriever) {
+        return new SearchQuery(collection, text, depth, 0, null, EVAL_USER, false, forced, scene, null, null,
+                forcedRetriever);
     }
 
     /** {@code hybrid} (the layer holding an arm of that name) or {@code recall=hybrid,rank=rrf}. */

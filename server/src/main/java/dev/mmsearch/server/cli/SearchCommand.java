@@ -4,8 +4,8 @@ import dev.mmsearch.core.Hit;
 import dev.mmsearch.core.Json;
 import dev.mmsearch.core.Filter;
 import dev.mmsearch.retrieval.SearchQuery;
+import dev.mmsearch.retrieval.SearchResult;
 import dev.mmsearch.server.Engine;
-import dev.mmsearch.server.SearchResult;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -58,9 +58,9 @@ public class SearchCommand implements Callable<Integer> {
     public Integer call() {
         Filter parsed = filter == null ? null : Filter.parse(Json.MAPPER.readTree(filter));
         SearchQuery request = new SearchQuery(collection, String.join(" ", query), topK, offset, parsed, userId, false,
-                forcedArms, null);
+                forcedArms, null, null, null, retriever);
         try (Engine engine = new Engine(common.dataDirectory(), common.engineOptions(), experimentOptions.settings())) {
-            SearchResult response = engine.search(request, null, retriever);
+            SearchResult response = engine.search(request);
             PrintWriter out = spec.commandLine().getOut();
             if (json) {
                 out.println(Json.MAPPER.writeValueAsString(response));

@@ -19,7 +19,7 @@ import org.springframework.stereotype.Component;
  *
  * <p>Bounded memory: at most {@value #MAX_ARMS} (scene, layer, arm) keys, each with a ring of the
  * last {@value #RESERVOIR} latencies; click-through is tracked per query id in a bounded set of the
- * last {@value RecentQueries#CAPACITY} clicked queries (so two clicks on one result page count once).
+ * last {@value RecentQueries#DEFAULT_CAPACITY} clicked queries (so two clicks on one result page count once).
  * Thread-safe: counters are updated under each arm's own lock, the key map is concurrent.
  */
 @Component
@@ -97,7 +97,7 @@ public class ArmMetrics {
     private final Map<String, Boolean> clickedQueryIds = new LinkedHashMap<>(1024, 0.75f, false) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
-            return size() > RecentQueries.CAPACITY;
+            return size() > RecentQueries.DEFAULT_CAPACITY;
         }
     };
 

@@ -35,7 +35,7 @@ class ModelWarmup {
                 float[] vector = engine.encoders().textEncoder(info.stamp().modelId()).encodeQuery("warm up the index");
                 collection.search(VectorQuery.of(vector, 10, 100));
                 collection.search(TextQuery.of("warm up the index", 10));
-                engine.search(SearchQuery.of(info.name(), "warm up the index", 10), null, null);
+                engine.search(SearchQuery.of(info.name(), "warm up the index", 10));
                 log.info("warm collection={} model={} ms={}", info.name(), info.stamp().modelId(),
                         (System.nanoTime() - start) / 1_000_000);
             } catch (RuntimeException e) {

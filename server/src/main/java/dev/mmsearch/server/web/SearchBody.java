@@ -3,14 +3,14 @@ package dev.mmsearch.server.web;
 import dev.mmsearch.core.ErrorCode;
 import dev.mmsearch.core.Filter;
 import dev.mmsearch.core.MmsearchException;
-import dev.mmsearch.core.SearchRequest;
 import dev.mmsearch.retrieval.QueryImage;
 import dev.mmsearch.retrieval.SearchQuery;
 import java.util.Map;
 import tools.jackson.databind.JsonNode;
 
 /**
- * The JSON a client posts to {@code /api/v1/collections/{name}/search}. Everything but
+ * The JSON a client posts to {@code /api/v1/collections/{name}/search}: the edge form of a {@link SearchQuery}
+ * ({@link #toQuery}), which validates it. Everything but
  * {@code query} is optional; unknown fields are refused ({@code spring.jackson.deserialization.fail-on-unknown-properties}):
  * a typo like {@code topk} should not be silently ignored.
  *
@@ -66,12 +66,8 @@ public record SearchBody(String query, Integer topK, Integer offset, String retr
     }
 
     private SearchQuery query(String collection, QueryImage queryImage) {
-        if (query != null && query.length() > SearchRequest.MAX_QUERY_CHARS) {
-            throw new MmsearchException(ErrorCode.PAYLOAD_TOO_LARGE,
-                    "query has " + query.length() + " characters; the limit is " + SearchRequest.MAX_QUERY_CHARS);
-        }
-        return new SearchQuery(collection, query, topK == null ? SearchRequest.DEFAULT_TOP_K : topK,
+        return new SearchQuery(collection, query, topK == null ? SearchQuery.DEFAULT_TOP_K : topK,
                 offset == null ? 0 : offset, Filter.parse(filter), userId, Boolean.TRUE.equals(debug), forceArms, scene,
-                queryImage);
+                queryImage, model, retriever);
     }
 }

@@ -6,17 +6,15 @@ import dev.mmsearch.core.ErrorCode;
 import dev.mmsearch.core.Hit;
 import dev.mmsearch.core.MmsearchException;
 import dev.mmsearch.retrieval.SearchQuery;
+import dev.mmsearch.retrieval.SearchResult;
 import dev.mmsearch.server.Engine;
-import dev.mmsearch.server.SearchResult;
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Timer;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.annotation.Value;
 import org.springframework.http.MediaType;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
@@ -42,16 +40,19 @@ class SearchController {
     private static final Logger log = LoggerFactory.getLogger(SearchController.class);
 
     private final Engine engine;
-    private final MeterRegistry meters;
-    private final RecentQueries recent = new RecentQueries();
+    private final SearchMeters meters;
+    private final RecentQueries recent;
     private final ArmMetrics armMetrics;
     private final SearchAdmission admission;
 
-    SearchController(Engine engine, MeterRegistry meters, ArmMetrics armMetrics, SearchAdmission admission) {
+    /** @param recentQueries setting {@value RecentQueries#SETTING}: queries remembered for feedback, at least 1 */
+    SearchController(Engine engine, MeterRegistry meters, ArmMetrics armMetrics, SearchAdmission admission,
+                     @Value("${" + RecentQueries.SETTING + ":" + RecentQueries.DEFAULT_CAPACITY + "}") int recentQueries) {
         this.engine = engine;
         this.admission = admission;
-        this.meters = meters;
+        this.meters = new SearchMeters(meters);
         this.armMetrics = armMetrics;
+        this.recent = new RecentQueries(recentQueries);
     }
 
     @GetMapping("/collections")
@@ -121,12 +122,14 @@ class SearchController {
     private SearchResult run(String name, SearchBody body, byte[] upload) {
         long start = System.nanoTime();
         String outcome = "ok";
+        String collectionTag = null;
         try {
             if (body == null) {
                 throw MmsearchException.badRequest("request body is empty; send JSON like {\"query\": \"...\"}");
             }
             SearchQuery query = upload == null ? body.toQuery(name) : body.toQuery(name, upload);
-            SearchResult result = admission.run(() -> engine.search(query, body.model(), body.retriever()));
+            SearchResult result = admission.run(() -> engine.search(query));
+            collectionTag = result.collection(); // it was found: no second look-up for the tag
             record(result, System.nanoTime() - start);
             recent.remember(result.queryId(), new RecentQueries.Served(result.collection(), result.scene(),
                     result.configVersion(), result.arms(), result.hits().stream().map(Hit::id).toList()));
@@ -139,12 +142,7 @@ class SearchController {
             throw e;
         } finally {
             long nanos = System.nanoTime() - start;
-            Timer.builder("mmsearch.search")
-                    .description("Search requests, server side, by collection and outcome")
-                    .tags("collection", safeTag(name), "outcome", outcome)
-                    .publishPercentileHistogram()
-                    .register(meters)
-                    .record(Duration.ofNanos(nanos));
+            meters.search(collectionTag != null ? collectionTag : safeTag(name), outcome).record(nanos, TimeUnit.NANOSECONDS);
             log.debug("search collection={} outcome={} ms={}", name, outcome, nanos / 1e6);
         }
     }
@@ -158,7 +156,7 @@ class SearchController {
         RecentQueries.Served served = recent.get(body.queryId());
         if (served == null) {
             throw new MmsearchException(ErrorCode.NOT_FOUND, "unknown or expired queryId '" + body.queryId()
-                    + "' (this node remembers its last " + RecentQueries.CAPACITY + " queries)");
+                    + "' (this node remembers its last " + recent.capacity() + " queries)");
         }
         if (!served.hitIds().contains(body.docId())) {
             throw new MmsearchException(ErrorCode.INVALID_ARGUMENT, "document '" + body.docId()
@@ -167,15 +165,9 @@ class SearchController {
         if (body.position() < 1) {
             throw new MmsearchException(ErrorCode.INVALID_ARGUMENT, "position is 1-based, got " + body.position());
         }
-        served.arms().forEach((layer, arm) -> Counter.builder("mmsearch.experiment.clicks")
-                .description("Clicks on results, credited to the arm of each layer that served the query")
-                .tags("scene", served.scene(), "layer", layer, "arm", arm)
-                .register(meters).increment());
+        served.arms().forEach((layer, arm) -> meters.clicks(served.scene(), layer, arm).increment());
         armMetrics.recordClick(body.queryId(), served.scene(), served.arms());
-        DistributionSummary.builder("mmsearch.feedback.position")
-                .description("Position of clicked results")
-                .tags("collection", served.collection())
-                .register(meters).record(body.position());
+        meters.clickPosition(served.collection()).record(body.position());
         return Map.of("recorded", true, "queryId", body.queryId(), "arms", served.arms());
     }
 
@@ -183,36 +175,28 @@ class SearchController {
         armMetrics.recordSearch(result.scene(), result.arms(), nanos, result.hits().isEmpty());
         for (Map.Entry<String, Double> stage : result.timingsMs().entrySet()) {
             if (!stage.getKey().equals("total")) {
-                Timer.builder("mmsearch.search.stage")
-                        .description("Time per search stage")
-                        .tags("collection", result.collection(), "stage", stage.getKey())
-                        .register(meters)
-                        .record(Duration.ofNanos((long) (stage.getValue() * 1e6)));
+                meters.stage(result.collection(), stage.getKey()).record((long) (stage.getValue() * 1e6),
+                        TimeUnit.NANOSECONDS);
             }
         }
         for (Map.Entry<String, String> arm : result.arms().entrySet()) {
-            Timer.builder("mmsearch.experiment.requests")
-                    .description("Requests served by each experiment arm, with their latency")
-                    .tags("scene", result.scene(), "layer", arm.getKey(), "arm", arm.getValue())
-                    .publishPercentileHistogram()
-                    .register(meters)
-                    .record(Duration.ofNanos(nanos));
+            meters.armRequests(result.scene(), arm.getKey(), arm.getValue()).record(nanos, TimeUnit.NANOSECONDS);
             if (result.hits().isEmpty()) {
-                Counter.builder("mmsearch.experiment.zero_results")
-                        .description("Requests that returned no hit, per arm")
-                        .tags("scene", result.scene(), "layer", arm.getKey(), "arm", arm.getValue())
-                        .register(meters).increment();
+                meters.zeroResults(result.scene(), arm.getKey(), arm.getValue()).increment();
             }
         }
-        DistributionSummary.builder("mmsearch.search.hits")
-                .description("Hits returned per search")
-                .tags("collection", result.collection())
-                .register(meters)
-                .record(result.hits().size());
+        meters.hits(result.collection()).record(result.hits().size());
     }
 
-    /** Unknown collection names would otherwise create one meter per typo. */
+    /**
+     * The collection tag of a search that failed: its name when the collection exists, else {@code unknown}, so
+     * unknown (or invalid) names do not create one meter per typo. Only failed searches look the name up again.
+     */
     private String safeTag(String name) {
-        return engine.store().exists(name) ? name : "unknown";
+        try {
+            return engine.store().exists(name) ? name : "unknown";
+        } catch (MmsearchException e) {
+            return "unknown"; // not a valid collection name
+        }
     }
 }

@@ -1,0 +1,88 @@
+package dev.mmsearch.retrieval;
+
+import dev.mmsearch.core.EncoderProvider;
+import dev.mmsearch.core.ErrorCode;
+import dev.mmsearch.core.ImageEncoder;
+import dev.mmsearch.core.MmsearchException;
+import dev.mmsearch.core.ModelStamp;
+import dev.mmsearch.core.SearchCollection;
+import dev.mmsearch.core.TextEncoder;
+import java.util.Objects;
+
+/**
+ * The encoders a node searches with, and the one rule for which of them may embed a query for a collection
+ * ({@link #resolve}). Long-lived and thread-safe (one per engine); each request resolves its {@link QueryEncoder}
+ * through it.
+ */
+public final class QueryEncoders {
+    /**
+     * Says, without loading a model, whether {@code modelId} may be a text tower aligned to {@code collectionModel}
+     * (in-process: the model manifest names the CLIP model it was trained into). False refuses the model at once;
+     * true lets {@link #resolve} load it and compare its stamp, which decides.
+     */
+    @FunctionalInterface
+    public interface AlignmentHint {
+        /** No hint: every model is loaded and its stamp compared (remote encoders). */
+        AlignmentHint NONE = (modelId, collectionModel) -> true;
+
+        boolean mayBeAligned(String modelId, ModelStamp collectionModel);
+    }
+
+    private final EncoderProvider encoders;
+    private final AlignmentHint alignment;
+
+    public QueryEncoders(EncoderProvider encoders) {
+        this(encoders, AlignmentHint.NONE);
+    }
+
+    public QueryEncoders(EncoderProvider encoders, AlignmentHint alignment) {
+        this.encoders = Objects.requireNonNull(encoders, "encoders");
+        this.alignment = Objects.requireNonNull(alignment, "alignment");
+    }
+
+    public EncoderProvider encoders() {
+        return encoders;
+    }
+
+    /**
+     * The model-compatibility rule for query vectors, in one place. The stored vectors of {@code collection} live in
+     * the space of its {@link ModelStamp}; a query vector must come from that space:
+     * <ul>
+     *   <li>"find similar" ({@code query.image()} names an indexed document): that document's stored vector;</li>
+     *   <li>an uploaded image: the image tower of the collection's model (its stamp must be the collection's);</li>
+     *   <li>text: {@code model} (a recall's {@code model} parameter), else the request's {@link SearchQuery#model()},
+     *       else the collection's model; it must be the collection's model with the same stamp, or a text tower
+     *       aligned to it (one that reports the collection's stamp, e.g. a Chinese tower for a CLIP collection).</li>
+     * </ul>
+     *
+     * @param model a recall's own model, or null for the request's
+     * @throws MmsearchException MODEL_MISMATCH naming both models when the model lives in another vector space;
+     *                           MODEL_NOT_FOUND from the encoders when it is not there at all
+     */
+    public QueryEncoder resolve(SearchCollection collection, SearchQuery query, String model) {
+        ModelStamp stamp = collection.stamp();
+        QueryImage image = query.image();
+        if (image != null && image.documentId() != null) {
+            return new QueryEncoder.Stored(image.documentId());
+        }
+        if (image != null) {
+            ImageEncoder tower = encoders.imageEncoder(stamp.modelId());
+            ModelStamp.requireCompatible(collection.name(), stamp, tower.stamp());
+            return new QueryEncoder.Image(tower, image.bytes());
+        }
+        String asker = model != null ? "the recall" : "the request";
+        String wanted = model != null ? model : query.model() != null ? query.model() : stamp.modelId();
+        if (wanted.equals(stamp.modelId())) {
+            TextEncoder own = encoders.textEncoder(wanted);
+            ModelStamp.requireCompatible(collection.name(), stamp, own.stamp());
+            return new QueryEncoder.Text(own);
+        }
+        TextEncoder other = alignment.mayBeAligned(wanted, stamp) ? encoders.textEncoder(wanted) : null;
+        if (other == null || !other.stamp().compatibleWith(stamp)) {
+            throw new MmsearchException(ErrorCode.MODEL_MISMATCH, "collection '" + collection.name()
+                    + "' was built with model " + stamp.describe() + " but " + asker + " asked for model '" + wanted
+                    + "'; search it with " + stamp.modelId() + " (or a text tower aligned to it) or re-index it");
+        }
+        return new QueryEncoder.Text(other);
+    }
+}
