@@ -7,7 +7,7 @@ import dev.mmsearch.ingest.IndexProgress;
 import dev.mmsearch.server.DataDirectory;
 import dev.mmsearch.server.Engine;
 import dev.mmsearch.server.EngineOptions;
-import dev.mmsearch.server.SearchService;
+import dev.mmsearch.server.service.SearchService;
 import dev.mmsearch.server.demo.DemoData;
 import java.net.URI;
 import java.net.http.HttpClient;

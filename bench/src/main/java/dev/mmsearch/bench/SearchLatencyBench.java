@@ -8,7 +8,7 @@ import dev.mmsearch.core.TextEncoder;
 import dev.mmsearch.server.DataDirectory;
 import dev.mmsearch.server.Engine;
 import dev.mmsearch.server.EngineOptions;
-import dev.mmsearch.server.SearchService;
+import dev.mmsearch.server.service.SearchService;
 import java.io.BufferedReader;
 import java.net.URI;
 import java.net.http.HttpClient;

@@ -79,12 +79,6 @@ public final class CompiledExperiments {
         return new CompiledExperiments(config, Collections.unmodifiableMap(compiled));
     }
 
-    /** Built-in stages only: one scene {@code default} with no layers (dense search, top fields). */
-    public static CompiledExperiments defaults() {
-        return compile(ExperimentConfig.of("builtin-default", List.of(new Scene("default", List.of()))),
-                StageRegistry.builtin());
-    }
-
     private static CompiledScene compileScene(String version, Scene scene, StageRegistry registry,
                                               Map<StageKind, Stage> defaults) {
         // Options per stage kind: (arm name, stage), "" for the default of a stage without a layer.

@@ -5,18 +5,6 @@ import dev.mmsearch.core.Json;
 import dev.mmsearch.core.MmsearchException;
 import dev.mmsearch.core.experiment.StageKind;
 import dev.mmsearch.retrieval.stages.Bm25Recall;
-import dev.mmsearch.retrieval.stages.ChainRank;
-import dev.mmsearch.retrieval.stages.FieldsSummary;
-import dev.mmsearch.retrieval.stages.IdentityQuery;
-import dev.mmsearch.retrieval.stages.MmrRank;
-import dev.mmsearch.retrieval.stages.MultiRecall;
-import dev.mmsearch.retrieval.stages.NoRank;
-import dev.mmsearch.retrieval.stages.NormalizeQuery;
-import dev.mmsearch.retrieval.stages.RescoreRank;
-import dev.mmsearch.retrieval.stages.RrfRank;
-import dev.mmsearch.retrieval.stages.ThresholdRank;
-import dev.mmsearch.retrieval.stages.VectorRecall;
-import dev.mmsearch.retrieval.stages.WeightedRank;
 import java.util.Collections;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
@@ -38,7 +26,7 @@ import tools.jackson.databind.exc.PropertyBindingException;
  * is an {@link MmsearchException} INVALID_ARGUMENT naming the arm, the parameter and the rule, so
  * a bad configuration is refused when it is compiled, never when a request runs.
  *
- * <p>Immutable: {@link #with} returns a new registry. {@link #builtin()} holds the stages of this
+ * <p>Immutable: {@link #with} returns a new registry. {@code BuiltinStages.registry()} holds the stages of this
  * module; a new arm needs only configuration, a new algorithm one registration.
  */
 public final class StageRegistry {
@@ -53,20 +41,6 @@ public final class StageRegistry {
             StageKind.QP, QueryStage.class, StageKind.RECALL, RecallStage.class,
             StageKind.RANK, RankStage.class, StageKind.SUMMARY, SummaryStage.class);
 
-    private static final StageRegistry BUILTIN = new StageRegistry(new EnumMap<>(StageKind.class))
-            .with(StageKind.QP, IdentityQuery.TYPE, IdentityQuery.Params.class, (p, n) -> IdentityQuery.INSTANCE)
-            .with(StageKind.QP, NormalizeQuery.TYPE, NormalizeQuery.Params.class, (p, n) -> new NormalizeQuery(p))
-            .with(StageKind.RECALL, VectorRecall.TYPE, VectorRecall.Params.class, (p, n) -> new VectorRecall(p))
-            .with(StageKind.RECALL, Bm25Recall.TYPE, Bm25Recall.Params.class, (p, n) -> new Bm25Recall(p))
-            .with(StageKind.RECALL, MultiRecall.TYPE, MultiRecall.Params.class, MultiRecall::create)
-            .with(StageKind.RANK, NoRank.TYPE, NoRank.Params.class, (p, n) -> NoRank.INSTANCE)
-            .with(StageKind.RANK, RrfRank.TYPE, RrfRank.Params.class, (p, n) -> new RrfRank(p))
-            .with(StageKind.RANK, WeightedRank.TYPE, WeightedRank.Params.class, (p, n) -> new WeightedRank(p))
-            .with(StageKind.RANK, MmrRank.TYPE, MmrRank.Params.class, (p, n) -> new MmrRank(p))
-            .with(StageKind.RANK, RescoreRank.TYPE, RescoreRank.Params.class, (p, n) -> new RescoreRank(p))
-            .with(StageKind.RANK, ThresholdRank.TYPE, ThresholdRank.Params.class, (p, n) -> new ThresholdRank(p))
-            .with(StageKind.RANK, ChainRank.TYPE, ChainRank.Params.class, ChainRank::create)
-            .with(StageKind.SUMMARY, FieldsSummary.TYPE, FieldsSummary.Params.class, (p, n) -> new FieldsSummary(p));
 
     private final Map<StageKind, Map<String, Registration<?>>> registrations;
 
@@ -80,10 +54,12 @@ public final class StageRegistry {
         this.registrations = registrations;
     }
 
-    /** The stages of this module: qp identity/normalize; recall vector/bm25/multi; rank none/rrf/weighted/mmr/rescore/threshold/chain; summary fields. */
-    public static StageRegistry builtin() {
-        return BUILTIN;
+    /** A registry without stages, to add them to with {@link #with} ({@code stages.BuiltinStages} holds this module's). */
+    public static StageRegistry empty() {
+        return EMPTY;
     }
+
+    private static final StageRegistry EMPTY = new StageRegistry(new EnumMap<>(StageKind.class));
 
     /** A registry with one more stage type (replacing one of the same kind and name). */
     public <P> StageRegistry with(StageKind kind, String type, Class<P> paramsType, StageFactory<P> factory) {

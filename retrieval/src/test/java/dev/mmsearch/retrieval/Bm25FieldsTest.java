@@ -1,5 +1,6 @@
 package dev.mmsearch.retrieval;
 
+import dev.mmsearch.retrieval.stages.BuiltinStages;
 import dev.mmsearch.core.TextQuery;
 import dev.mmsearch.core.ErrorCode;
 import dev.mmsearch.core.MmsearchException;
@@ -21,7 +22,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** recall {@code bm25} with per-field weights ({@code fields}) on the real test collection. */
 class Bm25FieldsTest {
-    static final StageRegistry REGISTRY = StageRegistry.builtin();
+    static final StageRegistry REGISTRY = BuiltinStages.registry();
 
     @TempDir
     static Path dir;

@@ -1,5 +1,6 @@
 package dev.mmsearch.retrieval;
 
+import dev.mmsearch.retrieval.stages.BuiltinStages;
 import dev.mmsearch.core.ErrorCode;
 import dev.mmsearch.core.MmsearchException;
 import dev.mmsearch.core.experiment.Arm;
@@ -45,7 +46,7 @@ class CompiledExperimentsTest {
     static final CompiledExperiments COMPILED = CompiledExperiments.compile(config(recallLayer(),
             rankLayer(new Arm("rrf", 1, Map.of("type", "rrf")),
                     new Arm("weighted", 1, Map.of("type", "weighted", "weights", Map.of("vector", 0.7, "bm25", 0.3))),
-                    new Arm("off", 0, Map.of("type", "none")))), StageRegistry.builtin());
+                    new Arm("off", 0, Map.of("type", "none")))), BuiltinStages.registry());
 
     @Test
     void forcedArmsPickThePipelineOfThatCombination() {
@@ -84,7 +85,7 @@ class CompiledExperimentsTest {
         assertThat(lexical.rank()).isSameAs(NoRank.INSTANCE);
         assertThat(lexical.arms()).containsExactly(Map.entry("only", "bm25"));
         assertThat(COMPILED.select(SearchQuery.of("c", "q", 10)).scene()).isEqualTo("qa");
-        Pipeline defaults = CompiledExperiments.defaults().select(SearchQuery.of("c", "q", 10));
+        Pipeline defaults = BuiltinStages.defaults().select(SearchQuery.of("c", "q", 10));
         assertThat(defaults.arms()).isEmpty();
         assertThat(((VectorRecall) defaults.recall()).params().k()).isEqualTo(100);
         assertThatThrownBy(() -> COMPILED.select(SearchQuery.of("c", "q", 10).withScene("photos")))
@@ -103,21 +104,21 @@ class CompiledExperimentsTest {
     @Test
     void anInvalidArmAnywhereRejectsTheWholeConfig() {
         assertThatThrownBy(() -> CompiledExperiments.compile(config(recallLayer(new Arm("broken", 0,
-                Map.of("type", "vector", "k", -1)))), StageRegistry.builtin()))
+                Map.of("type", "vector", "k", -1)))), BuiltinStages.registry()))
                 .isInstanceOfSatisfying(MmsearchException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_ARGUMENT))
                 .hasMessageContaining("scene 'qa' layer 'recall-exp' arm 'broken'").hasMessageContaining("'k'");
         assertThatThrownBy(() -> CompiledExperiments.compile(config(recallLayer(), rankLayer(new Arm("w", 1,
-                Map.of("type", "weighted", "weights", Map.of("vector", 1.0), "normalise", "minmax")))), StageRegistry.builtin()))
+                Map.of("type", "weighted", "weights", Map.of("vector", 1.0), "normalise", "minmax")))), BuiltinStages.registry()))
                 .hasMessageContaining("arm 'w'").hasMessageContaining("unknown parameter 'normalise'");
         assertThatThrownBy(() -> CompiledExperiments.compile(config(recallLayer(), rankLayer(new Arm("r", 1,
-                Map.of("type", "reciprocal")))), StageRegistry.builtin()))
+                Map.of("type", "reciprocal")))), BuiltinStages.registry()))
                 .hasMessageContaining("unknown rank type 'reciprocal'");
     }
 
     @Test
     void aRankArmThatFitsNoRecallArmIsRejected() {
         assertThatThrownBy(() -> CompiledExperiments.compile(config(recallLayer(), rankLayer(new Arm("w", 1,
-                Map.of("type", "weighted", "weights", Map.of("dense", 1.0, "sparse", 1.0))))), StageRegistry.builtin()))
+                Map.of("type", "weighted", "weights", Map.of("dense", 1.0, "sparse", 1.0))))), BuiltinStages.registry()))
                 .isInstanceOfSatisfying(MmsearchException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_ARGUMENT))
                 .hasMessageContaining("scene 'qa'").hasMessageContaining("rank-exp=w").hasMessageContaining("dense").hasMessageContaining("sparse");
     }

@@ -1,5 +1,6 @@
 package dev.mmsearch.retrieval;
 
+import dev.mmsearch.retrieval.stages.BuiltinStages;
 import dev.mmsearch.core.experiment.StageKind;
 import dev.mmsearch.retrieval.stages.MmrRank;
 import dev.mmsearch.retrieval.stages.MultiRecall;
@@ -95,19 +96,19 @@ class FusionTest {
 
     @Test
     void rrfStageRanksOverTheRecallsItWasBoundTo() {
-        RankStage rrf = StageRegistry.builtin().create(StageKind.RANK, "arm 't'", Map.of("type", "rrf", "k", 0),
+        RankStage rrf = BuiltinStages.registry().create(StageKind.RANK, "arm 't'", Map.of("type", "rrf", "k", 0),
                 RankStage.class).forRecalls(List.of("vector", "bm25"));
         assertThat(ids(rrf.rank(context, MERGED))).containsExactly("a", "c", "b", "d");
         assertThat(rrf.rank(context, MERGED).getFirst().score()).isCloseTo(1.0f + 1.0f / 3, within(1e-6f));
         // Bound to one recall only, it ranks by that recall's list alone: d and b, bm25-only or vector-only, differ.
-        RankStage vectorOnly = StageRegistry.builtin().create(StageKind.RANK, "arm 't'", Map.of("type", "rrf", "k", 0),
+        RankStage vectorOnly = BuiltinStages.registry().create(StageKind.RANK, "arm 't'", Map.of("type", "rrf", "k", 0),
                 RankStage.class).forRecalls(List.of("vector"));
         assertThat(ids(vectorOnly.rank(context, MERGED))).containsExactly("a", "b", "c", "d");
     }
 
     @Test
     void anUnboundRrfStageRefusesToRankInsteadOfScoringEverythingZero() {
-        RankStage rrf = StageRegistry.builtin().create(StageKind.RANK, "arm 't'", Map.of("type", "rrf"), RankStage.class);
+        RankStage rrf = BuiltinStages.registry().create(StageKind.RANK, "arm 't'", Map.of("type", "rrf"), RankStage.class);
         assertThatThrownBy(() -> rrf.rank(context, MERGED)).isInstanceOf(IllegalStateException.class)
                 .hasMessageContaining("forRecalls");
     }
@@ -168,14 +169,14 @@ class FusionTest {
 
     @Test
     void chainRunsItsStagesInOrder() {
-        RankStage chain = StageRegistry.builtin().create(StageKind.RANK, "arm 'chained'", Map.of("type", "chain",
+        RankStage chain = BuiltinStages.registry().create(StageKind.RANK, "arm 'chained'", Map.of("type", "chain",
                 "stages", List.of(Map.of("type", "weighted", "weights", Map.of("vector", 0.6, "bm25", 0.4)),
                         Map.of("type", "threshold", "min", 0.35))), RankStage.class);
         List<Candidate> ranked = chain.rank(context, MERGED);
         assertThat(ids(ranked)).containsExactly("a", "c");
         assertThat(ranked.getFirst().score()).isCloseTo(0.6f, within(1e-5f));
         // The same stages in the other order: threshold on the merged score (a 0.9, c 12, b 0.8, d 10) first.
-        RankStage reversed = StageRegistry.builtin().create(StageKind.RANK, "arm 'reversed'", Map.of("type", "chain",
+        RankStage reversed = BuiltinStages.registry().create(StageKind.RANK, "arm 'reversed'", Map.of("type", "chain",
                 "stages", List.of(Map.of("type", "threshold", "min", 0.85),
                         Map.of("type", "weighted", "weights", Map.of("vector", 0.6, "bm25", 0.4)))), RankStage.class);
         // survivors a, c, d; re-normalised among them: vector a 1, c 0; bm25 c 1, d 5/7, a 0 -> a .6, c .4, d .2857
@@ -198,14 +199,14 @@ class FusionTest {
 
     @Test
     void mmrStageComparesStoredTextOfTheTopK() {
-        RankStage mmr = StageRegistry.builtin().create(StageKind.RANK, "arm 'mmr'",
+        RankStage mmr = BuiltinStages.registry().create(StageKind.RANK, "arm 'mmr'",
                 Map.of("type", "mmr", "lambda", 0.5, "k", 4), RankStage.class);
         // cat1 and cat2 are near-duplicates (word Jaccard .8); dog1 shares little with them; g01 is beyond k.
         List<Candidate> input = List.of(new Candidate("cat1", 3f, Map.of()), new Candidate("cat2", 2.9f, Map.of()),
                 new Candidate("dog1", 2.8f, Map.of()), new Candidate("g00", 1f, Map.of()),
                 new Candidate("g01", 0.5f, Map.of()));
         assertThat(ids(mmr.rank(context, input))).containsExactly("cat1", "dog1", "cat2", "g00", "g01");
-        RankStage relevanceOnly = StageRegistry.builtin().create(StageKind.RANK, "arm 'mmr1'",
+        RankStage relevanceOnly = BuiltinStages.registry().create(StageKind.RANK, "arm 'mmr1'",
                 Map.of("type", "mmr", "lambda", 1.0, "k", 4), RankStage.class);
         assertThat(ids(relevanceOnly.rank(context, input))).containsExactly("cat1", "cat2", "dog1", "g00", "g01");
     }

@@ -1,5 +1,6 @@
 package dev.mmsearch.retrieval;
 
+import dev.mmsearch.retrieval.stages.BuiltinStages;
 import dev.mmsearch.core.CollectionSchema;
 import dev.mmsearch.core.Document;
 import dev.mmsearch.core.EmbeddedDocument;
@@ -90,7 +91,7 @@ class PipelineIT {
                 Map.of("type", "threshold", "min", 0.5, "on", "vector")));
         Scene diverse = new Scene("diverse", List.of(new Layer("rank", StageKind.RANK, "s3",
                 List.of(new Arm("mmr", 1, diversify)))));
-        experiments = CompiledExperiments.compile(ExperimentConfig.of("it-1", List.of(qa, diverse)), StageRegistry.builtin());
+        experiments = CompiledExperiments.compile(ExperimentConfig.of("it-1", List.of(qa, diverse)), BuiltinStages.registry());
     }
 
     @AfterAll
@@ -178,9 +179,9 @@ class PipelineIT {
     @Test
     void aRecallAskingForAnotherModelIsAModelMismatch() {
         Pipeline pipeline = new Pipeline("s", "v", Map.of(), dev.mmsearch.retrieval.stages.IdentityQuery.INSTANCE,
-                StageRegistry.builtin().create(StageKind.RECALL, "arm 'minilm'", Map.of("type", "vector", "model", "all-MiniLM-L6-v2"),
+                BuiltinStages.registry().create(StageKind.RECALL, "arm 'minilm'", Map.of("type", "vector", "model", "all-MiniLM-L6-v2"),
                         RecallStage.class), dev.mmsearch.retrieval.stages.NoRank.INSTANCE,
-                StageRegistry.builtin().create(StageKind.SUMMARY, "s", Map.of("type", "fields"), SummaryStage.class));
+                BuiltinStages.registry().create(StageKind.SUMMARY, "s", Map.of("type", "fields"), SummaryStage.class));
         assertThatThrownBy(() -> pipeline.execute(new RequestContext(query("cats", 3), collection, encoders)))
                 .isInstanceOfSatisfying(MmsearchException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.MODEL_MISMATCH))
                 .hasMessageContaining(MODEL).hasMessageContaining("all-MiniLM-L6-v2");

@@ -1,5 +1,6 @@
 package dev.mmsearch.retrieval;
 
+import dev.mmsearch.retrieval.stages.BuiltinStages;
 import dev.mmsearch.core.ErrorCode;
 import dev.mmsearch.core.Filter;
 import dev.mmsearch.core.HighlightFragment;
@@ -23,7 +24,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** BM25 pipelines end to end on a real Lucene collection (vector recall: see the integration tests). */
 class PipelineTest {
-    static final StageRegistry REGISTRY = StageRegistry.builtin();
+    static final StageRegistry REGISTRY = BuiltinStages.registry();
 
     @TempDir
     static Path dir;

@@ -1,5 +1,6 @@
 package dev.mmsearch.retrieval;
 
+import dev.mmsearch.retrieval.stages.BuiltinStages;
 import dev.mmsearch.core.CollectionSchema;
 import dev.mmsearch.core.Document;
 import dev.mmsearch.core.EmbeddedDocument;
@@ -35,7 +36,7 @@ class RequestViewTest {
     static final ModelStamp STAMP = new ModelStamp("words-4d", "1".repeat(64), 4, VectorSimilarity.COSINE);
     static final CollectionSchema SCHEMA = new CollectionSchema("{title}. {text}", List.of("title", "text"),
             List.of("category"), List.of("version"));
-    static final StageRegistry REGISTRY = StageRegistry.builtin();
+    static final StageRegistry REGISTRY = BuiltinStages.registry();
 
     @TempDir
     Path dir;

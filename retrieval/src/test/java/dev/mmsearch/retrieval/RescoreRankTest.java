@@ -1,5 +1,6 @@
 package dev.mmsearch.retrieval;
 
+import dev.mmsearch.retrieval.stages.BuiltinStages;
 import dev.mmsearch.core.CollectionSchema;
 import dev.mmsearch.core.Document;
 import dev.mmsearch.core.EmbeddedDocument;
@@ -48,7 +49,7 @@ class RescoreRankTest {
     static final int QUERIES = 60;
     static final ModelStamp STAMP = new ModelStamp("clustered-64d", "c3".repeat(32), DIM, VectorSimilarity.COSINE);
     static final CollectionSchema SCHEMA = new CollectionSchema("{text}", List.of("text"), List.of(), List.of());
-    static final StageRegistry REGISTRY = StageRegistry.builtin();
+    static final StageRegistry REGISTRY = BuiltinStages.registry();
 
     @TempDir
     static Path dir;

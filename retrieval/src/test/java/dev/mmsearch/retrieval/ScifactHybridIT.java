@@ -1,5 +1,6 @@
 package dev.mmsearch.retrieval;
 
+import dev.mmsearch.retrieval.stages.BuiltinStages;
 import dev.mmsearch.core.Hit;
 import dev.mmsearch.core.SearchCollection;
 import dev.mmsearch.core.experiment.Arm;
@@ -81,7 +82,7 @@ class ScifactHybridIT {
             crc.update(id.getBytes(StandardCharsets.UTF_8));
             (crc.getValue() % 2 == 0 ? halfA : halfB).add(id);
         }
-        RecallStage recall = StageRegistry.builtin().create(StageKind.RECALL, "arm 'hybrid'", HYBRID, RecallStage.class);
+        RecallStage recall = BuiltinStages.registry().create(StageKind.RECALL, "arm 'hybrid'", HYBRID, RecallStage.class);
         long start = System.nanoTime();
         for (String id : queryIds) {
             RequestContext context = new RequestContext(SearchQuery.of(name, dataset.queries().get(id), 10), collection, new QueryEncoders(models));
@@ -108,7 +109,7 @@ class ScifactHybridIT {
     }
 
     static Function<String, List<String>> ranker(Map<String, Object> rankParams) {
-        RankStage rank = StageRegistry.builtin().create(StageKind.RANK, "arm 'eval'", rankParams, RankStage.class)
+        RankStage rank = BuiltinStages.registry().create(StageKind.RANK, "arm 'eval'", rankParams, RankStage.class)
                 .forRecalls(List.of("vector", "bm25"));
         Map<String, List<String>> cache = new LinkedHashMap<>();
         return id -> cache.computeIfAbsent(id, q -> rank.rank(contexts.get(q), recalled.get(q)).stream()
@@ -183,7 +184,7 @@ class ScifactHybridIT {
                         new Layer("recall", StageKind.RECALL, "salt-r", List.of(new Arm("dense", 1, Map.of("type", "vector")),
                                 new Arm("hybrid", 1, HYBRID))),
                         new Layer("rank", StageKind.RANK, "salt-k", List.of(new Arm("none", 1, Map.of("type", "none")),
-                                new Arm("chosen", 1, chosen))))))), StageRegistry.builtin());
+                                new Arm("chosen", 1, chosen))))))), BuiltinStages.registry());
         Map<String, Double> endToEnd = new LinkedHashMap<>();
         Map<String, Double> meanMs = new LinkedHashMap<>();
         for (String arms : List.of("hybrid/chosen", "dense/none")) {

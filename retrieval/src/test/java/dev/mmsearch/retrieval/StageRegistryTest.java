@@ -1,5 +1,6 @@
 package dev.mmsearch.retrieval;
 
+import dev.mmsearch.retrieval.stages.BuiltinStages;
 import dev.mmsearch.core.ErrorCode;
 import dev.mmsearch.core.MmsearchException;
 import dev.mmsearch.core.experiment.StageKind;
@@ -15,7 +16,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 class StageRegistryTest {
-    static final StageRegistry REGISTRY = StageRegistry.builtin();
+    static final StageRegistry REGISTRY = BuiltinStages.registry();
 
     static Stage create(StageKind kind, Map<String, Object> params) {
         return REGISTRY.create(kind, "arm 'x'", params);

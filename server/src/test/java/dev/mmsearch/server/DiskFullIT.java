@@ -220,7 +220,7 @@ class DiskFullIT {
                 ln -s "$MODELS" "$D/models"
                 mm() {
                   "$JAVA" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -cp "$CP" \\
-                    dev.mmsearch.server.Main "$@"
+                    dev.mmsearch.server.cli.Main "$@"
                 }
                 copyout() { # $1: folder under $OUT
                   mkdir -p "$OUT/$1"

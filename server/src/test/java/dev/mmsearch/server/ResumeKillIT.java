@@ -76,7 +76,7 @@ class ResumeKillIT {
         Path logFile = tmp.resolve("child.log");
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         List<String> command = List.of(java, "--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED",
-                "-cp", System.getProperty("java.class.path"), "dev.mmsearch.server.Main",
+                "-cp", System.getProperty("java.class.path"), "dev.mmsearch.server.cli.Main",
                 "index", "--data-dir", killed.toString(), "-c", COLLECTION, "-i", corpus().toString(), "--model", MODEL,
                 "--batch-size", "16", "--commit-every", "2", "--no-progress");
         long t0 = System.nanoTime();

@@ -1,5 +1,6 @@
 package dev.mmsearch.server;
 
+import dev.mmsearch.server.service.SearchService;
 import dev.mmsearch.core.Json;
 import dev.mmsearch.grpc.InferenceServer;
 import dev.mmsearch.grpc.InferenceServerOptions;

@@ -1,5 +1,6 @@
 package dev.mmsearch.server;
 
+import dev.mmsearch.server.service.SearchService;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 

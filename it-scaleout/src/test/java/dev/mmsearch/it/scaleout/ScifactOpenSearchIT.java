@@ -1,5 +1,6 @@
 package dev.mmsearch.it.scaleout;
 
+import dev.mmsearch.retrieval.stages.BuiltinStages;
 import dev.mmsearch.core.TextQuery;
 import dev.mmsearch.core.VectorQuery;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -119,7 +120,7 @@ class ScifactOpenSearchIT {
 
                 // The product's pipeline over the cluster (built-in stages: vector recall, stored fields): it encodes
                 // the query and fetches the page's stored fields.
-                SearchResult response = CompiledExperiments.defaults().execute(SearchQuery.of(name,
+                SearchResult response = BuiltinStages.defaults().execute(SearchQuery.of(name,
                         "ALDH1 expression is associated with poorer prognosis for breast cancer primary tumors.", 10),
                         collection, new QueryEncoders(registry));
                 assertThat(response.hits()).hasSize(10);

@@ -7,7 +7,7 @@ import dev.mmsearch.core.Json;
 import dev.mmsearch.opensearch.testcluster.OpenSearchTestCluster;
 import dev.mmsearch.server.DataDirectory;
 import dev.mmsearch.server.EngineOptions;
-import dev.mmsearch.server.SearchService;
+import dev.mmsearch.server.service.SearchService;
 import dev.mmsearch.server.cli.RootCommand;
 import dev.mmsearch.server.experiments.ExperimentSettings;
 import java.io.PrintWriter;

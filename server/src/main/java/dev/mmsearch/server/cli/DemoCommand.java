@@ -2,7 +2,7 @@ package dev.mmsearch.server.cli;
 
 import dev.mmsearch.ingest.ConsoleIndexProgress;
 import dev.mmsearch.server.Engine;
-import dev.mmsearch.server.SearchService;
+import dev.mmsearch.server.service.SearchService;
 import dev.mmsearch.server.demo.DemoData;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;

@@ -9,7 +9,7 @@ import dev.mmsearch.server.Engine;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import dev.mmsearch.server.SearchService;
+import dev.mmsearch.server.service.SearchService;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;

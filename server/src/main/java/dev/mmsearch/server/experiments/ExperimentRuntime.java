@@ -1,5 +1,6 @@
 package dev.mmsearch.server.experiments;
 
+import dev.mmsearch.retrieval.stages.BuiltinStages;
 import dev.mmsearch.config.ConfigSource;
 import dev.mmsearch.config.ExperimentConfigParser;
 import dev.mmsearch.config.FileConfigSource;
@@ -79,7 +80,7 @@ public final class ExperimentRuntime implements AutoCloseable {
 
     /** Opens the configured source; a missing or invalid config at start is a startup error. */
     public static ExperimentRuntime open(ExperimentSettings settings, Path dataDir) {
-        ExperimentCompiler compiler = new ExperimentCompiler(StageRegistry.builtin());
+        ExperimentCompiler compiler = new ExperimentCompiler(BuiltinStages.registry());
         if (settings.zkConnect() != null) {
             CuratorFramework client = CuratorFrameworkFactory.newClient(settings.zkConnect(), new ExponentialBackoffRetry(200, 10));
             client.start();

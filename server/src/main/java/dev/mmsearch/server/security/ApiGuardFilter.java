@@ -2,6 +2,7 @@ package dev.mmsearch.server.security;
 
 import dev.mmsearch.core.Json;
 import dev.mmsearch.server.web.ApiError;
+import dev.mmsearch.server.web.RequestBodyTooLargeException;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.servlet.FilterChain;

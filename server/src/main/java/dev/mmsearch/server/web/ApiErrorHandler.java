@@ -38,7 +38,7 @@ class ApiErrorHandler {
     @ExceptionHandler(HttpMessageNotReadableException.class)
     ResponseEntity<ApiError> unreadable(HttpMessageNotReadableException e) {
         for (Throwable cause = e; cause != null; cause = cause.getCause()) {
-            if (cause instanceof dev.mmsearch.server.security.RequestBodyTooLargeException tooLarge) {
+            if (cause instanceof RequestBodyTooLargeException tooLarge) {
                 return answer(413, ErrorCode.PAYLOAD_TOO_LARGE.code(), tooLarge.getMessage()
                         + " (send images as multipart/form-data, up to 20 MB)");
             }

@@ -1,5 +1,8 @@
-package dev.mmsearch.server;
+package dev.mmsearch.server.service;
 
+import dev.mmsearch.server.DataDirectory;
+import dev.mmsearch.server.Engine;
+import dev.mmsearch.server.EngineOptions;
 import dev.mmsearch.server.experiments.ExperimentSettings;
 import dev.mmsearch.server.web.SearchAdmission;
 import java.nio.file.Path;

@@ -1,4 +1,4 @@
-package dev.mmsearch.server.security;
+package dev.mmsearch.server.web;
 
 import java.io.IOException;
 

@@ -1,6 +1,5 @@
-package dev.mmsearch.server;
+package dev.mmsearch.server.cli;
 
-import dev.mmsearch.server.cli.RootCommand;
 import picocli.CommandLine;
 
 /** The executable's entry point: the {@code mmsearch} command line. */

@@ -1,5 +1,7 @@
-package dev.mmsearch.server;
+package dev.mmsearch.server.service;
 
+import dev.mmsearch.server.DataDirectory;
+import dev.mmsearch.server.EngineOptions;
 import dev.mmsearch.server.experiments.ExperimentSettings;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
@@ -7,10 +9,11 @@ import org.springframework.context.ConfigurableApplicationContext;
 
 /**
  * The search service: REST API, actuator (health, Prometheus) and the web UI, over one
- * {@link Engine}. Started by {@code mmsearch serve} and {@code mmsearch demo}; tests start it on
+ * {@link dev.mmsearch.server.Engine}. Started by {@code mmsearch serve} and {@code mmsearch demo}; tests start it on
  * a random port with their own data directory.
  */
-@SpringBootApplication
+// The service lives in its own package; its components (web, security) are scanned from the server package.
+@SpringBootApplication(scanBasePackages = "dev.mmsearch.server")
 public class SearchService {
 
     /**
