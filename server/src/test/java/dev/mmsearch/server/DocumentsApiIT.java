@@ -1,0 +1,262 @@
+package dev.mmsearch.server;
+
+import dev.mmsearch.core.Json;
+import dev.mmsearch.server.service.SearchService;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.springframework.context.ConfigurableApplicationContext;
+import tools.jackson.databind.JsonNode;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The online write path on a real server: a collection created over HTTP, documents written in bulk (NDJSON and JSON
+ * arrays) with per-document outcomes, fetched, deleted by id and by filter, all while the server serves searches; and
+ * every acknowledged write is searchable when its answer arrives (the group commit both persists and refreshes).
+ */
+class DocumentsApiIT {
+    static final String MODEL = "all-MiniLM-L6-v2-q";
+
+    @TempDir
+    static Path dataDir;
+    static ConfigurableApplicationContext app;
+    static final HttpClient http = HttpClient.newHttpClient();
+    static String base;
+    static String key;
+
+    @BeforeAll
+    static void start() {
+        key = Cli.run("keys", "add", "writer", "--data-dir", dataDir.toString()).out().strip();
+        app = SearchService.start(new DataDirectory(dataDir), 0, new EngineOptions(1, 16));
+        base = "http://127.0.0.1:" + SearchService.port(app);
+    }
+
+    @AfterAll
+    static void stop() {
+        if (app != null) {
+            app.close();
+        }
+    }
+
+    static HttpResponse<String> send(String method, String path, String contentType, String body, boolean keyed)
+            throws Exception {
+        return send(method, path, contentType, body == null ? null : body.getBytes(StandardCharsets.UTF_8), keyed);
+    }
+
+    static HttpResponse<String> send(String method, String path, String contentType, byte[] body, boolean keyed)
+            throws Exception {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + path))
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
+                        : HttpRequest.BodyPublishers.ofByteArray(body));
+        if (contentType != null) {
+            request.header("content-type", contentType);
+        }
+        if (keyed) {
+            request.header("Authorization", "Bearer " + key);
+        }
+        return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    static JsonNode json(HttpResponse<String> response) {
+        return Json.MAPPER.readTree(response.body());
+    }
+
+    static void create(String name) throws Exception {
+        HttpResponse<String> created = send("PUT", "/api/v1/collections/" + name, "application/json",
+                "{\"model\": \"" + MODEL + "\", \"textFields\": [\"title\", \"text\"], \"keywordFields\": [\"topic\"],"
+                        + " \"numericFields\": [\"year\"]}", true);
+        assertThat(created.statusCode()).as(created.body()).isIn(200, 201);
+    }
+
+    static List<String> searchIds(String name, String query) throws Exception {
+        HttpResponse<String> response = send("POST", "/api/v1/collections/" + name + "/search", "application/json",
+                "{\"query\": " + Json.MAPPER.writeValueAsString(query) + ", \"topK\": 5}", false);
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        List<String> ids = new ArrayList<>();
+        json(response).get("hits").forEach(h -> ids.add(h.get("id").asString()));
+        return ids;
+    }
+
+    @Test
+    void collectionsAreCreatedIdempotentlyAndRefusedWhenTheyDiffer() throws Exception {
+        String schema = "{\"model\": \"" + MODEL + "\", \"textFields\": [\"title\", \"text\"]}";
+        assertThat(send("PUT", "/api/v1/collections/notes", "application/json", schema, false).statusCode())
+                .isEqualTo(401);
+        HttpResponse<String> created = send("PUT", "/api/v1/collections/notes", "application/json", schema, true);
+        assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+        assertThat(json(created).get("stamp").get("modelId").asString()).isEqualTo(MODEL);
+        assertThat(send("PUT", "/api/v1/collections/notes", "application/json", schema, true).statusCode())
+                .isEqualTo(200);
+        HttpResponse<String> differs = send("PUT", "/api/v1/collections/notes", "application/json",
+                "{\"model\": \"" + MODEL + "\", \"textFields\": [\"text\"]}", true);
+        assertThat(differs.statusCode()).isEqualTo(409);
+        assertThat(json(differs).get("code").asString()).isEqualTo("collection_exists");
+        assertThat(json(differs).get("message").asString()).contains("schema");
+        // Bad schemas: 4xx naming the problem.
+        HttpResponse<String> twoRoles = send("PUT", "/api/v1/collections/bad", "application/json",
+                "{\"model\": \"" + MODEL + "\", \"textFields\": [\"a\"], \"keywordFields\": [\"a\"]}", true);
+        assertThat(twoRoles.statusCode()).isEqualTo(400);
+        assertThat(json(twoRoles).get("message").asString()).contains("field 'a' has two roles");
+        HttpResponse<String> unknownModel = send("PUT", "/api/v1/collections/bad", "application/json",
+                "{\"model\": \"no-such-model\", \"textFields\": [\"a\"]}", true);
+        assertThat(unknownModel.statusCode()).isEqualTo(404);
+        assertThat(json(unknownModel).get("code").asString()).isEqualTo("model_not_found");
+        assertThat(send("PUT", "/api/v1/collections/Bad%20Name", "application/json", schema, true).statusCode())
+                .isEqualTo(400);
+        assertThat(send("DELETE", "/api/v1/collections/notes", null, (byte[]) null, true).statusCode()).isEqualTo(200);
+        assertThat(send("GET", "/api/v1/collections/notes", null, (byte[]) null, false).statusCode()).isEqualTo(404);
+    }
+
+    @Test
+    void aBulkBodyWithBadDocumentsWritesExactlyTheGoodOnesAndNamesEachBadOne() throws Exception {
+        create("mixed");
+        byte[] invalidUtf8 = {'{', '"', 'i', 'd', '"', ':', '"', (byte) 0xC3, (byte) 0x28, '"', '}'};
+        String ndjson = String.join("\n",
+                "{\"id\": \"a1\", \"title\": \"Volcanoes\", \"text\": \"Lava flows from erupting volcanoes.\","
+                        + " \"topic\": \"geo\", \"year\": 2020}",
+                "{\"id\": \"broken\", \"title\": ",
+                "{\"title\": \"no id\", \"text\": \"a document without an id\"}",
+                "[1, 2, 3]",
+                "{\"id\": \"a2\", \"title\": \"Bad year\", \"text\": \"numbers only\", \"year\": \"soon\"}",
+                "{\"id\": \"a3\", \"title\": \"Huge\", \"text\": \"" + "x".repeat(1_000_001) + "\"}",
+                "",
+                "{\"id\": \"a4\", \"title\": \"Glaciers\", \"text\": \"Ice sheets carve valleys over millennia.\","
+                        + " \"topic\": \"geo\", \"year\": 2021}");
+        byte[] body = (ndjson.replace("\n\n", "\n" + new String(invalidUtf8, StandardCharsets.ISO_8859_1) + "\n"))
+                .getBytes(StandardCharsets.ISO_8859_1);
+        // ISO-8859-1 keeps the invalid bytes as they are; the rest of the body is ASCII.
+        HttpResponse<String> answer = send("POST", "/api/v1/collections/mixed/documents", "application/x-ndjson",
+                body, true);
+        assertThat(answer.statusCode()).as(answer.body()).isEqualTo(200);
+        JsonNode result = json(answer);
+        assertThat(result.get("errors").asBoolean()).isTrue();
+        List<String> outcomes = new ArrayList<>();
+        result.get("items").forEach(item -> outcomes.add(item.get("position").asInt() + ":" + item.get("result")
+                .asString() + ":" + (item.has("code") ? item.get("code").asString() : "-")));
+        assertThat(outcomes).containsExactly("1:created:-", "2:failed:malformed_json", "3:failed:missing_id",
+                "4:failed:not_an_object", "5:failed:invalid_field", "6:failed:field_too_large", "7:failed:invalid_utf8",
+                "8:created:-");
+        assertThat(result.get("written").asInt()).isEqualTo(2);
+        // Written means searchable and fetchable at once.
+        assertThat(searchIds("mixed", "lava volcano")).first().isEqualTo("a1");
+        JsonNode fetched = json(send("GET", "/api/v1/collections/mixed/documents/a4", null, (byte[]) null, false));
+        assertThat(fetched.get("fields").get("title").asString()).isEqualTo("Glaciers");
+        assertThat(send("GET", "/api/v1/collections/mixed/documents/a2", null, (byte[]) null, false).statusCode())
+                .isEqualTo(404);
+        // A JSON array works the same; writing again updates.
+        HttpResponse<String> array = send("POST", "/api/v1/collections/mixed/documents", "application/json",
+                "[{\"id\": \"a1\", \"title\": \"Volcanoes\", \"text\": \"Lava and ash.\", \"topic\": \"old\"}, 7]", true);
+        assertThat(json(array).get("items").get(0).get("result").asString()).isEqualTo("updated");
+        assertThat(json(array).get("items").get(1).get("code").asString()).isEqualTo("not_an_object");
+        // Empty body and no key.
+        assertThat(json(send("POST", "/api/v1/collections/mixed/documents", "application/x-ndjson", " \n", true))
+                .get("code").asString()).isEqualTo("bad_request");
+        assertThat(send("POST", "/api/v1/collections/mixed/documents", "application/x-ndjson",
+                "{\"id\": \"z\", \"text\": \"t\"}", false).statusCode()).isEqualTo(401);
+        // Delete by filter, then by id.
+        HttpResponse<String> deleted = send("POST", "/api/v1/collections/mixed/documents/delete", "application/json",
+                "{\"filter\": {\"term\": {\"topic\": \"old\"}}}", true);
+        assertThat(json(deleted).get("deleted").asLong()).isEqualTo(1);
+        assertThat(json(send("DELETE", "/api/v1/collections/mixed/documents/a4", null, (byte[]) null, true))
+                .get("result").asString()).isEqualTo("deleted");
+        assertThat(json(send("DELETE", "/api/v1/collections/mixed/documents/a4", null, (byte[]) null, true))
+                .get("result").asString()).isEqualTo("not_found");
+        assertThat(json(send("GET", "/api/v1/collections/mixed", null, (byte[]) null, false)).get("documentCount")
+                .asLong()).isZero();
+    }
+
+    /**
+     * 4 clients write 240 documents in batches while 4 clients search: no search fails, and every document is found
+     * by a search sent right after its write was acknowledged.
+     */
+    @Test
+    void writesWhileSearchingAreSearchableWhenAcknowledgedAndNoSearchFails() throws Exception {
+        create("live");
+        int writers = 4;
+        int batches = 6;
+        int perBatch = 10;
+        AtomicBoolean writing = new AtomicBoolean(true);
+        AtomicInteger searches = new AtomicInteger();
+        ConcurrentLinkedQueue<String> failures = new ConcurrentLinkedQueue<>();
+        ConcurrentLinkedQueue<String> notVisible = new ConcurrentLinkedQueue<>();
+        List<Thread> threads = new ArrayList<>();
+        CountDownLatch done = new CountDownLatch(writers);
+        for (int s = 0; s < 4; s++) {
+            threads.add(Thread.ofPlatform().start(() -> {
+                while (writing.get()) {
+                    try {
+                        HttpResponse<String> response = send("POST", "/api/v1/collections/live/search",
+                                "application/json", "{\"query\": \"note about a topic\", \"topK\": 10}", false);
+                        if (response.statusCode() != 200) {
+                            failures.add(response.statusCode() + " " + response.body());
+                        }
+                        searches.incrementAndGet();
+                    } catch (Exception e) {
+                        failures.add(e.toString());
+                    }
+                }
+            }));
+        }
+        for (int w = 0; w < writers; w++) {
+            int writer = w;
+            threads.add(Thread.ofPlatform().start(() -> {
+                try {
+                    for (int b = 0; b < batches; b++) {
+                        StringBuilder ndjson = new StringBuilder();
+                        for (int i = 0; i < perBatch; i++) {
+                            String id = "w" + writer + "-" + b + "-" + i;
+                            ndjson.append("{\"id\": \"").append(id).append("\", \"title\": \"Note ").append(id)
+                                    .append("\", \"text\": \"A note about topic z").append(writer).append(b).append(i)
+                                    .append(" written while searching.\", \"topic\": \"t").append(writer)
+                                    .append("\"}\n");
+                        }
+                        HttpResponse<String> answer = send("POST", "/api/v1/collections/live/documents",
+                                "application/x-ndjson", ndjson.toString(), true);
+                        if (answer.statusCode() != 200 || json(answer).get("errors").asBoolean()) {
+                            failures.add("write " + answer.statusCode() + " " + answer.body());
+                            continue;
+                        }
+                        String probe = "w" + writer + "-" + b + "-0";
+                        HttpResponse<String> found = send("GET", "/api/v1/collections/live/documents/" + probe, null,
+                                (byte[]) null, false);
+                        if (found.statusCode() != 200) {
+                            notVisible.add(probe);
+                        }
+                    }
+                } catch (Exception e) {
+                    failures.add(e.toString());
+                } finally {
+                    done.countDown();
+                }
+            }));
+        }
+        done.await();
+        writing.set(false);
+        for (Thread thread : threads) {
+            thread.join(30_000);
+        }
+        assertThat(failures).isEmpty();
+        assertThat(notVisible).as("acknowledged but not readable at once").isEmpty();
+        assertThat(searches.get()).isPositive();
+        assertThat(json(send("GET", "/api/v1/collections/live", null, (byte[]) null, false)).get("documentCount").asLong())
+                .isEqualTo((long) writers * batches * perBatch);
+        // A filtered search sees one writer's documents only.
+        HttpResponse<String> filtered = send("POST", "/api/v1/collections/live/search", "application/json",
+                "{\"query\": \"note\", \"topK\": 100, \"filter\": {\"term\": {\"topic\": \"t2\"}}}", false);
+        assertThat(json(filtered).get("hits").size()).isEqualTo(batches * perBatch);
+    }
+}
