@@ -13,7 +13,6 @@ import dev.mmsearch.core.SearchCollection;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 
@@ -201,11 +200,5 @@ public final class OnlineWriter {
     /** The stored document, or null. */
     public Document get(String id) {
         return collection.fetch(List.of(id)).get(id);
-    }
-
-    /** Fields of a stored document and the vector they were embedded to, for a patch. */
-    Map<String, Object> fields(String id) {
-        Document document = get(id);
-        return document == null ? null : document.fields();
     }
 }
