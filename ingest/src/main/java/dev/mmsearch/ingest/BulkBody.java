@@ -151,7 +151,11 @@ public final class BulkBody {
         return items;
     }
 
-    @SuppressWarnings("unchecked")
+    /** One document given as a JSON object (e.g. the body of a single-document write), checked as a bulk element. */
+    public static Item parseOne(JsonNode object, Limits limits) {
+        return document(1, "the body", object, limits);
+    }
+
     private static Item document(int position, String where, JsonNode node, Limits limits) {
         if (!node.isObject()) {
             return Item.failed(position, null, NOT_AN_OBJECT, where + " is a JSON "

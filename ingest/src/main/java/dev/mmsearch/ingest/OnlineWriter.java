@@ -12,7 +12,9 @@ import dev.mmsearch.core.MmsearchException;
 import dev.mmsearch.core.SearchCollection;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 
@@ -80,6 +82,7 @@ public final class OnlineWriter {
         List<EmbeddedDocument> embedded = new ArrayList<>(pending.size());
         List<Pending> written = new ArrayList<>(pending.size());
         embed(measured(pending), embedded, written, outcomes);
+        inBodyOrder(embedded, written);
         if (!embedded.isEmpty()) {
             Set<String> existing = existing(written);
             collection.upsert(embedded);
@@ -148,6 +151,24 @@ public final class OnlineWriter {
         }
     }
 
+    /**
+     * Puts the embedded documents back in body order (batches ran sorted by length), so that when a body holds the same
+     * id twice the later one is written last and wins, as if the documents were written one after the other.
+     */
+    private static void inBodyOrder(List<EmbeddedDocument> embedded, List<Pending> written) {
+        Integer[] order = new Integer[written.size()];
+        for (int i = 0; i < order.length; i++) {
+            order[i] = i;
+        }
+        java.util.Arrays.sort(order, java.util.Comparator.comparingInt(i -> written.get(i).index()));
+        List<EmbeddedDocument> documents = new ArrayList<>(embedded);
+        List<Pending> pending = new ArrayList<>(written);
+        for (int i = 0; i < order.length; i++) {
+            embedded.set(i, documents.get(order[i]));
+            written.set(i, pending.get(order[i]));
+        }
+    }
+
     private Set<String> existing(List<Pending> written) {
         try (CollectionView view = collection.openView()) {
             return new HashSet<>(view.fetch(written.stream().map(p -> DocRef.of(p.item().id())).toList()).keySet());
@@ -197,8 +218,48 @@ public final class OnlineWriter {
         return matched;
     }
 
-    /** The stored document, or null. */
-    public Document get(String id) {
-        return collection.fetch(List.of(id)).get(id);
+    /**
+     * Merges {@code changes} into the stored document {@code id} (a null value removes the field) and writes it,
+     * durably. When the merged document embeds to the same input as the stored one (say, only a keyword field
+     * changed), its stored vector is kept and the model is not run.
+     *
+     * @return the outcome ({@code updated}, or {@code failed} with {@link #INVALID_FIELD} or {@link #NOTHING_TO_EMBED}),
+     *         or null when there is no document {@code id}
+     */
+    public Outcome patch(String id, Map<String, Object> changes) {
+        Document stored;
+        float[] vector;
+        try (CollectionView view = collection.openView()) {
+            List<DocRef> ref = List.of(DocRef.of(id));
+            stored = view.fetch(ref).get(id);
+            vector = stored == null ? null : view.vectors(ref).get(id);
+        }
+        if (stored == null) {
+            return null;
+        }
+        Map<String, Object> fields = new LinkedHashMap<>(stored.fields());
+        changes.forEach((field, value) -> {
+            if (value == null) {
+                fields.remove(field);
+            } else {
+                fields.put(field, value);
+            }
+        });
+        Document merged = new Document(id, fields);
+        BulkBody.Item item = new BulkBody.Item(1, id, merged, null, null);
+        String problem = fieldProblem(collection.schema(), merged);
+        if (problem != null) {
+            return failed(item, INVALID_FIELD, problem);
+        }
+        String input = embedder.input(merged);
+        if (input == null || input.isBlank()) {
+            return failed(item, NOTHING_TO_EMBED, embedder.emptyReason());
+        }
+        if (vector == null || !input.equals(embedder.input(stored))) {
+            return upsert(List.of(item)).getFirst();
+        }
+        collection.upsert(List.of(new EmbeddedDocument(merged, vector))); // same input: the stored vector stands
+        commits.awaitDurable(commits.written());
+        return new Outcome(1, id, "updated", null, null);
     }
 }

@@ -41,7 +41,10 @@ class DocumentsApiIT {
     @BeforeAll
     static void start() {
         key = Cli.run("keys", "add", "writer", "--data-dir", dataDir.toString()).out().strip();
-        app = SearchService.start(new DataDirectory(dataDir), 0, new EngineOptions(1, 16));
+        // 8 clients on one address: the per-client rate limit (50/s) would answer 429s, which is not under test here.
+        app = SearchService.start(new DataDirectory(dataDir), 0, new EngineOptions(1, 16),
+                dev.mmsearch.server.experiments.ExperimentSettings.DEFAULTS,
+                java.util.Map.of("mmsearch.security.rate-limit.per-second", "0"));
         base = "http://127.0.0.1:" + SearchService.port(app);
     }
 
@@ -177,6 +180,32 @@ class DocumentsApiIT {
                 .get("result").asString()).isEqualTo("not_found");
         assertThat(json(send("GET", "/api/v1/collections/mixed", null, (byte[]) null, false)).get("documentCount")
                 .asLong()).isZero();
+    }
+
+    @Test
+    void oneDocumentIsReplacedWithPutAndMergedWithPatch() throws Exception {
+        create("single");
+        String path = "/api/v1/collections/single/documents/s1";
+        HttpResponse<String> put = send("PUT", path, "application/json",
+                "{\"title\": \"Tides\", \"text\": \"The moon pulls the oceans.\", \"topic\": \"sea\", \"year\": 1999}",
+                true);
+        assertThat(put.statusCode()).as(put.body()).isEqualTo(200);
+        assertThat(json(put).get("result").asString()).isEqualTo("created");
+        HttpResponse<String> patch = send("PATCH", path, "application/json", "{\"topic\": \"moon\", \"year\": null}",
+                true);
+        assertThat(json(patch).get("result").asString()).as(patch.body()).isEqualTo("updated");
+        JsonNode fields = json(send("GET", path, null, (byte[]) null, false)).get("fields");
+        assertThat(fields.get("topic").asString()).isEqualTo("moon");
+        assertThat(fields.has("year")).isFalse();
+        assertThat(fields.get("title").asString()).isEqualTo("Tides");
+        assertThat(searchIds("single", "moon oceans")).containsExactly("s1");
+        assertThat(send("PATCH", "/api/v1/collections/single/documents/none", "application/json",
+                "{\"topic\": \"x\"}", true).statusCode()).isEqualTo(404);
+        assertThat(send("PUT", path, "application/json", "{\"id\": \"other\", \"text\": \"x\"}", true).statusCode())
+                .isEqualTo(400);
+        HttpResponse<String> badYear = send("PATCH", path, "application/json", "{\"year\": \"soon\"}", true);
+        assertThat(badYear.statusCode()).isEqualTo(400);
+        assertThat(json(badYear).get("message").asString()).contains("invalid_field");
     }
 
     /**

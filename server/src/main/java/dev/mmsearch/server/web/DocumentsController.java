@@ -23,8 +23,10 @@ import org.springframework.beans.factory.annotation.Value;
 import org.springframework.http.MediaType;
 import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PatchMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.PutMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RequestMapping;
@@ -89,6 +91,58 @@ class DocumentsController {
             throw new MmsearchException(ErrorCode.NOT_FOUND, "collection '" + name + "' has no document '" + id + "'");
         }
         return document;
+    }
+
+    /** Replaces document {@code id} with the fields in the body (an {@code id} in the body must be the same). */
+    @PutMapping(path = "/{id}", consumes = MediaType.APPLICATION_JSON_VALUE, produces = MediaType.APPLICATION_JSON_VALUE)
+    Item replace(@PathVariable String name, @PathVariable String id, @RequestBody(required = false) JsonNode body) {
+        SearchCollection collection = engine.store().get(CollectionStore.validateName(name));
+        fieldsOf(id, body); // checks the body and its id
+        tools.jackson.databind.node.ObjectNode document = ((tools.jackson.databind.node.ObjectNode) body).deepCopy();
+        document.put("id", id);
+        return answer(writer(collection).upsert(List.of(BulkBody.parseOne(document, limits))).getFirst());
+    }
+
+    /**
+     * Merges the body's fields into document {@code id} (null removes a field). A patch that leaves the embedded text
+     * as it was keeps the stored vector: the model does not run. 404 when there is no such document.
+     */
+    @PatchMapping(path = "/{id}", consumes = MediaType.APPLICATION_JSON_VALUE, produces = MediaType.APPLICATION_JSON_VALUE)
+    Item patch(@PathVariable String name, @PathVariable String id, @RequestBody(required = false) JsonNode body) {
+        SearchCollection collection = engine.store().get(CollectionStore.validateName(name));
+        Map<String, Object> changes = fieldsOf(id, body);
+        OnlineWriter.Outcome outcome = writer(collection).patch(id, changes);
+        if (outcome == null) {
+            throw new MmsearchException(ErrorCode.NOT_FOUND, "collection '" + name + "' has no document '" + id
+                    + "' to patch; write it with PUT or the bulk endpoint");
+        }
+        return answer(outcome);
+    }
+
+    private static Item answer(OnlineWriter.Outcome outcome) {
+        if (outcome.failed()) {
+            throw new MmsearchException(ErrorCode.INVALID_INPUT, outcome.code() + ": " + outcome.message());
+        }
+        return new Item(outcome.position(), outcome.id(), outcome.result(), null, null);
+    }
+
+    /** The body's fields as a mutable map; {@code id} may be left out or must equal the path's. */
+    private static Map<String, Object> fieldsOf(String id, JsonNode body) {
+        if (body == null || !body.isObject()) {
+            throw MmsearchException.badRequest("the body must be a JSON object of the document's fields");
+        }
+        JsonNode bodyId = body.get("id");
+        if (bodyId != null && !bodyId.isNull() && !(bodyId.isString() && bodyId.asString().equals(id))) {
+            throw MmsearchException.badRequest("the body's \"id\" (" + bodyId + ") is not the path's '" + id + "'");
+        }
+        Map<String, Object> fields = new LinkedHashMap<>();
+        body.properties().forEach(e -> {
+            if (!e.getKey().equals("id")) {
+                fields.put(e.getKey(), e.getValue().isNull() ? null
+                        : dev.mmsearch.core.Json.MAPPER.convertValue(e.getValue(), Object.class));
+            }
+        });
+        return fields;
     }
 
     @DeleteMapping(path = "/{id}", produces = MediaType.APPLICATION_JSON_VALUE)

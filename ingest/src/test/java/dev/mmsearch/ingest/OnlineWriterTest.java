@@ -1,0 +1,141 @@
+package dev.mmsearch.ingest;
+
+import dev.mmsearch.core.CollectionSchema;
+import dev.mmsearch.core.Document;
+import dev.mmsearch.core.Filter;
+import dev.mmsearch.core.GroupCommit;
+import dev.mmsearch.core.ModelStamp;
+import dev.mmsearch.core.SearchCollection;
+import dev.mmsearch.core.TextQuery;
+import dev.mmsearch.core.VectorSimilarity;
+import dev.mmsearch.store.lucene.LuceneCollectionStore;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Online writes on a real Lucene collection, with an embedder that counts what it is asked to embed. */
+class OnlineWriterTest {
+    static final ModelStamp STAMP = new ModelStamp("count-3d", "2".repeat(64), 3, VectorSimilarity.COSINE);
+    static final CollectionSchema SCHEMA = new CollectionSchema("{title}. {text}", List.of("title", "text"),
+            List.of("topic"), List.of("year"));
+
+    @TempDir
+    Path dir;
+
+    final AtomicInteger embedded = new AtomicInteger();
+
+    DocumentEmbedder countingEmbedder() {
+        return new DocumentEmbedder() {
+            @Override
+            public ModelStamp stamp() {
+                return STAMP;
+            }
+
+            @Override
+            public String input(Document document) {
+                return SCHEMA.embedText(document);
+            }
+
+            @Override
+            public String emptyReason() {
+                return "nothing to embed";
+            }
+
+            @Override
+            public int[] lengths(List<String> inputs) {
+                return inputs.stream().mapToInt(String::length).toArray();
+            }
+
+            @Override
+            public float[][] embed(List<String> inputs) {
+                embedded.addAndGet(inputs.size());
+                return inputs.stream().map(t -> new float[] {1 + t.length() % 7, 1 + t.hashCode() % 5, 1})
+                        .toArray(float[][]::new);
+            }
+        };
+    }
+
+    static BulkBody.Item item(int position, String id, String title, String topic, int year) {
+        Map<String, Object> fields = new LinkedHashMap<>();
+        fields.put("title", title);
+        fields.put("text", "text of " + id);
+        fields.put("topic", topic);
+        fields.put("year", year);
+        return new BulkBody.Item(position, id, new Document(id, fields), null, null);
+    }
+
+    @Test
+    void aPatchThatKeepsTheEmbeddedTextRunsNoModelAndKeepsTheVector() {
+        try (LuceneCollectionStore store = new LuceneCollectionStore(dir)) {
+            SearchCollection collection = store.getOrCreate("docs", SCHEMA, STAMP);
+            OnlineWriter writer = new OnlineWriter(collection, countingEmbedder(), new GroupCommit(collection), 32);
+            List<BulkBody.Item> items = new ArrayList<>();
+            for (int i = 0; i < 1000; i++) {
+                items.add(item(i + 1, "d" + i, "Title " + i, "old", 2000 + i % 20));
+            }
+            List<OnlineWriter.Outcome> written = writer.upsert(items);
+            assertThat(written).allSatisfy(o -> assertThat(o.result()).isEqualTo("created"));
+            assertThat(embedded.get()).isEqualTo(1000);
+            Map<String, float[]> before = collection.vectors(List.of("d0", "d999"));
+
+            embedded.set(0);
+            for (int i = 0; i < 1000; i++) {
+                assertThat(writer.patch("d" + i, Map.of("topic", "new")).result()).isEqualTo("updated");
+            }
+            assertThat(embedded.get()).as("model calls for 1,000 keyword patches").isZero();
+            assertThat(collection.count()).isEqualTo(1000);
+            assertThat(collection.search(TextQuery.of("title", 1000, new Filter.Term("topic", "new")))).hasSize(1000);
+            Map<String, float[]> after = collection.vectors(List.of("d0", "d999"));
+            assertThat(after.get("d0")).containsExactly(before.get("d0"));
+            assertThat(after.get("d999")).containsExactly(before.get("d999"));
+
+            // A patch of an embedded field re-embeds that one document; a null removes a field.
+            Map<String, Object> retitle = new HashMap<>();
+            retitle.put("title", "A new title");
+            retitle.put("year", null);
+            assertThat(writer.patch("d5", retitle).result()).isEqualTo("updated");
+            assertThat(embedded.get()).isEqualTo(1);
+            Document d5 = collection.fetch(List.of("d5")).get("d5");
+            assertThat(d5.fields()).containsEntry("title", "A new title").containsEntry("topic", "new")
+                    .doesNotContainKey("year");
+            // Bad patches fail with a code and change nothing; a missing document is null.
+            OnlineWriter.Outcome bad = writer.patch("d6", Map.of("year", "soon"));
+            assertThat(bad.code()).isEqualTo(OnlineWriter.INVALID_FIELD);
+            assertThat(collection.fetch(List.of("d6")).get("d6").fields()).containsEntry("year", 2006);
+            assertThat(writer.patch("missing", Map.of("topic", "x"))).isNull();
+        }
+    }
+
+    @Test
+    void badDocumentsFailAloneAndUpdatesAreTold() {
+        try (LuceneCollectionStore store = new LuceneCollectionStore(dir)) {
+            SearchCollection collection = store.getOrCreate("docs", SCHEMA, STAMP);
+            OnlineWriter writer = new OnlineWriter(collection, countingEmbedder(), new GroupCommit(collection), 2);
+            Map<String, Object> noText = new LinkedHashMap<>();
+            noText.put("topic", "x");
+            List<OnlineWriter.Outcome> outcomes = writer.upsert(List.of(item(1, "a", "A", "t", 1),
+                    new BulkBody.Item(2, "b", new Document("b", noText), null, null),
+                    new BulkBody.Item(3, null, null, BulkBody.MISSING_ID, "no id"),
+                    item(4, "c", "C", "t", 3)));
+            assertThat(outcomes).extracting(OnlineWriter.Outcome::result)
+                    .containsExactly("created", "failed", "failed", "created");
+            assertThat(outcomes.get(1).code()).isEqualTo(OnlineWriter.NOTHING_TO_EMBED);
+            assertThat(outcomes.get(2).code()).isEqualTo(BulkBody.MISSING_ID);
+            assertThat(writer.upsert(List.of(item(1, "a", "A2", "t", 1))).getFirst().result()).isEqualTo("updated");
+            // The same id twice in one body: the later one wins, whatever the batching order (length-sorted).
+            writer.upsert(List.of(item(1, "c", "a much longer title than the next one", "t", 10),
+                    item(2, "c", "short", "t", 11)));
+            assertThat(collection.fetch(List.of("c")).get("c").fields()).containsEntry("year", 11);
+            assertThat(writer.delete(List.of("a", "zzz"))).containsExactly("a");
+            assertThat(collection.fetch(List.of("a", "c")).keySet()).containsExactly("c");
+        }
+    }
+}
