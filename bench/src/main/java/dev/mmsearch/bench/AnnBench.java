@@ -53,7 +53,7 @@ import tools.jackson.databind.JsonNode;
  *       drawn near random clusters.</li>
  *   <li>{@code lucene}: builds the project's collection (LuceneCollectionStore, FLOAT32 and INT8, the product's
  *       HNSW settings: maxConn 16, beamWidth 100) from each base file, reopens it from its last commit and measures
- *       recall@10 and single-thread QPS of {@link LuceneCollection#vectorSearch(float[], int, int)} at each width
+ *       recall@10 and single-thread QPS of {@code LuceneCollection.search(VectorQuery)} at each width
  *       (numCandidates = efSearch), the repeats interleaved across widths and encodings. Writes {@code lucene.csv}.</li>
  * </ul>
  */
