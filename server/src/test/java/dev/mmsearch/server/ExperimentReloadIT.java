@@ -45,6 +45,9 @@ class ExperimentReloadIT {
 
     @BeforeAll
     static void index() throws Exception {
+        // A ZooKeeper peer that cannot bind a port calls System.exit, which would take the whole test JVM down (seen
+        // once in CI: a random election port collided). Log instead: the ensemble of three survives one bad peer.
+        org.apache.zookeeper.util.ServiceUtils.setSystemExitProcedure(org.apache.zookeeper.util.ServiceUtils.LOG_ONLY);
         Path input = Path.of(ExperimentReloadIT.class.getResource("/docs/small.jsonl").toURI());
         Cli.Result r = Cli.run("index", "--data-dir", dataDir.toString(), "-c", "docs", "-i", input.toString(),
                 "--model", MODEL, "--no-progress");
@@ -179,7 +182,7 @@ class ExperimentReloadIT {
 
     @Test
     void zooKeeperChangesApplyWithin2SecondsWithoutFailedRequestsAndInvalidOnesAreRejected() throws Exception {
-        try (TestingCluster zk = new TestingCluster(3)) {
+        try (TestingCluster zk = new TestingCluster(distinctPorts(3, -1))) {
             zk.start();
             String path = "/mmsearch/test-experiments";
             try (CuratorFramework client = CuratorFrameworkFactory.newClient(zk.getConnectString(), new RetryOneTime(100))) {
@@ -215,9 +218,7 @@ class ExperimentReloadIT {
      */
     @Test
     void zooKeeperEnsembleGoingAwayKeepsTheLastConfigServingAndReconnects() throws Exception {
-        java.util.List<InstanceSpec> specs = java.util.stream.IntStream.rangeClosed(1, 3)
-                .mapToObj(id -> new InstanceSpec(null, -1, -1, -1, true, id, 500, -1)).toList();
-        try (TestingCluster zk = new TestingCluster(specs)) {
+        try (TestingCluster zk = new TestingCluster(distinctPorts(3, 500))) {
             zk.start();
             String path = "/mmsearch/outage-experiments";
             try (CuratorFramework client = CuratorFrameworkFactory.newClient(zk.getConnectString(),
@@ -288,6 +289,31 @@ class ExperimentReloadIT {
     }
 
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(ExperimentReloadIT.class);
+
+    /**
+     * Specs for an ensemble of {@code servers} whose client, quorum and election ports are all different: every port
+     * is taken from the OS while the others are still held (Curator picks each port on its own, and two picks can
+     * collide).
+     */
+    static java.util.List<InstanceSpec> distinctPorts(int servers, int tickMs) throws java.io.IOException {
+        java.util.List<java.net.ServerSocket> held = new java.util.ArrayList<>();
+        try {
+            for (int i = 0; i < 3 * servers; i++) {
+                held.add(new java.net.ServerSocket(0));
+            }
+            java.util.List<InstanceSpec> specs = new java.util.ArrayList<>();
+            for (int id = 1; id <= servers; id++) {
+                int at = 3 * (id - 1);
+                specs.add(new InstanceSpec(null, held.get(at).getLocalPort(), held.get(at + 1).getLocalPort(),
+                        held.get(at + 2).getLocalPort(), true, id, tickMs, -1));
+            }
+            return specs;
+        } finally {
+            for (java.net.ServerSocket socket : held) {
+                socket.close();
+            }
+        }
+    }
 
     private static long msSince(long nanos) {
         return (System.nanoTime() - nanos) / 1_000_000;

@@ -114,6 +114,8 @@ class TwoSearchNodesIT {
     void bothNodesServeTheSharedCollectionAndAZooKeeperChangeReachesBothWithin2Seconds(
             @TempDir Path data1, @TempDir Path data2) throws Exception {
         Path input = Path.of(TwoSearchNodesIT.class.getResource("/docs/small.jsonl").toURI());
+        // A ZooKeeper peer that cannot bind a port calls System.exit; log instead (the ensemble survives one bad peer).
+        org.apache.zookeeper.util.ServiceUtils.setSystemExitProcedure(org.apache.zookeeper.util.ServiceUtils.LOG_ONLY);
         try (OpenSearchTestCluster cluster = OpenSearchTestCluster.start(2);
              TestingCluster zk = new TestingCluster(3)) {
             zk.start();
