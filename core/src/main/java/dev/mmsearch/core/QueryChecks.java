@@ -51,7 +51,7 @@ public final class QueryChecks {
      * @throws MmsearchException INVALID_ARGUMENT for a vector of the wrong dimension, with NaN/Inf, or all zeros
      *                           under COSINE
      */
-    public static void requireValid(String collection, ModelStamp stamp, CollectionSchema schema, VectorQuery query) {
+    public static void requireValid(String collection, ModelStamp stamp, VectorQuery query) {
         String problem = vectorProblem(collection, stamp, query.vector());
         if (problem != null) {
             throw new MmsearchException(ErrorCode.INVALID_ARGUMENT, "query vector for collection '" + collection

@@ -7,7 +7,7 @@ import java.util.Objects;
  * match {@code filter} (null = all), the filter applied inside the HNSW search so that a selective filter still yields
  * {@code k} hits. Scores are the stamp metric's similarity (for COSINE the cosine in [-1, 1]). The arguments are
  * checked here; what depends on the collection (dimension, filterable fields) is checked by
- * {@link QueryChecks#requireValid(String, ModelStamp, CollectionSchema, VectorQuery)}, which every store calls.
+ * {@link QueryChecks#requireValid(String, ModelStamp, VectorQuery)}, which every store calls.
  *
  * @param vector        the query vector (not copied: do not change it while the query runs)
  * @param k             hits to return, 1..{@value QueryChecks#MAX_RESULTS}

@@ -79,7 +79,7 @@ final class LuceneView implements CollectionView {
     @Override
     public List<ScoredId> search(VectorQuery query) {
         Objects.requireNonNull(query, "query");
-        QueryChecks.requireValid(collection.name(), collection.stamp(), collection.schema(), query);
+        QueryChecks.requireValid(collection.name(), collection.stamp(), query);
         VectorSimilarity metric = collection.stamp().metric();
         return search(collection.queries().vector(query), query.k(),
                 score -> VectorIndexing.similarity(metric, score));

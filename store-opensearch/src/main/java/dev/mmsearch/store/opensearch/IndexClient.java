@@ -21,23 +21,13 @@ import tools.jackson.databind.node.ObjectNode;
 /**
  * The requests a collection makes of its one OpenSearch index: search, scroll, multi-get, bulk writes with retries,
  * and the mapping of OpenSearch's errors onto {@link ErrorCode}s that name the collection. Immutable, thread-safe.
+ *
+ * @param name  the collection, for messages
+ * @param index the OpenSearch index of this version of the collection
+ * @param http  the cluster connection
  */
-final class IndexClient {
+record IndexClient(String name, String index, OpenSearchHttp http) {
     private static final Logger log = LoggerFactory.getLogger(IndexClient.class);
-
-    private final String name;
-    private final String index;
-    private final OpenSearchHttp http;
-
-    IndexClient(String name, String index, OpenSearchHttp http) {
-        this.name = name;
-        this.index = index;
-        this.http = http;
-    }
-
-    String index() {
-        return index;
-    }
 
     OpenSearchStoreOptions options() {
         return http.options();

@@ -49,7 +49,7 @@ final class OpenSearchView implements CollectionView {
     @Override
     public List<ScoredId> search(VectorQuery query) {
         Objects.requireNonNull(query, "query");
-        QueryChecks.requireValid(collection.name(), collection.stamp(), collection.schema(), query);
+        QueryChecks.requireValid(collection.name(), collection.stamp(), query);
         VectorSimilarity metric = collection.stamp().metric();
         return client.search(collection.queries().vector(query), Map.of(),
                 score -> DocumentLayout.similarity(metric, score));
