@@ -73,6 +73,16 @@ class DocumentsController {
         Item(int position, String id, String result, String code, String message) {
             this(position, id, result, code, message, null);
         }
+
+        /** The item's outcome as an HTTP status, as Elasticsearch's bulk items give it: 201, 200, or 400. */
+        @com.fasterxml.jackson.annotation.JsonProperty("status")
+        int status() {
+            return switch (result) {
+                case "created" -> 201;
+                case "failed" -> 400;
+                default -> 200;
+            };
+        }
     }
 
     @PostMapping(consumes = {"application/x-ndjson", MediaType.APPLICATION_JSON_VALUE},
