@@ -148,7 +148,7 @@ class DocumentsController {
     @DeleteMapping(path = "/{id}", produces = MediaType.APPLICATION_JSON_VALUE)
     Map<String, Object> delete(@PathVariable String name, @PathVariable String id) {
         SearchCollection collection = engine.store().get(CollectionStore.validateName(name));
-        boolean existed = !writer(collection).delete(List.of(id)).isEmpty();
+        boolean existed = !deleter(collection).delete(List.of(id)).isEmpty();
         Map<String, Object> answer = new LinkedHashMap<>();
         answer.put("id", id);
         answer.put("result", existed ? "deleted" : "not_found");
@@ -165,16 +165,22 @@ class DocumentsController {
                     + " {\"filter\": {\"term\": {\"category\": \"old\"}}}; to delete the whole collection, DELETE it");
         }
         Filter filter = Filter.parse(body.get("filter"));
-        long deleted = writer(collection).deleteMatching(filter);
+        long deleted = deleter(collection).deleteMatching(filter);
         return Map.of("deleted", deleted);
+    }
+
+    /** Deletes embed nothing, so image collections delete here too (their stored images stay: ImageStore). */
+    private OnlineWriter deleter(SearchCollection collection) {
+        return !collection.schema().isImageCollection() ? writer(collection) : new OnlineWriter(collection,
+                ImageDocumentsController.NO_EMBEDDING, commits.computeIfAbsent(collection, GroupCommit::new), 1);
     }
 
     private OnlineWriter writer(SearchCollection collection) {
         CollectionSchema schema = collection.schema();
         if (schema.isImageCollection()) {
             throw new MmsearchException(ErrorCode.INVALID_ARGUMENT, "collection '" + collection.name()
-                    + "' is an image collection; writing images over the API is not supported yet: index image"
-                    + " folders with `mmsearch index` (stop the server first)");
+                    + "' is an image collection; upload each image with its fields as multipart/form-data (POST"
+                    + " .../documents with parts 'id', 'image' and 'fields'): a JSON write cannot name image files");
         }
         DocumentEmbedder embedder = DocumentEmbedder.text(engine.encoders().textEncoder(collection.stamp().modelId()),
                 schema);
