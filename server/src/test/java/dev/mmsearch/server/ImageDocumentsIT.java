@@ -236,6 +236,15 @@ class ImageDocumentsIT {
         assertError(upload(docs, png, "image/png", "id", "bad", "fields", "{\"caption\": \"x\"}", "caption", "y"),
                 400, "bad_request");
         assertError(upload(docs, png, "image/png", "id", "x".repeat(600)), 400, "invalid_input");
+        // Broken multipart bodies: 400 JSON, not a 500.
+        byte[] good = multipartBody("b", png, "image/png", "id", "bad");
+        for (Map.Entry<String, byte[]> broken : Map.of("multipart/form-data", good,
+                "multipart/form-data; boundary=b", java.util.Arrays.copyOf(good, good.length - 30),
+                "multipart/form-data; boundary=other", good, "multipart/form-data; boundary=e", new byte[0]).entrySet()) {
+            HttpResponse<String> r = send("POST", docs, broken.getKey(), broken.getValue(), true);
+            assertThat(r.statusCode()).as(broken.getKey() + ": " + r.body()).isEqualTo(400);
+            assertThat(json(r).get("code").asString()).isEqualTo("bad_request");
+        }
         assertThat(storedFiles()).as("nothing stored").isEqualTo(before);
         assertError(send("GET", docs + "/bad", null, null, false), 404, "not_found");
 
@@ -305,6 +314,12 @@ class ImageDocumentsIT {
     static HttpRequest.Builder multipart(String method, String path, byte[] image, String type, String... fields)
             throws Exception {
         String boundary = "----mmsearch" + UUID.randomUUID();
+        return HttpRequest.newBuilder(URI.create(base + path))
+                .header("content-type", "multipart/form-data; boundary=" + boundary)
+                .method(method, HttpRequest.BodyPublishers.ofByteArray(multipartBody(boundary, image, type, fields)));
+    }
+
+    static byte[] multipartBody(String boundary, byte[] image, String type, String... fields) throws Exception {
         ByteArrayOutputStream body = new ByteArrayOutputStream();
         for (int i = 0; i + 1 < fields.length; i += 2) {
             body.write(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"" + fields[i] + "\"\r\n\r\n"
@@ -318,9 +333,7 @@ class ImageDocumentsIT {
             body.write("\r\n".getBytes(StandardCharsets.UTF_8));
         }
         body.write(("--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8));
-        return HttpRequest.newBuilder(URI.create(base + path))
-                .header("content-type", "multipart/form-data; boundary=" + boundary)
-                .method(method, HttpRequest.BodyPublishers.ofByteArray(body.toByteArray()));
+        return body.toByteArray();
     }
 
     static HttpResponse<String> send(String method, String path, String contentType, byte[] body, boolean keyed)
