@@ -100,8 +100,10 @@ class ImageDocumentsController {
     private final Engine engine;
     private final ImageStore images;
     private final BulkBody.Limits limits;
-    /** One group commit per open collection, as {@link DocumentsController} keeps its own (each commits the whole
-     * collection, so either one's acknowledgement is durable). */
+    /**
+     * One group commit per open collection; {@link DocumentsController} keeps its own, and as each commits the whole
+     * collection, either one's acknowledgement is durable (uploads and JSON writes just group separately).
+     */
     private final Map<SearchCollection, GroupCommit> commits = new ConcurrentHashMap<>();
 
     ImageDocumentsController(Engine engine, @Value("${mmsearch.write.max-field-chars:1000000}") int maxFieldChars) {
