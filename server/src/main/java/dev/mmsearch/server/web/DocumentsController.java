@@ -49,18 +49,13 @@ class DocumentsController {
 
     private final Engine engine;
     private final BulkBody.Limits limits;
-    /**
-     * The group commit of each collection name's open instance. A re-indexed or re-created collection is another
-     * instance and gets a new one, which drops the old instance's (so the map holds one entry per name written to).
-     */
-    private final Map<String, OpenCollection> commits = new java.util.concurrent.ConcurrentHashMap<>();
+    private final CollectionWrites writes;
 
-    private record OpenCollection(SearchCollection collection, GroupCommit commits) {
-    }
-
-    DocumentsController(Engine engine, @Value("${mmsearch.write.max-documents:10000}") int maxDocuments,
+    DocumentsController(Engine engine, CollectionWrites writes,
+                        @Value("${mmsearch.write.max-documents:10000}") int maxDocuments,
                         @Value("${mmsearch.write.max-field-chars:1000000}") int maxFieldChars) {
         this.engine = engine;
+        this.writes = writes;
         this.limits = new BulkBody.Limits(maxDocuments, maxFieldChars);
     }
 
@@ -217,7 +212,7 @@ class DocumentsController {
         checkRefresh(refresh);
         String ifVersion = DocumentVersion.fromIfMatch(ifMatch);
         SearchCollection collection = engine.store().get(CollectionStore.validateName(name));
-        boolean existed = !writer(collection).delete(List.of(id), ifVersion).isEmpty();
+        boolean existed = !deleter(collection).delete(List.of(id), ifVersion).isEmpty();
         Map<String, Object> answer = new LinkedHashMap<>();
         answer.put("id", id);
         answer.put("result", existed ? "deleted" : "not_found");
@@ -236,22 +231,26 @@ class DocumentsController {
                     + " {\"filter\": {\"term\": {\"category\": \"old\"}}}; to delete the whole collection, DELETE it");
         }
         Filter filter = Filter.parse(body.get("filter"));
-        long deleted = writer(collection).deleteMatching(filter);
+        long deleted = deleter(collection).deleteMatching(filter);
         return Map.of("deleted", deleted);
+    }
+
+    /** Deletes embed nothing, so image collections delete here too (their stored images stay: ImageStore). */
+    private OnlineWriter deleter(SearchCollection collection) {
+        return !collection.schema().isImageCollection() ? writer(collection) : new OnlineWriter(collection,
+                ImageDocumentsController.NO_EMBEDDING, writes.commitsOf(collection), 1);
     }
 
     private OnlineWriter writer(SearchCollection collection) {
         CollectionSchema schema = collection.schema();
         if (schema.isImageCollection()) {
             throw new MmsearchException(ErrorCode.INVALID_ARGUMENT, "collection '" + collection.name()
-                    + "' is an image collection; writing images over the API is not supported yet: index image"
-                    + " folders with `mmsearch index` (stop the server first)");
+                    + "' is an image collection; upload each image with its fields as multipart/form-data (POST"
+                    + " .../documents with parts 'id', 'image' and 'fields'): a JSON write cannot name image files");
         }
         DocumentEmbedder embedder = DocumentEmbedder.text(engine.encoders().textEncoder(collection.stamp().modelId()),
                 schema);
-        GroupCommit group = commits.compute(collection.name(), (name, open) -> open != null
-                && open.collection() == collection ? open : new OpenCollection(collection, new GroupCommit(collection)))
-                .commits();
+        GroupCommit group = writes.commitsOf(collection);
         return new OnlineWriter(collection, embedder, group, engine.options().batchSize());
     }
 }
