@@ -17,18 +17,26 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.context.ConfigurableApplicationContext;
 import tools.jackson.databind.JsonNode;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The online write path on a real server: a collection created over HTTP, documents written in bulk (NDJSON and JSON
- * arrays) with per-document outcomes, fetched, deleted by id and by filter, all while the server serves searches; and
- * every acknowledged write is searchable when its answer arrives (the group commit both persists and refreshes).
+ * The online write path on a real server, as a contract every store passes (subclasses: {@link DocumentsApiIT} on the
+ * embedded Lucene store, {@code OpenSearchDocumentsApiIT} on a 2-node OpenSearch cluster): a collection created over
+ * HTTP, documents written in bulk (NDJSON and JSON arrays) with per-document outcomes, fetched, deleted by id and by
+ * filter, all while the server serves searches; and every acknowledged write is searchable when its answer arrives
+ * (the group commit both persists and refreshes), measured on 1,000 SciFact documents under concurrent writers and
+ * searchers.
  */
-class DocumentsApiIT {
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+abstract class WritePathContract {
+    private static final Logger log = LoggerFactory.getLogger(WritePathContract.class);
     static final String MODEL = "all-MiniLM-L6-v2-q";
 
     @TempDir
@@ -38,20 +46,35 @@ class DocumentsApiIT {
     static String base;
     static String key;
 
+    /** The store's name in the log line of the visibility test. */
+    protected abstract String storeName();
+
+    /** Starts what the store needs (e.g. a cluster) and returns the engine options that point the server at it. */
+    protected abstract EngineOptions startStore() throws Exception;
+
+    /** Stops what {@link #startStore()} started; called after the server has stopped. */
+    protected void stopStore() {
+    }
+
     @BeforeAll
-    static void start() {
+    void start() throws Exception {
         key = Cli.run("keys", "add", "writer", "--data-dir", dataDir.toString()).out().strip();
         // 8 clients on one address: the per-client rate limit (50/s) would answer 429s, which is not under test here.
-        app = SearchService.start(new DataDirectory(dataDir), 0, new EngineOptions(1, 16),
+        app = SearchService.start(new DataDirectory(dataDir), 0, startStore(),
                 dev.mmsearch.server.experiments.ExperimentSettings.DEFAULTS,
                 java.util.Map.of("mmsearch.security.rate-limit.per-second", "0"));
         base = "http://127.0.0.1:" + SearchService.port(app);
     }
 
     @AfterAll
-    static void stop() {
-        if (app != null) {
-            app.close();
+    void stop() {
+        try {
+            if (app != null) {
+                app.close();
+                app = null;
+            }
+        } finally {
+            stopStore();
         }
     }
 
@@ -287,5 +310,189 @@ class DocumentsApiIT {
         HttpResponse<String> filtered = send("POST", "/api/v1/collections/live/search", "application/json",
                 "{\"query\": \"note\", \"topK\": 100, \"filter\": {\"term\": {\"topic\": \"t2\"}}}", false);
         assertThat(json(filtered).get("hits").size()).isEqualTo(batches * perBatch);
+    }
+
+    /** {@code scifact/corpus.jsonl} of the shared data ({@code mmsearch.sharedData}, else {@code ../shared/data}). */
+    static Path scifactCorpus() {
+        String data = System.getProperty("mmsearch.sharedData");
+        Path root = data != null ? Path.of(data) : Path.of(System.getProperty("user.dir")).getParent()
+                .resolve("../shared/data");
+        return root.resolve("scifact/corpus.jsonl").toAbsolutePath().normalize();
+    }
+
+    static final int VISIBILITY_DOCUMENTS = 1_000;
+    static final int VISIBILITY_WRITERS = 4;
+    static final int VISIBILITY_SEARCHERS = 4;
+    static final int VISIBILITY_BATCH = 25;
+    /** The acceptance bound: every document searchable within this long after its write was acknowledged. */
+    static final long VISIBILITY_BOUND_NANOS = 1_000_000_000L;
+
+    /**
+     * When one acknowledged batch was found by a search.
+     *
+     * @param sentLagNanos     acknowledgement to the sending of the first search that found the whole batch
+     * @param answeredLagNanos acknowledgement to that search's answer (an upper bound: it includes the search itself)
+     * @param probes           searches it took (1: the first search after the acknowledgement found it)
+     * @param writeNanos       the write request, sent to acknowledged
+     */
+    record Visibility(long sentLagNanos, long answeredLagNanos, int probes, long writeNanos) {
+    }
+
+    /**
+     * Acceptance: 1,000 SciFact documents written in batches of 25 by 4 concurrent clients while 4 other clients
+     * search without pause. No search fails; right after each acknowledgement the writer searches for its batch
+     * (dense recall filtered on the batch's keyword, so every document of it must come back) and repeats until all
+     * 25 are found. Every batch must be found by the first search sent after its acknowledgement (acknowledged =
+     * committed and refreshed), and that search must have been sent within 1 s of the acknowledgement (a document
+     * is searchable at a time when a search sent then finds it). The log line ({@code write-visibility store=...})
+     * also gives the lag up to that search's answer, an upper bound that includes the search's own latency: under
+     * the test's 8 clients on 2 shared cores an OpenSearch search answered in up to ~1 s, which is search latency,
+     * not visibility, so the bound is not asserted on it.
+     */
+    @Test
+    void aThousandSciFactDocumentsWrittenUnderSearchLoadAreSearchableWithinASecondOfTheirAcknowledgement()
+            throws Exception {
+        String name = "scifact-live";
+        HttpResponse<String> created = send("PUT", "/api/v1/collections/" + name, "application/json",
+                "{\"model\": \"" + MODEL + "\", \"textFields\": [\"title\", \"text\"], \"keywordFields\": [\"batch\"]}",
+                true);
+        assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+        List<JsonNode> corpus = new ArrayList<>();
+        try (java.util.stream.Stream<String> lines = java.nio.file.Files.lines(scifactCorpus())) {
+            lines.limit(VISIBILITY_DOCUMENTS).forEach(line -> corpus.add(Json.MAPPER.readTree(line)));
+        }
+        assertThat(corpus).hasSize(VISIBILITY_DOCUMENTS);
+        List<List<JsonNode>> batches = new ArrayList<>();
+        for (int from = 0; from < corpus.size(); from += VISIBILITY_BATCH) {
+            batches.add(corpus.subList(from, Math.min(corpus.size(), from + VISIBILITY_BATCH)));
+        }
+        List<String> queries = new ArrayList<>();
+        try (java.util.stream.Stream<String> lines = java.nio.file.Files.lines(scifactCorpus().resolveSibling(
+                "queries.jsonl"))) {
+            lines.limit(50).forEach(line -> queries.add(Json.MAPPER.readTree(line).get("text").asString()));
+        }
+
+        AtomicBoolean writing = new AtomicBoolean(true);
+        AtomicInteger searches = new AtomicInteger();
+        AtomicInteger nextBatch = new AtomicInteger();
+        ConcurrentLinkedQueue<String> failures = new ConcurrentLinkedQueue<>();
+        ConcurrentLinkedQueue<Visibility> visibility = new ConcurrentLinkedQueue<>();
+        List<Thread> searchers = new ArrayList<>();
+        for (int s = 0; s < VISIBILITY_SEARCHERS; s++) {
+            int searcher = s;
+            searchers.add(Thread.ofPlatform().name("searcher-" + s).start(() -> {
+                for (int i = searcher; writing.get(); i += VISIBILITY_SEARCHERS) {
+                    try {
+                        HttpResponse<String> response = send("POST", "/api/v1/collections/" + name + "/search",
+                                "application/json", "{\"query\": " + Json.MAPPER.writeValueAsString(
+                                        queries.get(i % queries.size())) + ", \"topK\": 10}", false);
+                        if (response.statusCode() != 200) {
+                            failures.add("search " + response.statusCode() + " " + response.body());
+                        }
+                        searches.incrementAndGet();
+                    } catch (Exception e) {
+                        failures.add("search " + e);
+                    }
+                }
+            }));
+        }
+        long started = System.nanoTime();
+        List<Thread> writers = new ArrayList<>();
+        for (int w = 0; w < VISIBILITY_WRITERS; w++) {
+            writers.add(Thread.ofPlatform().name("writer-" + w).start(() -> {
+                try {
+                    for (int b = nextBatch.getAndIncrement(); b < batches.size(); b = nextBatch.getAndIncrement()) {
+                        writeAndProbe(name, "b" + b, batches.get(b), failures, visibility);
+                    }
+                } catch (Exception e) {
+                    failures.add("writer " + e);
+                }
+            }));
+        }
+        for (Thread writer : writers) {
+            writer.join(120_000);
+        }
+        double seconds = (System.nanoTime() - started) / 1e9;
+        writing.set(false);
+        for (Thread searcher : searchers) {
+            searcher.join(30_000);
+        }
+
+        long[] lags = visibility.stream().mapToLong(Visibility::sentLagNanos).sorted().toArray();
+        long[] answered = visibility.stream().mapToLong(Visibility::answeredLagNanos).sorted().toArray();
+        long[] writes = visibility.stream().mapToLong(Visibility::writeNanos).sorted().toArray();
+        long firstProbeMisses = visibility.stream().filter(v -> v.probes() != 1).count();
+        log.info("write-visibility store={} documents={} batches={} batchSize={} writers={} searchers={} searches={}"
+                        + " failures={} acknowledgedBatches={} firstProbeMisses={} lagP50Ms={} lagP99Ms={} lagMaxMs={}"
+                        + " answeredLagP50Ms={} answeredLagP99Ms={} answeredLagMaxMs={} writeP50Ms={} writeP99Ms={}"
+                        + " seconds={} docsPerSecond={}", storeName(), corpus.size(),
+                batches.size(), VISIBILITY_BATCH, VISIBILITY_WRITERS, VISIBILITY_SEARCHERS, searches.get(),
+                failures.size(), lags.length, firstProbeMisses, millis(percentile(lags, 0.50)),
+                millis(percentile(lags, 0.99)), millis(percentile(lags, 1.0)), millis(percentile(answered, 0.50)),
+                millis(percentile(answered, 0.99)), millis(percentile(answered, 1.0)), millis(percentile(writes, 0.50)),
+                millis(percentile(writes, 0.99)), String.format(java.util.Locale.ROOT, "%.1f", seconds),
+                Math.round(corpus.size() / seconds));
+        assertThat(failures).as("failed searches and writes").isEmpty();
+        assertThat(searches.get()).as("searches served while writing").isGreaterThan(VISIBILITY_SEARCHERS);
+        assertThat(lags).as("every batch acknowledged and then found").hasSize(batches.size());
+        assertThat(firstProbeMisses).as("batches not found by the first search after their acknowledgement")
+                .isZero();
+        assertThat(lags[lags.length - 1]).as("largest lag from acknowledgement to a search that finds the batch, ns")
+                .isLessThanOrEqualTo(VISIBILITY_BOUND_NANOS);
+        assertThat(json(send("GET", "/api/v1/collections/" + name, null, (byte[]) null, false)).get("documentCount")
+                .asLong()).isEqualTo(VISIBILITY_DOCUMENTS);
+    }
+
+    /** Writes one batch, then searches for it until every document is found (or 5 s pass); records the lag. */
+    private static void writeAndProbe(String name, String batch, List<JsonNode> documents,
+                                      ConcurrentLinkedQueue<String> failures,
+                                      ConcurrentLinkedQueue<Visibility> visibility) throws Exception {
+        StringBuilder ndjson = new StringBuilder();
+        for (JsonNode source : documents) {
+            tools.jackson.databind.node.ObjectNode document = Json.MAPPER.createObjectNode();
+            document.put("id", source.get("_id").asString());
+            document.put("title", source.get("title").asString());
+            document.put("text", source.get("text").asString());
+            document.put("batch", batch);
+            ndjson.append(Json.MAPPER.writeValueAsString(document)).append('\n');
+        }
+        long sent = System.nanoTime();
+        HttpResponse<String> answer = send("POST", "/api/v1/collections/" + name + "/documents",
+                "application/x-ndjson", ndjson.toString(), true);
+        long acknowledged = System.nanoTime();
+        if (answer.statusCode() != 200 || json(answer).get("errors").asBoolean()
+                || json(answer).get("written").asInt() != documents.size()) {
+            failures.add("write " + batch + " " + answer.statusCode() + " " + answer.body());
+            return;
+        }
+        String probe = "{\"query\": \"study\", \"topK\": " + documents.size() + ", \"retriever\": \"dense\","
+                + " \"forceArms\": {\"summary\": \"plain\"}, \"filter\": {\"term\": {\"batch\": \"" + batch + "\"}}}";
+        for (int probes = 1; ; probes++) {
+            long probed = System.nanoTime();
+            HttpResponse<String> found = send("POST", "/api/v1/collections/" + name + "/search", "application/json",
+                    probe, false);
+            long now = System.nanoTime();
+            if (found.statusCode() != 200) {
+                failures.add("probe " + batch + " " + found.statusCode() + " " + found.body());
+                return;
+            }
+            if (json(found).get("hits").size() == documents.size()) {
+                visibility.add(new Visibility(probed - acknowledged, now - acknowledged, probes, acknowledged - sent));
+                return;
+            }
+            if (now - acknowledged > 5 * VISIBILITY_BOUND_NANOS) {
+                failures.add("batch " + batch + " not searchable 5 s after its acknowledgement (" + probes
+                        + " searches found " + json(found).get("hits").size() + " of " + documents.size() + ")");
+                return;
+            }
+        }
+    }
+
+    private static long percentile(long[] sorted, double p) {
+        return sorted.length == 0 ? -1 : sorted[Math.min(sorted.length - 1, (int) Math.ceil(p * sorted.length) - 1)];
+    }
+
+    private static String millis(long nanos) {
+        return String.format(java.util.Locale.ROOT, "%.1f", nanos / 1e6);
     }
 }
