@@ -85,9 +85,18 @@ abstract class WritePathContract {
 
     static HttpResponse<String> send(String method, String path, String contentType, byte[] body, boolean keyed)
             throws Exception {
+        return send(method, path, contentType, body, keyed, null);
+    }
+
+    /** With {@code ifMatch} as the {@code If-Match} header when not null. */
+    static HttpResponse<String> send(String method, String path, String contentType, byte[] body, boolean keyed,
+                                     String ifMatch) throws Exception {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + path))
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
                         : HttpRequest.BodyPublishers.ofByteArray(body));
+        if (ifMatch != null) {
+            request.header("If-Match", ifMatch);
+        }
         if (contentType != null) {
             request.header("content-type", contentType);
         }
@@ -235,6 +244,53 @@ abstract class WritePathContract {
      * 4 clients write 240 documents in batches while 4 clients search: no search fails, and every document is found
      * by a search sent right after its write was acknowledged.
      */
+    /**
+     * Optimistic concurrency over HTTP: GET gives the version as the ETag, a write with a stale If-Match is 409
+     * version_conflict and writes nothing, one with the current version writes and moves the version.
+     */
+    @Test
+    void writesWithIfMatchSucceedOnlyAtTheVersionRead() throws Exception {
+        create("versioned");
+        String path = "/api/v1/collections/versioned/documents/v1";
+        byte[] first = "{\"title\": \"Comets\", \"text\": \"Ice and dust.\", \"topic\": \"sky\"}"
+                .getBytes(StandardCharsets.UTF_8);
+        HttpResponse<String> put = send("PUT", path, "application/json", first, true);
+        assertThat(put.statusCode()).as(put.body()).isEqualTo(200);
+        HttpResponse<String> got = send("GET", path, null, (byte[]) null, false);
+        String etag = got.headers().firstValue("ETag").orElseThrow();
+        assertThat(etag).matches("\"[0-9a-f]{16}\"");
+        // The write's answer names the version it made, the same one a GET then gives.
+        assertThat(json(put).get("version").asString()).isEqualTo(etag.replace("\"", ""));
+        assertThat(put.headers().firstValue("ETag")).contains(etag);
+        assertThat(json(put).get("status").asInt()).isEqualTo(201);
+
+        HttpResponse<String> patched = send("PATCH", path, "application/json",
+                "{\"topic\": \"space\"}".getBytes(StandardCharsets.UTF_8), true, etag);
+        assertThat(patched.statusCode()).as(patched.body()).isEqualTo(200);
+        String newer = patched.headers().firstValue("ETag").orElseThrow();
+        assertThat(newer).isNotEqualTo(etag);
+        // The old version is stale now: PATCH, PUT and DELETE with it are refused and change nothing.
+        for (String method : List.of("PATCH", "PUT", "DELETE")) {
+            byte[] body = method.equals("DELETE") ? null
+                    : "{\"title\": \"Stale\", \"text\": \"Overwritten?\", \"topic\": \"x\"}"
+                    .getBytes(StandardCharsets.UTF_8);
+            HttpResponse<String> stale = send(method, path, body == null ? null : "application/json", body, true, etag);
+            assertThat(stale.statusCode()).as(method + " " + stale.body()).isEqualTo(409);
+            assertThat(json(stale).get("code").asString()).isEqualTo("version_conflict");
+        }
+        JsonNode now = json(send("GET", path, null, (byte[]) null, false)).get("fields");
+        assertThat(now.get("topic").asString()).isEqualTo("space");
+        assertThat(now.get("title").asString()).isEqualTo("Comets");
+        // A malformed If-Match is a 400, not a silent unconditional write; the current version deletes.
+        assertThat(send("DELETE", path, null, null, true, "*").statusCode()).isEqualTo(400);
+        assertThat(send("PUT", path + "?refresh=soon", "application/json", first, true).statusCode()).isEqualTo(400);
+        HttpResponse<String> deleted = send("DELETE", path + "?refresh=wait_for", null, null, true, newer);
+        assertThat(json(deleted).get("result").asString()).as(deleted.body()).isEqualTo("deleted");
+        assertThat(send("GET", path, null, (byte[]) null, false).statusCode()).isEqualTo(404);
+        // A version for a document that is not there is a conflict: If-Match never creates.
+        assertThat(send("PUT", path, "application/json", first, true, newer).statusCode()).isEqualTo(409);
+    }
+
     @Test
     void writesWhileSearchingAreSearchableWhenAcknowledgedAndNoSearchFails() throws Exception {
         create("live");
