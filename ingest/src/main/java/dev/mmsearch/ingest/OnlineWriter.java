@@ -63,6 +63,7 @@ public final class OnlineWriter {
     public List<Outcome> upsert(List<BulkBody.Item> items) {
         Outcome[] outcomes = new Outcome[items.size()];
         List<Pending> pending = new ArrayList<>();
+        List<Pending> given = new ArrayList<>(); // brought their own vector: stored as given, the model does not run
         for (int i = 0; i < items.size(); i++) {
             BulkBody.Item item = items.get(i);
             if (!item.ok()) {
@@ -70,9 +71,16 @@ public final class OnlineWriter {
                 continue;
             }
             String problem = fieldProblem(collection.schema(), item.document());
-            String input = problem == null ? embedder.input(item.document()) : null;
+            String input = problem == null && item.vector() == null ? embedder.input(item.document()) : null;
             if (problem != null) {
                 outcomes[i] = failed(item, INVALID_FIELD, problem);
+            } else if (item.vector() != null) {
+                String badVector = vectorProblem(item.vector());
+                if (badVector != null) {
+                    outcomes[i] = failed(item, BulkBody.INVALID_VECTOR, badVector);
+                } else {
+                    given.add(new Pending(i, item, null, 0));
+                }
             } else if (input == null || input.isBlank()) {
                 outcomes[i] = failed(item, NOTHING_TO_EMBED, embedder.emptyReason());
             } else {
@@ -82,6 +90,10 @@ public final class OnlineWriter {
         List<EmbeddedDocument> embedded = new ArrayList<>(pending.size());
         List<Pending> written = new ArrayList<>(pending.size());
         embed(measured(pending), embedded, written, outcomes);
+        for (Pending p : given) {
+            embedded.add(new EmbeddedDocument(p.item().document(), p.item().vector()));
+            written.add(p);
+        }
         inBodyOrder(embedded, written);
         if (!embedded.isEmpty()) {
             Set<String> existing = existing(written);
@@ -94,6 +106,24 @@ public final class OnlineWriter {
             }
         }
         return List.of(outcomes);
+    }
+
+    /** What is wrong with a document's own vector for this collection (its dimension), or null when nothing is. */
+    private String vectorProblem(float[] vector) {
+        dev.mmsearch.core.ModelStamp stamp = collection.stamp();
+        if (vector.length != stamp.dimension()) {
+            return "\"" + BulkBody.VECTOR + "\" has " + vector.length + " numbers but collection '" + collection.name()
+                    + "' holds " + stamp.dimension() + "-dimensional vectors of " + stamp.modelId();
+        }
+        if (stamp.metric() == dev.mmsearch.core.VectorSimilarity.COSINE) {
+            for (float value : vector) {
+                if (value != 0f) {
+                    return null;
+                }
+            }
+            return "\"" + BulkBody.VECTOR + "\" is all zeros, which has no direction for cosine similarity";
+        }
+        return null;
     }
 
     private static Outcome failed(BulkBody.Item item, String code, String message) {
