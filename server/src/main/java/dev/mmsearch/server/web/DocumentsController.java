@@ -46,13 +46,16 @@ class DocumentsController {
     private static final Logger log = LoggerFactory.getLogger(DocumentsController.class);
 
     private final Engine engine;
+    private final io.micrometer.core.instrument.MeterRegistry meters;
     private final BulkBody.Limits limits;
     /** One group commit per open collection (a re-indexed or re-created collection is another instance). */
     private final Map<SearchCollection, GroupCommit> commits = new ConcurrentHashMap<>();
 
-    DocumentsController(Engine engine, @Value("${mmsearch.write.max-documents:10000}") int maxDocuments,
+    DocumentsController(Engine engine, io.micrometer.core.instrument.MeterRegistry meters,
+                        @Value("${mmsearch.write.max-documents:10000}") int maxDocuments,
                         @Value("${mmsearch.write.max-field-chars:1000000}") int maxFieldChars) {
         this.engine = engine;
+        this.meters = meters;
         this.limits = new BulkBody.Limits(maxDocuments, maxFieldChars);
     }
 
@@ -176,9 +179,47 @@ class DocumentsController {
                     + "' is an image collection; writing images over the API is not supported yet: index image"
                     + " folders with `mmsearch index` (stop the server first)");
         }
-        DocumentEmbedder embedder = DocumentEmbedder.text(engine.encoders().textEncoder(collection.stamp().modelId()),
-                schema);
+        DocumentEmbedder embedder = counted(collection.name(),
+                DocumentEmbedder.text(engine.encoders().textEncoder(collection.stamp().modelId()), schema));
         GroupCommit group = commits.computeIfAbsent(collection, GroupCommit::new);
         return new OnlineWriter(collection, embedder, group, engine.options().batchSize());
+    }
+
+    /**
+     * {@code embedder}, counting the documents it embeds in {@code mmsearch.write.embedded{collection}}: how often the
+     * write path ran the model (documents that bring their own {@code _vector} do not count).
+     */
+    private DocumentEmbedder counted(String collection, DocumentEmbedder embedder) {
+        io.micrometer.core.instrument.Counter counter = io.micrometer.core.instrument.Counter
+                .builder("mmsearch.write.embedded")
+                .description("Documents the write API embedded with the collection's model")
+                .tag("collection", collection).register(meters);
+        return new DocumentEmbedder() {
+            @Override
+            public dev.mmsearch.core.ModelStamp stamp() {
+                return embedder.stamp();
+            }
+
+            @Override
+            public String input(Document document) {
+                return embedder.input(document);
+            }
+
+            @Override
+            public String emptyReason() {
+                return embedder.emptyReason();
+            }
+
+            @Override
+            public int[] lengths(List<String> inputs) {
+                return embedder.lengths(inputs);
+            }
+
+            @Override
+            public float[][] embed(List<String> inputs) {
+                counter.increment(inputs.size());
+                return embedder.embed(inputs);
+            }
+        };
     }
 }
