@@ -222,6 +222,54 @@ class CliPushIT {
     }
 
     @Test
+    void aPushKilledWithSigkillResumesFromItsCheckpointToEveryDocument() throws Exception {
+        List<String> lines = new ArrayList<>();
+        for (int i = 1; i <= 3000; i++) {
+            lines.add(doc("k" + i, "Killed " + i, "Short text " + i, "k", 1000 + i));
+        }
+        Path input = tmp.resolve("input").resolve("killed.jsonl");
+        Files.createDirectories(input.getParent());
+        Files.write(input, lines);
+        Path cliDir = ResumeKillIT.dataDir(tmp.resolve("cli-killed"));
+        String[] push = {"index", "--data-dir", cliDir.toString(), "-c", "killed", "-i", input.toString(), "--model",
+                MODEL, "--server", base, "--api-key", key, "--chunk-size", "25", "--no-progress"};
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        List<String> command = new ArrayList<>(List.of(java, "--add-modules", "jdk.incubator.vector",
+                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
+                "dev.mmsearch.server.cli.Main"));
+        command.addAll(List.of(push));
+        Process cli = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(tmp.resolve("cli-killed.log").toFile()).start();
+        Path checkpoint = cliDir.resolve("push-checkpoints").resolve("127.0.0.1_" + SearchService.port(app)
+                + "-killed.json");
+        long deadline = System.nanoTime() + 120_000_000_000L;
+        long records = 0;
+        while (records < 50 && System.nanoTime() < deadline) {
+            assertThat(cli.isAlive()).as("the push is still running (log %s)", tmp.resolve("cli-killed.log")).isTrue();
+            if (Files.exists(checkpoint)) {
+                records = Long.parseLong(Json.MAPPER.readTree(Files.readString(checkpoint)).get("records").asString());
+            }
+            Thread.sleep(20);
+        }
+        cli.destroyForcibly().waitFor();
+        JsonNode kept = Json.MAPPER.readTree(Files.readString(checkpoint));
+        long acknowledged = Long.parseLong(kept.get("records").asString());
+        assertThat(kept.get("complete").asString()).isEqualTo("false");
+        assertThat(acknowledged).isBetween(50L, 2999L);
+        assertThat(get("/api/v1/collections/killed").get("documentCount").asLong())
+                .isGreaterThanOrEqualTo(acknowledged);
+
+        Cli.Result resumed = Cli.run(concat(push, new String[] {"--resume"}));
+        assertThat(resumed.exitCode()).as(resumed.err()).isZero();
+        assertThat(resumed.out()).contains("resume: skipping the first " + acknowledged + " records");
+        assertThat(counts(resumed.out())).isEqualTo("read 3000, indexed " + (3000 - acknowledged) + ", skipped "
+                + acknowledged + ", failed 0");
+        assertThat(get("/api/v1/collections/killed").get("documentCount").asLong()).isEqualTo(3000);
+        assertThat(get("/api/v1/collections/killed/documents/k3000").get("fields").get("title").asString())
+                .isEqualTo("Killed 3000");
+    }
+
+    @Test
     void importPushesAnExportWithItsVectorsAndTheServerRunsNoModel() throws Exception {
         Path localDir = ResumeKillIT.dataDir(tmp.resolve("export-source"));
         Path small = Path.of(CliPushIT.class.getResource("/docs/small.jsonl").toURI());
