@@ -22,7 +22,9 @@ import java.util.Set;
  * Writes documents into a collection while it serves: validates each document against the schema, embeds the good
  * ones with the collection's model in length-sorted batches (the indexer's batching), isolates inputs the model
  * refuses, upserts, and returns only once a commit that holds the writes is durable ({@link GroupCommit}). Each
- * document gets its own outcome: a bad one fails alone and the others are written.
+ * document gets its own outcome: a bad one fails alone and the others are written. A document that brings its own
+ * vector ({@link BulkBody#VECTOR}) is stored with it after a dimension check ({@link BulkBody#INVALID_VECTOR}); the
+ * model does not run for it.
  */
 public final class OnlineWriter {
     /** Stable per-item codes besides {@link BulkBody}'s. */

@@ -38,7 +38,9 @@ import tools.jackson.databind.JsonNode;
  * (NDJSON or a JSON array), get, delete by id and delete by filter. The server embeds with the collection's model
  * ({@link OnlineWriter}); a 2xx answer means the write is committed (durable and searchable: {@link GroupCommit}).
  * Writes need an admin key ({@code AccessRules}: every non-search POST and every DELETE is ADMIN); the body is limited
- * by {@code mmsearch.security.max-json-body} and the document count by {@code mmsearch.write.max-documents}.
+ * by {@code mmsearch.security.max-json-body} and the document count by {@code mmsearch.write.max-documents}. A document
+ * with its own {@code "_vector"} is stored without running the model; {@code mmsearch.write.embedded} counts those
+ * the model embedded.
  */
 @RestController
 @RequestMapping("/api/v1/collections/{name}/documents")
