@@ -23,7 +23,9 @@ import java.util.Set;
  * Writes documents into a collection while it serves: validates each document against the schema, embeds the good
  * ones with the collection's model in length-sorted batches (the indexer's batching), isolates inputs the model
  * refuses, upserts, and returns only once a commit that holds the writes is durable ({@link GroupCommit}). Each
- * document gets its own outcome: a bad one fails alone and the others are written.
+ * document gets its own outcome: a bad one fails alone and the others are written. A document that brings its own
+ * vector ({@link BulkBody#VECTOR}) is stored with it after a dimension check ({@link BulkBody#INVALID_VECTOR}); the
+ * model does not run for it.
  */
 public final class OnlineWriter {
     /** Stable per-item codes besides {@link BulkBody}'s. */
@@ -74,6 +76,7 @@ public final class OnlineWriter {
     public List<Outcome> upsert(List<BulkBody.Item> items, String ifVersion) {
         Outcome[] outcomes = new Outcome[items.size()];
         List<Pending> pending = new ArrayList<>();
+        List<Pending> given = new ArrayList<>(); // brought their own vector: stored as given, the model does not run
         for (int i = 0; i < items.size(); i++) {
             BulkBody.Item item = items.get(i);
             if (!item.ok()) {
@@ -81,9 +84,16 @@ public final class OnlineWriter {
                 continue;
             }
             String problem = fieldProblem(collection.schema(), item.document());
-            String input = problem == null ? embedder.input(item.document()) : null;
+            String input = problem == null && item.vector() == null ? embedder.input(item.document()) : null;
             if (problem != null) {
                 outcomes[i] = failed(item, INVALID_FIELD, problem);
+            } else if (item.vector() != null) {
+                String badVector = vectorProblem(item.vector());
+                if (badVector != null) {
+                    outcomes[i] = failed(item, BulkBody.INVALID_VECTOR, badVector);
+                } else {
+                    given.add(new Pending(i, item, null, 0));
+                }
             } else if (input == null || input.isBlank()) {
                 outcomes[i] = failed(item, NOTHING_TO_EMBED, embedder.emptyReason());
             } else {
@@ -93,6 +103,10 @@ public final class OnlineWriter {
         List<EmbeddedDocument> embedded = new ArrayList<>(pending.size());
         List<Pending> written = new ArrayList<>(pending.size());
         embed(measured(pending), embedded, written, outcomes);
+        for (Pending p : given) {
+            embedded.add(new EmbeddedDocument(p.item().document(), p.item().vector()));
+            written.add(p);
+        }
         inBodyOrder(embedded, written);
         if (!embedded.isEmpty()) {
             Set<String> existing = ifVersion == null
@@ -109,6 +123,24 @@ public final class OnlineWriter {
             }
         }
         return List.of(outcomes);
+    }
+
+    /** What is wrong with a document's own vector for this collection (its dimension), or null when nothing is. */
+    private String vectorProblem(float[] vector) {
+        dev.mmsearch.core.ModelStamp stamp = collection.stamp();
+        if (vector.length != stamp.dimension()) {
+            return "\"" + BulkBody.VECTOR + "\" has " + vector.length + " numbers but collection '" + collection.name()
+                    + "' holds " + stamp.dimension() + "-dimensional vectors of " + stamp.modelId();
+        }
+        if (stamp.metric() == dev.mmsearch.core.VectorSimilarity.COSINE) {
+            for (float value : vector) {
+                if (value != 0f) {
+                    return null;
+                }
+            }
+            return "\"" + BulkBody.VECTOR + "\" is all zeros, which has no direction for cosine similarity";
+        }
+        return null;
     }
 
     private static Outcome failed(BulkBody.Item item, String code, String message) {

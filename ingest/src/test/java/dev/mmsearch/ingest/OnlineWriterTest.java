@@ -142,6 +142,50 @@ class OnlineWriterTest {
             assertThat(collection.fetch(List.of("a", "c")).keySet()).containsExactly("c");
         }
     }
+
+    @Test
+    void documentsWithTheirOwnVectorAreStoredAsGivenWithoutTheModelAndAWrongDimensionFailsAlone() {
+        try (LuceneCollectionStore store = new LuceneCollectionStore(dir)) {
+            SearchCollection collection = store.getOrCreate("docs", SCHEMA, STAMP);
+            OnlineWriter writer = new OnlineWriter(collection, countingEmbedder(), new GroupCommit(collection), 2);
+            String ndjson = String.join("\n",
+                    "{\"id\": \"v1\", \"title\": \"Given\", \"text\": \"t\", \"_vector\": [0.5, -1, 2.25]}",
+                    "{\"id\": \"v2\", \"title\": \"Short\", \"_vector\": [1, 2]}",
+                    "{\"id\": \"v3\", \"title\": \"Words\", \"_vector\": [1, \"two\", 3]}",
+                    "{\"id\": \"v4\", \"title\": \"Zero\", \"_vector\": [0, 0, 0]}",
+                    "{\"id\": \"v5\", \"topic\": \"no text, but a vector\", \"_vector\": [3, 2, 1]}",
+                    "{\"id\": \"e1\", \"title\": \"Embedded\", \"text\": \"by the model\"}");
+            List<BulkBody.Item> items = BulkBody.parse(ndjson.getBytes(java.nio.charset.StandardCharsets.UTF_8), true,
+                    new BulkBody.Limits(100, 1000));
+            assertThat(items.getFirst().vector()).containsExactly(0.5f, -1f, 2.25f);
+            assertThat(items.get(2).code()).isEqualTo(BulkBody.INVALID_VECTOR);
+            assertThat(items.get(2).message()).contains("_vector").contains("list of finite numbers");
+
+            List<OnlineWriter.Outcome> outcomes = writer.upsert(items);
+            assertThat(outcomes).extracting(OnlineWriter.Outcome::result)
+                    .containsExactly("created", "failed", "failed", "failed", "created", "created");
+            assertThat(outcomes).extracting(OnlineWriter.Outcome::code)
+                    .containsExactly(null, BulkBody.INVALID_VECTOR, BulkBody.INVALID_VECTOR, BulkBody.INVALID_VECTOR,
+                            null, null);
+            assertThat(outcomes.get(1).message()).contains("has 2 numbers").contains("3-dimensional");
+            assertThat(outcomes.get(3).message()).contains("all zeros");
+            assertThat(embedded.get()).as("documents the model embedded").isEqualTo(1);
+            Map<String, float[]> vectors = collection.vectors(List.of("v1", "v5"));
+            assertThat(vectors.get("v1")).containsExactly(0.5f, -1f, 2.25f);
+            assertThat(vectors.get("v5")).containsExactly(3f, 2f, 1f);
+            // "_vector" is not a field: it is neither stored nor returned.
+            assertThat(collection.fetch(List.of("v1")).get("v1").fields()).containsOnlyKeys("title", "text");
+            assertThat(collection.count()).isEqualTo(3);
+            // A later write with a vector replaces the document and its vector (upsert by id).
+            List<OnlineWriter.Outcome> again = writer.upsert(BulkBody.parse(
+                    "[{\"id\": \"v1\", \"title\": \"Given again\", \"_vector\": [1, 1, 1]}]"
+                            .getBytes(java.nio.charset.StandardCharsets.UTF_8), false, new BulkBody.Limits(100, 1000)));
+            assertThat(again.getFirst().result()).isEqualTo("updated");
+            assertThat(collection.vectors(List.of("v1")).get("v1")).containsExactly(1f, 1f, 1f);
+            assertThat(embedded.get()).isEqualTo(1);
+        }
+    }
+
     @Test
     void writesWithAVersionSucceedOnlyAtThatVersion() {
         try (LuceneCollectionStore store = new LuceneCollectionStore(dir)) {

@@ -40,7 +40,9 @@ import tools.jackson.databind.JsonNode;
  * (NDJSON or a JSON array), get, delete by id and delete by filter. The server embeds with the collection's model
  * ({@link OnlineWriter}); a 2xx answer means the write is committed (durable and searchable: {@link GroupCommit}).
  * Writes need an admin key ({@code AccessRules}: every non-search POST and every DELETE is ADMIN); the body is limited
- * by {@code mmsearch.security.max-json-body} and the document count by {@code mmsearch.write.max-documents}.
+ * by {@code mmsearch.security.max-json-body} and the document count by {@code mmsearch.write.max-documents}. A document
+ * with its own {@code "_vector"} is stored without running the model; {@code mmsearch.write.embedded} counts those
+ * the model embedded.
  */
 @RestController
 @RequestMapping("/api/v1/collections/{name}/documents")
@@ -48,14 +50,16 @@ class DocumentsController {
     private static final Logger log = LoggerFactory.getLogger(DocumentsController.class);
 
     private final Engine engine;
+    private final io.micrometer.core.instrument.MeterRegistry meters;
     private final BulkBody.Limits limits;
     private final CollectionWrites writes;
 
-    DocumentsController(Engine engine, CollectionWrites writes,
+    DocumentsController(Engine engine, CollectionWrites writes, io.micrometer.core.instrument.MeterRegistry meters,
                         @Value("${mmsearch.write.max-documents:10000}") int maxDocuments,
                         @Value("${mmsearch.write.max-field-chars:1000000}") int maxFieldChars) {
         this.engine = engine;
         this.writes = writes;
+        this.meters = meters;
         this.limits = new BulkBody.Limits(maxDocuments, maxFieldChars);
     }
 
@@ -248,9 +252,47 @@ class DocumentsController {
                     + "' is an image collection; upload each image with its fields as multipart/form-data (POST"
                     + " .../documents with parts 'id', 'image' and 'fields'): a JSON write cannot name image files");
         }
-        DocumentEmbedder embedder = DocumentEmbedder.text(engine.encoders().textEncoder(collection.stamp().modelId()),
-                schema);
+        DocumentEmbedder embedder = counted(collection.name(),
+                DocumentEmbedder.text(engine.encoders().textEncoder(collection.stamp().modelId()), schema));
         GroupCommit group = writes.commitsOf(collection);
         return new OnlineWriter(collection, embedder, group, engine.options().batchSize());
+    }
+
+    /**
+     * {@code embedder}, counting the documents it embeds in {@code mmsearch.write.embedded{collection}}: how often the
+     * write path ran the model (documents that bring their own {@code _vector} do not count).
+     */
+    private DocumentEmbedder counted(String collection, DocumentEmbedder embedder) {
+        io.micrometer.core.instrument.Counter counter = io.micrometer.core.instrument.Counter
+                .builder("mmsearch.write.embedded")
+                .description("Documents the write API embedded with the collection's model")
+                .tag("collection", collection).register(meters);
+        return new DocumentEmbedder() {
+            @Override
+            public dev.mmsearch.core.ModelStamp stamp() {
+                return embedder.stamp();
+            }
+
+            @Override
+            public String input(Document document) {
+                return embedder.input(document);
+            }
+
+            @Override
+            public String emptyReason() {
+                return embedder.emptyReason();
+            }
+
+            @Override
+            public int[] lengths(List<String> inputs) {
+                return embedder.lengths(inputs);
+            }
+
+            @Override
+            public float[][] embed(List<String> inputs) {
+                counter.increment(inputs.size());
+                return embedder.embed(inputs);
+            }
+        };
     }
 }
