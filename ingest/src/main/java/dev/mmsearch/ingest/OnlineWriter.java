@@ -32,6 +32,10 @@ public final class OnlineWriter {
     public static final String INVALID_FIELD = "invalid_field";
     public static final String NOTHING_TO_EMBED = "nothing_to_embed";
     public static final String MODEL_REFUSED = "model_refused";
+    /** A merge ({@link #merge}) of an id the collection does not hold. */
+    public static final String DOCUMENT_MISSING = "document_missing";
+    /** A merge whose document another write changed between its read and its write. */
+    public static final String VERSION_CONFLICT = "version_conflict";
 
     /** Longest keyword value, in UTF-8 bytes (Lucene's term limit). */
     private static final int MAX_TERM_BYTES = 32766;
@@ -405,5 +409,110 @@ public final class OnlineWriter {
         embed(measured(List.of(new Pending(0, item, input, 0))), embedded, new ArrayList<>(1), outcome);
         return embedded.isEmpty() ? new Merge(null, readVersion, outcome[0])
                 : new Merge(embedded.getFirst(), readVersion, null);
+    }
+    /**
+     * Merges each item's fields into the stored document of its id, many documents at once (the bulk endpoint's
+     * {@code ?merge=true}, Elasticsearch's bulk {@code update}): as {@link #patch}, a null removes a field and a
+     * document whose embedded input is unchanged keeps its vector without running the model; the others are
+     * re-embedded in length-sorted batches. Items of the same id apply in body order. One read of all documents, one
+     * write, one commit. An id the collection does not hold fails with {@link #DOCUMENT_MISSING}; a document another
+     * write changed between this call's read and its write fails with {@link #VERSION_CONFLICT} (retry it), so no
+     * write is lost silently.
+     */
+    public List<Outcome> merge(List<BulkBody.Item> items) {
+        Outcome[] outcomes = new Outcome[items.size()];
+        List<DocRef> refs = items.stream().filter(BulkBody.Item::ok).map(i -> i.id()).distinct().map(DocRef::of)
+                .toList();
+        Map<String, Document> stored;
+        Map<String, float[]> vectors;
+        try (CollectionView view = collection.openView()) {
+            stored = view.fetch(refs);
+            vectors = view.vectors(refs.stream().filter(r -> stored.containsKey(r.id())).toList());
+        }
+        Map<String, Document> merged = new LinkedHashMap<>();
+        Map<String, List<Integer>> itemsOf = new LinkedHashMap<>();
+        for (int i = 0; i < items.size(); i++) {
+            BulkBody.Item item = items.get(i);
+            if (!item.ok()) {
+                outcomes[i] = new Outcome(item.position(), item.id(), "failed", item.code(), item.message());
+                continue;
+            }
+            if (item.vector() != null) {
+                outcomes[i] = failed(item, BulkBody.INVALID_VECTOR, "a merge keeps or re-embeds the stored vector;"
+                        + " send \"" + BulkBody.VECTOR + "\" in a plain (not merge) write to replace it");
+                continue;
+            }
+            Document base = merged.getOrDefault(item.id(), stored.get(item.id()));
+            if (base == null) {
+                outcomes[i] = failed(item, DOCUMENT_MISSING, "collection '" + collection.name() + "' has no document '"
+                        + item.id() + "' to merge into; write it without ?merge=true");
+                continue;
+            }
+            Map<String, Object> fields = new LinkedHashMap<>(base.fields());
+            item.document().fields().forEach((field, value) -> {
+                if (value == null) {
+                    fields.remove(field);
+                } else {
+                    fields.put(field, value);
+                }
+            });
+            Document next = new Document(item.id(), fields);
+            String problem = fieldProblem(collection.schema(), next);
+            String input = problem == null ? embedder.input(next) : null;
+            if (problem != null) {
+                outcomes[i] = failed(item, INVALID_FIELD, problem);
+            } else if (input == null || input.isBlank()) {
+                outcomes[i] = failed(item, NOTHING_TO_EMBED, embedder.emptyReason());
+            } else {
+                merged.put(item.id(), next);
+                itemsOf.computeIfAbsent(item.id(), k -> new ArrayList<>()).add(i);
+            }
+        }
+        // Keep the vector where the input did not change; embed the rest in batches.
+        List<EmbeddedDocument> documents = new ArrayList<>();
+        List<Pending> toEmbed = new ArrayList<>();
+        Outcome[] embedFailures = new Outcome[items.size()];
+        merged.forEach((id, document) -> {
+            float[] vector = vectors.get(id);
+            String input = embedder.input(document);
+            if (vector != null && input.equals(embedder.input(stored.get(id)))) {
+                documents.add(new EmbeddedDocument(document, vector));
+            } else {
+                int last = itemsOf.get(id).getLast();
+                toEmbed.add(new Pending(last, new BulkBody.Item(items.get(last).position(), id, document, null, null),
+                        input, 0));
+            }
+        });
+        List<Pending> embeddedPending = new ArrayList<>();
+        embed(measured(toEmbed), documents, embeddedPending, embedFailures);
+        for (Pending p : toEmbed) {
+            Outcome failure = embedFailures[p.index()];
+            if (failure != null) {
+                itemsOf.remove(p.item().id()).forEach(i -> outcomes[i] = failed(items.get(i), failure.code(),
+                        failure.message()));
+            }
+        }
+        Set<String> conflicts = commits.conditionally(() -> {
+            Set<String> changed = new HashSet<>();
+            try (CollectionView view = collection.openView()) {
+                Map<String, Document> now = view.fetch(documents.stream().map(d -> DocRef.of(d.id())).toList());
+                for (EmbeddedDocument d : documents) {
+                    Document current = now.get(d.id());
+                    if (current == null || !DocumentVersion.of(current).equals(DocumentVersion.of(stored.get(d.id())))) {
+                        changed.add(d.id());
+                    }
+                }
+            }
+            List<EmbeddedDocument> unchanged = documents.stream().filter(d -> !changed.contains(d.id())).toList();
+            if (!unchanged.isEmpty()) {
+                collection.upsert(unchanged);
+            }
+            return changed;
+        });
+        commits.awaitDurable(commits.written());
+        itemsOf.forEach((id, indexes) -> indexes.forEach(i -> outcomes[i] = conflicts.contains(id)
+                ? failed(items.get(i), VERSION_CONFLICT, "document '" + id + "' changed while this merge ran; retry it")
+                : new Outcome(items.get(i).position(), id, "updated", null, null)));
+        return List.of(outcomes);
     }
 }

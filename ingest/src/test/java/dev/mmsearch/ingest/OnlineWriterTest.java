@@ -261,4 +261,51 @@ class OnlineWriterTest {
             assertThat(collection.count()).isEqualTo(21);
         }
     }
+    @Test
+    void aBulkMergeOfAKeywordFieldOnAThousandDocumentsRunsNoModel() {
+        try (LuceneCollectionStore store = new LuceneCollectionStore(dir)) {
+            SearchCollection collection = store.getOrCreate("docs", SCHEMA, STAMP);
+            OnlineWriter writer = new OnlineWriter(collection, countingEmbedder(), new GroupCommit(collection), 32);
+            List<BulkBody.Item> items = new ArrayList<>();
+            for (int i = 0; i < 1000; i++) {
+                items.add(item(i + 1, "d" + i, "Title " + i, "old", 2000 + i % 20));
+            }
+            writer.upsert(items);
+            Map<String, float[]> before = collection.vectors(List.of("d0", "d999"));
+            embedded.set(0);
+
+            List<BulkBody.Item> changes = new ArrayList<>();
+            for (int i = 0; i < 1000; i++) {
+                changes.add(new BulkBody.Item(i + 1, "d" + i, new Document("d" + i, Map.of("topic", "new")), null,
+                        null));
+            }
+            List<OnlineWriter.Outcome> merged = writer.merge(changes);
+            assertThat(merged).hasSize(1000).allSatisfy(o -> assertThat(o.result()).isEqualTo("updated"));
+            assertThat(embedded.get()).as("model calls for a 1,000-document keyword merge").isZero();
+            assertThat(collection.search(TextQuery.of("title", 1000, new Filter.Term("topic", "new")))).hasSize(1000);
+            assertThat(collection.vectors(List.of("d0")).get("d0")).containsExactly(before.get("d0"));
+            assertThat(collection.fetch(List.of("d999")).get("d999").fields()).containsEntry("title", "Title 999")
+                    .containsEntry("year", 2019);
+
+            // Items of one id apply in order; a changed embedded field re-embeds that document once; null removes;
+            // a missing id and a bad value fail alone.
+            Map<String, Object> dropYear = new HashMap<>();
+            dropYear.put("year", null);
+            List<OnlineWriter.Outcome> mixed = writer.merge(List.of(
+                    new BulkBody.Item(1, "d1", new Document("d1", Map.of("title", "Renamed")), null, null),
+                    new BulkBody.Item(2, "d1", new Document("d1", dropYear), null, null),
+                    new BulkBody.Item(3, "nope", new Document("nope", Map.of("topic", "x")), null, null),
+                    new BulkBody.Item(4, "d2", new Document("d2", Map.of("year", "soon")), null, null)));
+            assertThat(mixed).extracting(OnlineWriter.Outcome::result)
+                    .containsExactly("updated", "updated", "failed", "failed");
+            assertThat(mixed.get(2).code()).isEqualTo(OnlineWriter.DOCUMENT_MISSING);
+            assertThat(mixed.get(3).code()).isEqualTo(OnlineWriter.INVALID_FIELD);
+            assertThat(embedded.get()).isEqualTo(1);
+            assertThat(collection.fetch(List.of("d1")).get("d1").fields()).containsEntry("title", "Renamed")
+                    .containsEntry("topic", "new").doesNotContainKey("year");
+            assertThat(collection.vectors(List.of("d1")).get("d1")).isNotEqualTo(before.get("d0"));
+            assertThat(collection.fetch(List.of("nope"))).isEmpty();
+            assertThat(collection.fetch(List.of("d2")).get("d2").fields()).containsEntry("year", 2002);
+        }
+    }
 }

@@ -73,9 +73,19 @@ class DocumentsController {
             this(position, id, result, code, message, null);
         }
 
-        /** The item's outcome as an HTTP status, as Elasticsearch's bulk items give it: 201, 200, or 400. */
+        /**
+         * The item's outcome as an HTTP status, as Elasticsearch's bulk items give it: 201, 200, or for a failure 404
+         * (a merge into a missing document), 409 (a merge that met a concurrent write) or 400.
+         */
         @com.fasterxml.jackson.annotation.JsonProperty("status")
         int status() {
+            if (code != null) {
+                return switch (code) {
+                    case OnlineWriter.DOCUMENT_MISSING -> 404;
+                    case OnlineWriter.VERSION_CONFLICT -> 409;
+                    default -> 400;
+                };
+            }
             return switch (result) {
                 case "created" -> 201;
                 case "failed" -> 400;
@@ -88,14 +98,16 @@ class DocumentsController {
             produces = MediaType.APPLICATION_JSON_VALUE)
     BulkAnswer upsert(@PathVariable String name, @RequestBody(required = false) byte[] body,
                       @RequestHeader(name = "Content-Type", required = false) String contentType,
-                      @RequestParam(name = "refresh", required = false) String refresh) {
+                      @RequestParam(name = "refresh", required = false) String refresh,
+                      @RequestParam(name = "merge", defaultValue = "false") boolean merge) {
         long start = System.nanoTime();
         checkRefresh(refresh);
         SearchCollection collection = engine.store().get(CollectionStore.validateName(name));
         boolean ndjson = contentType != null && contentType.toLowerCase(java.util.Locale.ROOT)
                 .startsWith("application/x-ndjson");
         List<BulkBody.Item> items = BulkBody.parse(body, ndjson, limits);
-        List<OnlineWriter.Outcome> outcomes = writer(collection).upsert(items);
+        OnlineWriter writer = writer(collection);
+        List<OnlineWriter.Outcome> outcomes = merge ? writer.merge(items) : writer.upsert(items);
         List<Item> answer = outcomes.stream().map(o -> new Item(o.position(), o.id(), o.result(), o.code(),
                 o.message())).toList();
         int failed = (int) outcomes.stream().filter(OnlineWriter.Outcome::failed).count();
