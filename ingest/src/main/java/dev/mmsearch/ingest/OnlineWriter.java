@@ -113,9 +113,10 @@ public final class OnlineWriter {
         }
         inBodyOrder(embedded, written);
         if (!embedded.isEmpty()) {
+            List<String> ids = written.stream().map(p -> p.item().id()).toList();
             Set<String> existing = ifVersion == null
-                    ? commits.unconditionally(() -> write(written, embedded))
-                    : commits.conditionally(() -> {
+                    ? commits.unconditionally(ids, () -> write(written, embedded))
+                    : commits.conditionally(ids, () -> {
                         written.forEach(p -> requireVersion(p.item().id(), ifVersion));
                         return write(written, embedded);
                     });
@@ -306,14 +307,15 @@ public final class OnlineWriter {
             collection.delete(ids);
             return existing;
         };
-        Set<String> existing = ifVersion == null ? commits.unconditionally(delete) : commits.conditionally(delete);
+        Set<String> existing = ifVersion == null ? commits.unconditionally(ids, delete)
+                : commits.conditionally(ids, delete);
         commits.awaitDurable(commits.written());
         return ids.stream().filter(existing::contains).toList();
     }
 
     /** Deletes every document matching {@code filter}, durably. @return how many matched */
     public long deleteMatching(dev.mmsearch.core.Filter filter) {
-        long matched = commits.unconditionally(() -> collection.deleteMatching(filter));
+        long matched = commits.unconditionally(null, () -> collection.deleteMatching(filter));
         commits.awaitDurable(commits.written());
         return matched;
     }
@@ -341,7 +343,7 @@ public final class OnlineWriter {
         if (merge.document() == null) {
             return merge.outcome();
         }
-        Merge done = commits.conditionally(() -> {
+        Merge done = commits.conditionally(List.of(id), () -> {
             Document now = stored(id);
             if (now != null && DocumentVersion.of(now).equals(merge.readVersion())) {
                 collection.upsert(List.of(merge.document()));
@@ -492,7 +494,7 @@ public final class OnlineWriter {
                         failure.message()));
             }
         }
-        Set<String> conflicts = commits.conditionally(() -> {
+        Set<String> conflicts = commits.conditionally(documents.stream().map(EmbeddedDocument::id).toList(), () -> {
             Set<String> changed = new HashSet<>();
             try (CollectionView view = collection.openView()) {
                 Map<String, Document> now = view.fetch(documents.stream().map(d -> DocRef.of(d.id())).toList());
