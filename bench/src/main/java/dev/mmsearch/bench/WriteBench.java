@@ -52,15 +52,18 @@ import tools.jackson.databind.JsonNode;
  *       the idle server: p50/p99 and the ratio;</li>
  *   <li>(d) a keyword-field {@code PATCH} of {@code --patch} documents ({@code --clients} clients; the stored vector
  *       is kept) against re-embedding the same documents (bulk upsert with changed text): docs/s and the speedup;</li>
- *   <li>micro-batching: (b) on a fresh server per setting, {@code mmsearch.write.micro-batch=false} then
- *       {@code true}, {@code --compare-micro-batch} rounds alternating (0 = skip).</li>
+ *   <li>micro-batching: (b) on two more servers in this JVM, {@code mmsearch.write.micro-batch=false} and
+ *       {@code true}, in alternating windows of {@code --seconds} ({@code --compare-micro-batch} rounds, the order
+ *       swapped every round; 0 = skip).</li>
  * </ol>
  * The load generator shares the machine's cores (and this JVM) with the server.
  *
  * <p>Usage: {@code bench/run.sh write [--corpus ../shared/data/scifact/corpus.jsonl] [--queries FILE] [--limit 2000]
  * [--model all-MiniLM-L6-v2-q] [--threads 0] [--batch-size 32] [--bulk-size 256] [--bulk-clients 2] [--clients 8]
  * [--seconds 20] [--patch 1000] [--compare-micro-batch 2] [--micro-batch true] [--data-dir target/write-bench]
- * [--models target/test-cache/models] [--out FILE]}. Prints a Markdown table and a JSON summary and writes both to
+ * [--models target/test-cache/models] [--out FILE] [--max-chars 0] [--compare-only false]}. {@code --compare-only true}
+ * runs only the micro-batching comparison (and a patch run on its first collection); {@code --max-chars N} cuts each
+ * text to N characters (short documents). Prints a Markdown table and a JSON summary and writes both to
  * {@code --out} (default {@code DATA_DIR/results.md}).
  */
 public final class WriteBench {
@@ -146,12 +149,14 @@ public final class WriteBench {
         int patchCount = Integer.parseInt(opts.getOrDefault("--patch", "1000"));
         int rounds = Integer.parseInt(opts.getOrDefault("--compare-micro-batch", "2"));
         boolean microBatch = Boolean.parseBoolean(opts.getOrDefault("--micro-batch", "true"));
+        boolean compareOnly = Boolean.parseBoolean(opts.getOrDefault("--compare-only", "false"));
+        int maxChars = Integer.parseInt(opts.getOrDefault("--max-chars", "0"));
         Path root = Path.of(opts.getOrDefault("--data-dir", "target/write-bench"));
         Path modelCache = Path.of(opts.getOrDefault("--models", "target/test-cache/models"));
         Path outFile = Path.of(opts.getOrDefault("--out", root.resolve("results.md").toString()));
         EngineOptions engineOptions = new EngineOptions(threads, batchSize);
 
-        List<Map<String, Object>> docs = readDocuments(corpus, limit);
+        List<Map<String, Object>> docs = readDocuments(corpus, limit, maxChars);
         List<String> queries = SearchLatencyBench.readQueries(queriesFile, 100_000);
         Files.createDirectories(root);
         Path work = Files.createTempDirectory(root, "run-");
@@ -162,64 +167,80 @@ public final class WriteBench {
         Map<String, Phase> phases = new LinkedHashMap<>();
         double loadBefore = load();
         long t0 = System.nanoTime();
-        try (Server server = Server.start(work.resolve("main"), modelCache, modelId, engineOptions, microBatch)) {
-            server.create(BULK, modelId);
-            server.create(INDEXED, modelId);
-            server.create("w-warm", modelId);
-            TextEncoder encoder = server.engine().encoders().textEncoder(modelId);
-            // Warm-up (not measured): the encoder's first calls, the write path, the search path.
-            bulk(server, "w-warm", docs.subList(0, Math.min(docs.size(), 2 * batchSize)), bulkSize, bulkClients);
-            singles(server, "w-warm", docs.subList(0, Math.min(docs.size(), 2 * clients)), clients, 5, null);
+        if (!compareOnly) {
+            try (Server server = Server.start(work.resolve("main"), modelCache, modelId, engineOptions, microBatch)) {
+                server.create(BULK, modelId);
+                server.create(INDEXED, modelId);
+                server.create("w-warm", modelId);
+                TextEncoder encoder = server.engine().encoders().textEncoder(modelId);
+                // Warm-up (not measured): the encoder's first calls, the write path, the search path.
+                bulk(server, "w-warm", docs.subList(0, Math.min(docs.size(), 2 * batchSize)), bulkSize, bulkClients);
+                singles(server, "w-warm", docs.subList(0, Math.min(docs.size(), 2 * clients)), clients, 5, null);
 
-            // (a) the Indexer (mmsearch index) and the bulk API, same documents, same encoder.
-            long i0 = System.nanoTime();
-            IndexSummary summary = Indexer.index(jsonl, server.engine().store().get(INDEXED), encoder, null,
-                    IndexOptions.defaults().withBatchSize(batchSize), IndexProgress.NONE, work.resolve("reports"));
-            double indexSeconds = (System.nanoTime() - i0) / 1e9;
-            if (summary.indexed() != docs.size()) {
-                throw new IllegalStateException("the Indexer wrote " + summary.toLine() + " of " + docs.size());
-            }
-            phases.put("index", new Phase("mmsearch index (Indexer, in-process)", summary.indexed(), 0, indexSeconds,
-                    new Percentiles(new double[] {indexSeconds * 1e3})));
-            phases.put("bulk", bulk(server, BULK, docs, bulkSize, bulkClients));
-
-            // (b) single-document writes; (c) searches idle, then while (b) runs.
-            phases.put("single", singles(server, BULK, docs, clients, seconds, null));
-            searches(server, BULK, queries, Math.min(5, seconds), null); // warm-up
-            phases.put("searchIdle", searches(server, BULK, queries, seconds, null));
-            AtomicBoolean stop = new AtomicBoolean();
-            Phase[] during = new Phase[1];
-            Thread writers = Thread.ofPlatform().start(() -> {
-                try {
-                    during[0] = singles(server, BULK, docs, clients, seconds * 10, stop);
-                } catch (Exception e) {
-                    throw new IllegalStateException(e);
+                // (a) the Indexer (mmsearch index) and the bulk API, same documents, same encoder.
+                long i0 = System.nanoTime();
+                IndexSummary summary = Indexer.index(jsonl, server.engine().store().get(INDEXED), encoder, null,
+                        IndexOptions.defaults().withBatchSize(batchSize), IndexProgress.NONE, work.resolve("reports"));
+                double indexSeconds = (System.nanoTime() - i0) / 1e9;
+                if (summary.indexed() != docs.size()) {
+                    throw new IllegalStateException("the Indexer wrote " + summary.toLine() + " of " + docs.size());
                 }
-            });
-            phases.put("searchWriting", searches(server, BULK, queries, seconds, null));
-            stop.set(true);
-            writers.join();
-            phases.put("singleWhileSearching", during[0]);
+                phases.put("index", new Phase("mmsearch index (Indexer, in-process)", summary.indexed(), 0, indexSeconds,
+                        new Percentiles(new double[] {indexSeconds * 1e3})));
+                phases.put("bulk", bulk(server, BULK, docs, bulkSize, bulkClients));
 
-            // (d) keyword patch of patchN documents vs re-embedding them (changed text, bulk API).
-            List<Map<String, Object>> patched = docs.subList(0, patchN);
-            phases.put("patch", patches(server, BULK, patched, clients));
-            List<Map<String, Object>> changed = patched.stream().map(d -> {
-                Map<String, Object> copy = new LinkedHashMap<>(d);
-                copy.put("text", d.get("text") + " (revised)");
-                return copy;
-            }).toList();
-            phases.put("reembed", bulk(server, BULK, changed, bulkSize, bulkClients));
+                // (b) single-document writes; (c) searches idle, then while (b) runs.
+                phases.put("single", singles(server, BULK, docs, clients, seconds, null));
+                searches(server, BULK, queries, Math.min(5, seconds), null); // warm-up
+                phases.put("searchIdle", searches(server, BULK, queries, seconds, null));
+                AtomicBoolean stop = new AtomicBoolean();
+                Phase[] during = new Phase[1];
+                Thread writers = Thread.ofPlatform().start(() -> {
+                    try {
+                        during[0] = singles(server, BULK, docs, clients, seconds * 10, stop);
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                });
+                phases.put("searchWriting", searches(server, BULK, queries, seconds, null));
+                stop.set(true);
+                writers.join();
+                phases.put("singleWhileSearching", during[0]);
+
+                // (d) keyword patch of patchN documents vs re-embedding them (changed text, bulk API).
+                List<Map<String, Object>> patched = docs.subList(0, patchN);
+                phases.put("patch", patches(server, BULK, patched, clients));
+                List<Map<String, Object>> changed = patched.stream().map(d -> {
+                    Map<String, Object> copy = new LinkedHashMap<>(d);
+                    copy.put("text", d.get("text") + " (revised)");
+                    return copy;
+                }).toList();
+                phases.put("reembed", bulk(server, BULK, changed, bulkSize, bulkClients));
+            }
         }
 
-        // Micro-batching: (b) on a fresh server per setting, alternating off/on to spread the machine's drift.
-        for (int round = 0; round < rounds; round++) {
-            for (boolean on : new boolean[] {false, true}) {
-                Path dir = work.resolve("mb-" + round + "-" + on);
-                try (Server server = Server.start(dir, modelCache, modelId, engineOptions, on)) {
+        // Micro-batching: two servers in this JVM, one per setting, both warm; (b) runs in windows of --seconds on one
+        // and then the other, the order swapped every round (ABBA...), so both see the same machine load.
+        if (rounds > 0) {
+            try (Server off = Server.start(work.resolve("mb-off"), modelCache, modelId, engineOptions, false);
+                 Server on = Server.start(work.resolve("mb-on"), modelCache, modelId, engineOptions, true)) {
+                for (Server server : List.of(off, on)) {
                     server.create(BULK, modelId);
                     singles(server, BULK, docs.subList(0, Math.min(docs.size(), 4 * clients)), clients, 3, null);
-                    phases.put("single-mb-" + on + "-" + round, singles(server, BULK, docs, clients, seconds, null));
+                }
+                for (int round = 0; round < rounds; round++) {
+                    for (boolean mb : round % 2 == 0 ? new boolean[] {false, true} : new boolean[] {true, false}) {
+                        phases.put("single-mb-" + mb + "-" + round, singles(mb ? on : off, BULK, docs, clients,
+                                seconds, null));
+                    }
+                }
+                if (compareOnly) {
+                    // The patch of (d) on a young collection (the documents just written, no bulk load): 1 client
+                    // (the cost of one acknowledgement) and --clients clients.
+                    int written = (int) Math.min(docs.size(), phases.get("single-mb-false-0").ok());
+                    List<Map<String, Object>> young = docs.subList(0, Math.min(written, patchN));
+                    phases.put("patchFresh1", patches(off, BULK, young.subList(0, Math.min(50, young.size())), 1));
+                    phases.put("patchFresh", patches(off, BULK, young, clients));
                 }
             }
         }
@@ -246,36 +267,44 @@ public final class WriteBench {
         t.append("| measure | docs or queries | seconds | per second | p50 ms | p99 ms | errors |\n");
         t.append("|---|---|---|---|---|---|---|\n");
         Phase index = p.get("index");
-        t.append(String.format(Locale.ROOT, "| (a) mmsearch index (Indexer, same JVM and encoder) | %d | %.1f | %.1f | | | 0 |%n",
-                index.ok(), index.seconds(), index.rate()));
-        row(t, "(a) bulk API, NDJSON " + bulkSize + " docs/body, " + bulkClients + " clients (latency per body)",
-                p.get("bulk"));
-        ratio(t, "(a) ratio bulk API / index (target >= 0.9)", p.get("bulk").rate() / index.rate());
-        row(t, "(b) single-document PUT, " + clients + " clients (ack latency)", p.get("single"));
-        row(t, "(c) search, hybrid, 1 client, idle", p.get("searchIdle"));
-        row(t, "(c) search, hybrid, 1 client, while (b) writes", p.get("searchWriting"));
-        row(t, "(c) the writes of (b) meanwhile", p.get("singleWhileSearching"));
-        ratio(t, "(c) ratio search p50 writing / idle", p.get("searchWriting").latency().at(50)
-                / p.get("searchIdle").latency().at(50));
-        ratio(t, "(c) ratio search p99 writing / idle", p.get("searchWriting").latency().at(99)
-                / p.get("searchIdle").latency().at(99));
-        row(t, "(d) PATCH keyword field, " + clients + " clients, " + patchN + " docs (vector kept)", p.get("patch"));
-        row(t, "(d) re-embed: bulk upsert with changed text, " + patchN + " docs (latency per body)", p.get("reembed"));
-        ratio(t, "(d) speedup patch / re-embed (target >= 20)", p.get("patch").rate() / p.get("reembed").rate());
-        ratio(t, "(d) speedup patch / single-document PUT of (b)", p.get("patch").rate() / p.get("single").rate());
+        if (index != null) {
+            t.append(String.format(Locale.ROOT, "| (a) mmsearch index (Indexer, same JVM and encoder) | %d | %.1f | %.1f | | | 0 |%n",
+                    index.ok(), index.seconds(), index.rate()));
+            row(t, "(a) bulk API, NDJSON " + bulkSize + " docs/body, " + bulkClients + " clients (latency per body)",
+                    p.get("bulk"));
+            ratio(t, "(a) ratio bulk API / index (target >= 0.9)", p.get("bulk").rate() / index.rate());
+            row(t, "(b) single-document PUT, " + clients + " clients (ack latency)", p.get("single"));
+            row(t, "(c) search, hybrid, 1 client, idle", p.get("searchIdle"));
+            row(t, "(c) search, hybrid, 1 client, while (b) writes", p.get("searchWriting"));
+            row(t, "(c) the writes of (b) meanwhile", p.get("singleWhileSearching"));
+            ratio(t, "(c) ratio search p50 writing / idle", p.get("searchWriting").latency().at(50)
+                    / p.get("searchIdle").latency().at(50));
+            ratio(t, "(c) ratio search p99 writing / idle", p.get("searchWriting").latency().at(99)
+                    / p.get("searchIdle").latency().at(99));
+            row(t, "(d) PATCH keyword field, " + clients + " clients, " + patchN + " docs (vector kept)", p.get("patch"));
+            row(t, "(d) re-embed: bulk upsert with changed text, " + patchN + " docs (latency per body)", p.get("reembed"));
+            ratio(t, "(d) speedup patch / re-embed (target >= 20)", p.get("patch").rate() / p.get("reembed").rate());
+            ratio(t, "(d) speedup patch / single-document PUT of (b)", p.get("patch").rate() / p.get("single").rate());
+        }
+        if (p.containsKey("patchFresh")) {
+            row(t, "(d) PATCH keyword field, 1 client, young collection (micro-batch-off server)", p.get("patchFresh1"));
+            row(t, "(d) PATCH keyword field, " + clients + " clients, young collection", p.get("patchFresh"));
+        }
         List<Double> offRates = new ArrayList<>();
         List<Double> onRates = new ArrayList<>();
+        List<Double> offP50 = new ArrayList<>();
+        List<Double> onP50 = new ArrayList<>();
         for (int round = 0; round < rounds; round++) {
             for (boolean on : new boolean[] {false, true}) {
                 Phase ph = p.get("single-mb-" + on + "-" + round);
-                row(t, "(b) micro-batch " + (on ? "on" : "off") + ", round " + (round + 1) + ", fresh server", ph);
+                row(t, "(b) micro-batch " + (on ? "on" : "off") + ", window " + (round + 1), ph);
                 (on ? onRates : offRates).add(ph.rate());
+                (on ? onP50 : offP50).add(ph.latency().at(50));
             }
         }
         if (rounds > 0) {
-            ratio(t, "(b) ratio docs/s micro-batch on / off (mean of rounds)",
-                    onRates.stream().mapToDouble(d -> d).average().orElseThrow()
-                            / offRates.stream().mapToDouble(d -> d).average().orElseThrow());
+            ratio(t, "(b) ratio docs/s micro-batch on / off (mean of windows)", mean(onRates) / mean(offRates));
+            ratio(t, "(b) ratio ack p50 micro-batch on / off (mean of windows)", mean(onP50) / mean(offP50));
         }
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("docs", n);
@@ -287,6 +316,10 @@ public final class WriteBench {
                 "perSecond", ph.rate(), "p50Ms", ph.latency().at(50), "p99Ms", ph.latency().at(99))));
         t.append('\n').append(Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(json)).append('\n');
         return t.toString();
+    }
+
+    private static double mean(List<Double> values) {
+        return values.stream().mapToDouble(Double::doubleValue).average().orElseThrow();
     }
 
     private static void row(StringBuilder t, String label, Phase ph) {
@@ -416,8 +449,11 @@ public final class WriteBench {
                 ? new double[] {0} : samples));
     }
 
-    /** The first {@code limit} documents of the corpus as {@code {"id", "title", "text", "topic"}} maps. */
-    static List<Map<String, Object>> readDocuments(Path corpus, int limit) {
+    /**
+     * The first {@code limit} documents of the corpus as {@code {"id", "title", "text", "topic"}} maps, the text cut
+     * to {@code maxChars} (0 = whole).
+     */
+    static List<Map<String, Object>> readDocuments(Path corpus, int limit, int maxChars) {
         List<Map<String, Object>> docs = new ArrayList<>();
         try (DocumentSource source = JsonlSource.open(corpus, BeirDataset.IGNORED_FIELDS)) {
             while (source.hasNext() && docs.size() < limit) {
@@ -425,7 +461,8 @@ public final class WriteBench {
                     Map<String, Object> doc = new LinkedHashMap<>();
                     doc.put("id", d.document().id());
                     doc.put("title", d.document().text("title"));
-                    doc.put("text", d.document().text("text"));
+                    String text = d.document().text("text");
+                    doc.put("text", maxChars > 0 && text.length() > maxChars ? text.substring(0, maxChars) : text);
                     doc.put("topic", "t" + docs.size() % 8);
                     docs.add(doc);
                 }
