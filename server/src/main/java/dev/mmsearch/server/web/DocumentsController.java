@@ -11,7 +11,6 @@ import dev.mmsearch.core.MmsearchException;
 import dev.mmsearch.core.SearchCollection;
 import dev.mmsearch.ingest.BulkBody;
 import dev.mmsearch.ingest.DocumentEmbedder;
-import dev.mmsearch.ingest.EmbeddingQueue;
 import dev.mmsearch.ingest.OnlineWriter;
 import dev.mmsearch.server.Engine;
 import java.util.LinkedHashMap;
@@ -50,15 +49,11 @@ class DocumentsController {
     private final BulkBody.Limits limits;
     /** One group commit per open collection (a re-indexed or re-created collection is another instance). */
     private final Map<SearchCollection, GroupCommit> commits = new ConcurrentHashMap<>();
-    /** Concurrent small writes to one collection share encoder calls ({@link EmbeddingQueue}); null when off. */
-    private final Map<SearchCollection, EmbeddingQueue> embeddingQueues;
 
     DocumentsController(Engine engine, @Value("${mmsearch.write.max-documents:10000}") int maxDocuments,
-                        @Value("${mmsearch.write.max-field-chars:1000000}") int maxFieldChars,
-                        @Value("${mmsearch.write.micro-batch:true}") boolean microBatch) {
+                        @Value("${mmsearch.write.max-field-chars:1000000}") int maxFieldChars) {
         this.engine = engine;
         this.limits = new BulkBody.Limits(maxDocuments, maxFieldChars);
-        this.embeddingQueues = microBatch ? new ConcurrentHashMap<>() : null;
     }
 
     /** The answer of a bulk write: whether any document failed, and each document's outcome in body order. */
@@ -183,10 +178,6 @@ class DocumentsController {
         }
         DocumentEmbedder embedder = DocumentEmbedder.text(engine.encoders().textEncoder(collection.stamp().modelId()),
                 schema);
-        if (embeddingQueues != null) {
-            embedder = embeddingQueues.computeIfAbsent(collection, c -> new EmbeddingQueue(engine.options().batchSize()))
-                    .wrap(embedder);
-        }
         GroupCommit group = commits.computeIfAbsent(collection, GroupCommit::new);
         return new OnlineWriter(collection, embedder, group, engine.options().batchSize());
     }
