@@ -8,7 +8,7 @@
 #   bench/run.sh ann [OUT] [--sets scifact,synth] [--n 500000] [--repeats 3]     (Lucene HNSW vs hnswlib/faiss; bench/ann/run.sh)
 #   bench/run.sh load [--data-dir DIR] [--levels 1,8,32] [--seconds 20] [--soak-seconds 180]  (HTTP load + soak)
 #   bench/run.sh load --url http://127.0.0.1:8765 --server-pid PID ...   (a running server; bench/load/external.sh)
-#   bench/run.sh write [--limit 2000] [--clients 8] [--seconds 20] [--patch 1000] [--compare-micro-batch 2]  (online write API)
+#   bench/run.sh write [--limit 2000] [--clients 8] [--seconds 20] [--patch 1000] [--compare-micro-batch 0]  (online write API)
 # BENCH_JVM_OPTS (e.g. -Xmx512m) is passed to the benchmark's JVM.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
