@@ -50,7 +50,8 @@ import tools.jackson.databind.JsonNode;
  *       {@code --seconds}: docs/s and acknowledgement latency p50/p99 (a 2xx is durable and searchable);</li>
  *   <li>(c) search (the default hybrid, 1 client, the SciFact queries) while (b) runs against the same search on
  *       the idle server: p50/p99 and the ratio;</li>
- *   <li>(d) a keyword-field {@code PATCH} of {@code --patch} documents ({@code --clients} clients; the stored vector
+ *   <li>(d) a keyword-field {@code PATCH} of {@code --patch} documents ({@code --patch-clients} clients, default
+ *       {@code --clients}; the stored vector
  *       is kept) against re-embedding the same documents (bulk upsert with changed text): docs/s and the speedup;</li>
  *   <li>micro-batching: (b) on two more servers in this JVM, {@code mmsearch.write.micro-batch=false} and
  *       {@code true}, in alternating windows of {@code --seconds} ({@code --compare-micro-batch} rounds, the order
@@ -62,8 +63,9 @@ import tools.jackson.databind.JsonNode;
  *
  * <p>Usage: {@code bench/run.sh write [--corpus ../shared/data/scifact/corpus.jsonl] [--queries FILE] [--limit 2000]
  * [--model all-MiniLM-L6-v2-q] [--threads 0] [--batch-size 32] [--bulk-size 256] [--bulk-clients 2] [--clients 8]
- * [--seconds 20] [--patch 1000] [--compare-micro-batch 0] [--micro-batch true] [--data-dir target/write-bench]
- * [--models target/test-cache/models] [--out FILE] [--max-chars 0] [--compare-only false]}. {@code --compare-only true}
+ * [--seconds 20] [--patch 1000] [--patch-clients 8] [--compare-micro-batch 0] [--micro-batch true]
+ * [--data-dir target/write-bench] [--models target/test-cache/models] [--out FILE] [--max-chars 0]
+ * [--compare-only false]}. {@code --compare-only true}
  * runs only the micro-batching comparison (and a patch run on its first collection); {@code --max-chars N} cuts each
  * text to N characters (short documents). Prints a Markdown table and a JSON summary and writes both to
  * {@code --out} (default {@code DATA_DIR/results.md}).
@@ -149,6 +151,7 @@ public final class WriteBench {
         int clients = Integer.parseInt(opts.getOrDefault("--clients", "8"));
         double seconds = Double.parseDouble(opts.getOrDefault("--seconds", "20"));
         int patchCount = Integer.parseInt(opts.getOrDefault("--patch", "1000"));
+        int patchClients = Integer.parseInt(opts.getOrDefault("--patch-clients", String.valueOf(clients)));
         int rounds = Integer.parseInt(opts.getOrDefault("--compare-micro-batch", "0"));
         boolean microBatch = Boolean.parseBoolean(opts.getOrDefault("--micro-batch", "true"));
         boolean compareOnly = Boolean.parseBoolean(opts.getOrDefault("--compare-only", "false"));
@@ -211,7 +214,7 @@ public final class WriteBench {
 
                 // (d) keyword patch of patchN documents vs re-embedding them (changed text, bulk API).
                 List<Map<String, Object>> patched = docs.subList(0, patchN);
-                phases.put("patch", patches(server, BULK, patched, clients));
+                phases.put("patch", patches(server, BULK, patched, patchClients));
                 List<Map<String, Object>> changed = patched.stream().map(d -> {
                     Map<String, Object> copy = new LinkedHashMap<>(d);
                     copy.put("text", d.get("text") + " (revised)");
@@ -248,7 +251,7 @@ public final class WriteBench {
         }
         double loadAfter = load();
         String report = report(phases, opts, docs.size(), patchN, modelId, engineOptions, bulkSize, bulkClients,
-                clients, seconds, rounds, microBatch, loadBefore, loadAfter, (System.nanoTime() - t0) / 1e9);
+                clients, patchClients, seconds, rounds, microBatch, loadBefore, loadAfter, (System.nanoTime() - t0) / 1e9);
         // A benchmark's report is its output: stdout is the right place for it.
         System.out.println(report);
         Files.createDirectories(outFile.toAbsolutePath().getParent());
@@ -258,12 +261,13 @@ public final class WriteBench {
     }
 
     private static String report(Map<String, Phase> p, Map<String, String> opts, int n, int patchN, String modelId,
-                                 EngineOptions options, int bulkSize, int bulkClients, int clients, double seconds,
+                                 EngineOptions options, int bulkSize, int bulkClients, int clients,
+                                 int patchClients, double seconds,
                                  int rounds, boolean microBatch, double loadBefore, double loadAfter, double total)
             throws Exception {
         StringBuilder t = new StringBuilder();
         t.append(String.format(Locale.ROOT, "WriteBench %s: %d SciFact docs, model %s, %d cores, intra-op threads %d,"
-                        + " encoder batch %d, micro-batch %s in (a)-(d); load average %.2f before, %.2f after; %.0f s%n%n",
+                        + " encoder batch %d, mmsearch.write.micro-batch=%s passed to the (a)-(d) server; load average %.2f before, %.2f after; %.0f s%n%n",
                 opts, n, modelId, Runtime.getRuntime().availableProcessors(), options.effectiveThreads(),
                 options.batchSize(), microBatch, loadBefore, loadAfter, total));
         t.append("| measure | docs or queries | seconds | per second | p50 ms | p99 ms | errors |\n");
@@ -283,7 +287,8 @@ public final class WriteBench {
                     / p.get("searchIdle").latency().at(50));
             ratio(t, "(c) ratio search p99 writing / idle", p.get("searchWriting").latency().at(99)
                     / p.get("searchIdle").latency().at(99));
-            row(t, "(d) PATCH keyword field, " + clients + " clients, " + patchN + " docs (vector kept)", p.get("patch"));
+            row(t, "(d) PATCH keyword field, " + patchClients + " clients, " + patchN + " docs (vector kept)",
+                    p.get("patch"));
             row(t, "(d) re-embed: bulk upsert with changed text, " + patchN + " docs (latency per body)", p.get("reembed"));
             ratio(t, "(d) speedup patch / re-embed (target >= 20)", p.get("patch").rate() / p.get("reembed").rate());
             ratio(t, "(d) speedup patch / single-document PUT of (b)", p.get("patch").rate() / p.get("single").rate());
