@@ -9,6 +9,7 @@
 #   bench/run.sh load [--data-dir DIR] [--levels 1,8,32] [--seconds 20] [--soak-seconds 180]  (HTTP load + soak)
 #   bench/run.sh load --url http://127.0.0.1:8765 --server-pid PID ...   (a running server; bench/load/external.sh)
 #   bench/run.sh write [--limit 2000] [--clients 8] [--seconds 20] [--patch 1000] [--compare-micro-batch 0]  (online write API)
+#   bench/run.sh corpus --out DIR/million.jsonl [--n 1000000] [--seed 18]   (issue 18's deterministic Q&A corpus)
 # BENCH_JVM_OPTS (e.g. -Xmx512m) is passed to the benchmark's JVM.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -22,8 +23,9 @@ case "${1:-}" in
   capacity) main=dev.mmsearch.bench.CapacityPlan ;;
   load) main=dev.mmsearch.bench.LoadBench ;;
   write) main=dev.mmsearch.bench.WriteBench ;;
+  corpus) main=dev.mmsearch.bench.MillionCorpus ;;
   ann) shift; ./mvnw -q -B -DskipTests -pl bench -am install; exec bench/ann/run.sh "$@" ;;
-  *) echo "usage: bench/run.sh latency|ingest|memory|stores|capacity|load|write|ann [options]" >&2; exit 2 ;;
+  *) echo "usage: bench/run.sh latency|ingest|memory|stores|capacity|load|write|corpus|ann [options]" >&2; exit 2 ;;
 esac
 shift
 ./mvnw -q -B -DskipTests -pl bench -am install

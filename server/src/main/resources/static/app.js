@@ -31,6 +31,10 @@ async function start() {
   debug = createDebugView({ rerun: () => search.rerun(), lastResponse: () => search.lastResponse() });
   const experiments = createExperimentsView();
   const collections = createCollectionsView({
+    load: () => api.listCollections().then((result) => {
+      search.setCollections(result);
+      return result;
+    }),
     onOpen(name) {
       search.selectCollection(name);
       location.hash = '#search';
@@ -46,12 +50,7 @@ async function start() {
       if (v === name) tab.setAttribute('aria-current', 'page'); else tab.removeAttribute('aria-current');
     }
     if (name === 'experiments') experiments.start(); else experiments.stop();
-    if (name === 'collections') {
-      api.listCollections().then((result) => {
-        search.setCollections(result);
-        collections.render(result);
-      });
-    }
+    if (name === 'collections') collections.start(); else collections.stop();
   }
 
   initUserId($('user-id'), () => search.rerunFromStart());

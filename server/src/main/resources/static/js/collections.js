@@ -1,14 +1,25 @@
 // The collections view: each collection's document count, model stamp, size and last update; a name opens the
-// search view on that collection.
+// search view on that collection. While shown it refreshes every few seconds, so counts move as documents arrive
+// over the write API.
 import { $, bytes, el, utc } from './dom.js';
 
-/** @param onOpen (name) => called when the user picks a collection to search */
-export function createCollectionsView({ onOpen }) {
+const REFRESH_MS = 2000;
+
+/**
+ * @param onOpen (name) => called when the user picks a collection to search
+ * @param load () => Promise of GET /api/v1/collections's answer ({ok, status, body}), for the periodic refresh
+ */
+export function createCollectionsView({ onOpen, load }) {
   let shown = []; // the last list rendered, kept when a refresh fails
+  let timer = null;
 
   /** Renders GET /api/v1/collections's answer ({ok, status, body}); a failed one shows the previous list. */
+  let renderedJson = null; // what the table shows, so an unchanged refresh leaves the rows (and a focused button) be
   function render(result) {
     if (result.ok && Array.isArray(result.body)) shown = result.body;
+    const json = JSON.stringify(shown);
+    if (json === renderedJson) return;
+    renderedJson = json;
     const body = $('collections-table').querySelector('tbody');
     body.replaceChildren();
     for (const c of shown) {
@@ -33,5 +44,20 @@ export function createCollectionsView({ onOpen }) {
     $('collections-status').textContent = `${shown.length} collection(s).`;
   }
 
-  return { render };
+  const refresh = () => load().then(render);
+
+  return {
+    render,
+    /** Shown: refresh now and every few seconds. */
+    start() {
+      clearInterval(timer);
+      refresh();
+      timer = setInterval(refresh, REFRESH_MS);
+    },
+    /** Left: stop refreshing. */
+    stop() {
+      clearInterval(timer);
+      timer = null;
+    },
+  };
 }

@@ -14,6 +14,8 @@ public enum ErrorCode {
     NOT_FOUND("not_found", 404),
     COLLECTION_EXISTS("collection_exists", 409),
     MODEL_MISMATCH("model_mismatch", 409),
+    /** A conditional write ({@code If-Match}) found the document at another version than the one it read. */
+    VERSION_CONFLICT("version_conflict", 409),
     PAYLOAD_TOO_LARGE("payload_too_large", 413),
     UNSUPPORTED_MEDIA_TYPE("unsupported_media_type", 415),
     INTERNAL("internal", 500),

@@ -19,7 +19,9 @@ import tools.jackson.databind.JsonNode;
  * The body of a bulk write: NDJSON (one JSON object a line) or a JSON array of objects, each a document with a string
  * {@code id} and its fields. Every element is parsed on its own, so a bad one (malformed JSON, not an object, no id,
  * invalid UTF-8, a field over the size limit) fails alone, with its position and a stable code, and the others go on.
- * Pure: no I/O.
+ * A document may bring its own vector under the reserved key {@value #VECTOR} (a list of numbers: "bring your own
+ * vector", as Vespa and Qdrant take it); it is not a field, and the writer stores it instead of running the model
+ * (after checking its dimension). Pure: no I/O.
  */
 public final class BulkBody {
     /** Stable per-item error codes (the API's {@code items[].code}). */
@@ -29,6 +31,11 @@ public final class BulkBody {
     public static final String INVALID_ID = "invalid_id";
     public static final String INVALID_UTF8 = "invalid_utf8";
     public static final String FIELD_TOO_LARGE = "field_too_large";
+    /** {@value #VECTOR} is not a list of finite numbers, or (checked by the writer) not of the model's dimension. */
+    public static final String INVALID_VECTOR = "invalid_vector";
+
+    /** Reserved key of a document's own vector: a JSON list of numbers; never stored as a field. */
+    public static final String VECTOR = "_vector";
 
     /** Longest id, in UTF-8 bytes (OpenSearch's limit, so a body means the same on both stores). */
     public static final int MAX_ID_BYTES = 512;
@@ -39,10 +46,16 @@ public final class BulkBody {
      * @param position 1-based line (NDJSON) or array index + 1 (JSON array)
      * @param id       the id when one could be read, else null
      * @param document the document, or null when {@code code} says what is wrong
+     * @param vector   the document's own vector ({@value #VECTOR}), or null when the model is to embed it
      */
-    public record Item(int position, String id, Document document, String code, String message) {
-        static Item ok(int position, Document document) {
-            return new Item(position, document.id(), document, null, null);
+    public record Item(int position, String id, Document document, String code, String message, float[] vector) {
+        /** An item without a vector of its own. */
+        public Item(int position, String id, Document document, String code, String message) {
+            this(position, id, document, code, message, null);
+        }
+
+        static Item ok(int position, Document document, float[] vector) {
+            return new Item(position, document.id(), document, null, null, vector);
         }
 
         static Item failed(int position, String id, String code, String message) {
@@ -176,8 +189,17 @@ public final class BulkBody {
                     + " the " + MAX_ID_BYTES + " an id may have");
         }
         Map<String, Object> fields = new LinkedHashMap<>();
+        float[] vector = null;
         for (Map.Entry<String, JsonNode> field : node.properties()) {
             if (field.getKey().equals("id")) {
+                continue;
+            }
+            if (field.getKey().equals(VECTOR)) {
+                vector = vector(field.getValue());
+                if (vector == null) {
+                    return Item.failed(position, id, INVALID_VECTOR, where + ": \"" + VECTOR + "\" must be a non-empty"
+                            + " list of finite numbers, got " + excerpt(field.getValue()));
+                }
                 continue;
             }
             String tooLong = longString(field.getValue(), limits.maxFieldChars());
@@ -187,7 +209,28 @@ public final class BulkBody {
             }
             fields.put(field.getKey(), Json.MAPPER.convertValue(field.getValue(), Object.class));
         }
-        return Item.ok(position, new Document(id, fields));
+        return Item.ok(position, new Document(id, fields), vector);
+    }
+
+    /** The numbers of a {@value #VECTOR} value, or null when it is not a non-empty list of finite numbers. */
+    private static float[] vector(JsonNode value) {
+        if (!value.isArray() || value.isEmpty()) {
+            return null;
+        }
+        float[] vector = new float[value.size()];
+        for (int i = 0; i < vector.length; i++) {
+            JsonNode number = value.get(i);
+            if (!number.isNumber() || !Float.isFinite(number.floatValue())) {
+                return null;
+            }
+            vector[i] = number.floatValue();
+        }
+        return vector;
+    }
+
+    private static String excerpt(JsonNode value) {
+        String text = value.toString();
+        return text.length() <= 60 ? text : text.substring(0, 60) + "...";
     }
 
     /** The length of the first string in {@code value} longer than {@code max}, as text; null when none is. */

@@ -32,6 +32,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.function.Consumer;
 import java.util.zip.GZIPInputStream;
 
 /**
@@ -80,10 +81,7 @@ public final class CollectionImport {
         Objects.requireNonNull(store, "store");
         CollectionStore.validateName(name);
         long start = System.nanoTime();
-        ExportManifest manifest = ExportManifest.read(dir);
-        for (ExportManifest.Shard shard : manifest.shards()) {
-            verify(dir, shard);
-        }
+        ExportManifest manifest = verified(dir);
         SearchCollection target;
         if (store.exists(name)) {
             target = store.get(name);
@@ -96,16 +94,45 @@ public final class CollectionImport {
         } else {
             target = store.getOrCreate(name, manifest.schema(), manifest.stamp(), manifest.vectorEncoding());
         }
-        long documents = 0;
-        for (ExportManifest.Shard shard : manifest.shards()) {
-            documents += load(dir, shard, target, manifest.stamp().dimension(), manifest.vectorField());
-        }
+        long documents = stream(dir, manifest, BATCH, target::upsert);
         target.commit();
         Indexer.mergeAfterBulkLoad(target, documents);
         Result result = new Result(name, documents, manifest.shards().size(), Duration.ofNanos(System.nanoTime() - start));
         log.info("imported collection={} docs={} shards={} from={} model={} seconds={}", name, documents,
                 manifest.shards().size(), dir, manifest.stamp().modelId(), Math.round(result.elapsed().toMillis() / 10.0) / 100.0);
         return result;
+    }
+
+    /**
+     * Reads the manifest in {@code dir} and checks every shard's SHA-256: what must hold before anything is written.
+     *
+     * @throws MmsearchException NOT_FOUND (no manifest, a shard missing), INVALID_INPUT (a shard corrupt or changed)
+     */
+    public static ExportManifest verified(Path dir) {
+        Objects.requireNonNull(dir, "dir");
+        ExportManifest manifest = ExportManifest.read(dir);
+        for (ExportManifest.Shard shard : manifest.shards()) {
+            verify(dir, shard);
+        }
+        return manifest;
+    }
+
+    /**
+     * Hands the documents of a {@link #verified} export to {@code sink} with their vectors, shard after shard, in
+     * batches of at most {@code batch} (for a writer elsewhere, e.g. {@code mmsearch import --server}).
+     *
+     * @return documents read
+     * @throws MmsearchException INVALID_INPUT for a bad record or a shard whose record count is not the manifest's
+     */
+    public static long stream(Path dir, ExportManifest manifest, int batch, Consumer<List<EmbeddedDocument>> sink) {
+        if (batch < 1) {
+            throw new IllegalArgumentException("batch must be positive, got " + batch);
+        }
+        long documents = 0;
+        for (ExportManifest.Shard shard : manifest.shards()) {
+            documents += load(dir, shard, batch, sink, manifest.stamp().dimension(), manifest.vectorField());
+        }
+        return documents;
     }
 
     private static void verify(Path dir, ExportManifest.Shard shard) {
@@ -126,11 +153,11 @@ public final class CollectionImport {
         }
     }
 
-    /** Upserts one shard's documents in batches; returns how many. */
-    private static long load(Path dir, ExportManifest.Shard shard, SearchCollection target, int dimension,
-                             String vectorField) {
+    /** Hands one shard's documents to {@code sink} in batches; returns how many. */
+    private static long load(Path dir, ExportManifest.Shard shard, int batchSize, Consumer<List<EmbeddedDocument>> sink,
+                             int dimension, String vectorField) {
         Path file = dir.resolve(shard.name());
-        List<EmbeddedDocument> batch = new ArrayList<>(BATCH);
+        List<EmbeddedDocument> batch = new ArrayList<>(batchSize);
         long records = 0;
         long line = 0;
         try (BufferedReader reader = new BufferedReader(new InputStreamReader(new GZIPInputStream(Files.newInputStream(file), 1 << 16),
@@ -144,8 +171,8 @@ public final class CollectionImport {
                 }
                 batch.add(parse(text, file, line, dimension, vectorField));
                 records++;
-                if (batch.size() == BATCH) {
-                    target.upsert(batch);
+                if (batch.size() == batchSize) {
+                    sink.accept(List.copyOf(batch));
                     batch.clear();
                 }
             }
@@ -154,7 +181,7 @@ public final class CollectionImport {
                     + ": " + e.getMessage(), e);
         }
         if (!batch.isEmpty()) {
-            target.upsert(batch);
+            sink.accept(List.copyOf(batch));
         }
         if (records != shard.records()) {
             throw new MmsearchException(ErrorCode.INVALID_INPUT, "shard '" + file + "' holds " + records

@@ -4,6 +4,7 @@ import dev.mmsearch.core.CollectionSchema;
 import dev.mmsearch.core.CollectionView;
 import dev.mmsearch.core.DocRef;
 import dev.mmsearch.core.Document;
+import dev.mmsearch.core.DocumentVersion;
 import dev.mmsearch.core.EmbeddedDocument;
 import dev.mmsearch.core.ErrorCode;
 import dev.mmsearch.core.FieldValues;
@@ -22,7 +23,9 @@ import java.util.Set;
  * Writes documents into a collection while it serves: validates each document against the schema, embeds the good
  * ones with the collection's model in length-sorted batches (the indexer's batching), isolates inputs the model
  * refuses, upserts, and returns only once a commit that holds the writes is durable ({@link GroupCommit}). Each
- * document gets its own outcome: a bad one fails alone and the others are written.
+ * document gets its own outcome: a bad one fails alone and the others are written. A document that brings its own
+ * vector ({@link BulkBody#VECTOR}) is stored with it after a dimension check ({@link BulkBody#INVALID_VECTOR}); the
+ * model does not run for it.
  */
 public final class OnlineWriter {
     /** Stable per-item codes besides {@link BulkBody}'s. */
@@ -61,8 +64,19 @@ public final class OnlineWriter {
 
     /** Upserts the good items, durably; one outcome per item, in order. */
     public List<Outcome> upsert(List<BulkBody.Item> items) {
+        return upsert(items, null);
+    }
+
+    /**
+     * Upserts the good items, durably, and when {@code ifVersion} is not null only if the collection holds each
+     * item's id at that {@link DocumentVersion version} (meant for one item: a replace with {@code If-Match}).
+     *
+     * @throws MmsearchException VERSION_CONFLICT when a document is absent or at another version (nothing written)
+     */
+    public List<Outcome> upsert(List<BulkBody.Item> items, String ifVersion) {
         Outcome[] outcomes = new Outcome[items.size()];
         List<Pending> pending = new ArrayList<>();
+        List<Pending> given = new ArrayList<>(); // brought their own vector: stored as given, the model does not run
         for (int i = 0; i < items.size(); i++) {
             BulkBody.Item item = items.get(i);
             if (!item.ok()) {
@@ -70,9 +84,16 @@ public final class OnlineWriter {
                 continue;
             }
             String problem = fieldProblem(collection.schema(), item.document());
-            String input = problem == null ? embedder.input(item.document()) : null;
+            String input = problem == null && item.vector() == null ? embedder.input(item.document()) : null;
             if (problem != null) {
                 outcomes[i] = failed(item, INVALID_FIELD, problem);
+            } else if (item.vector() != null) {
+                String badVector = vectorProblem(item.vector());
+                if (badVector != null) {
+                    outcomes[i] = failed(item, BulkBody.INVALID_VECTOR, badVector);
+                } else {
+                    given.add(new Pending(i, item, null, 0));
+                }
             } else if (input == null || input.isBlank()) {
                 outcomes[i] = failed(item, NOTHING_TO_EMBED, embedder.emptyReason());
             } else {
@@ -82,10 +103,18 @@ public final class OnlineWriter {
         List<EmbeddedDocument> embedded = new ArrayList<>(pending.size());
         List<Pending> written = new ArrayList<>(pending.size());
         embed(measured(pending), embedded, written, outcomes);
+        for (Pending p : given) {
+            embedded.add(new EmbeddedDocument(p.item().document(), p.item().vector()));
+            written.add(p);
+        }
         inBodyOrder(embedded, written);
         if (!embedded.isEmpty()) {
-            Set<String> existing = existing(written);
-            collection.upsert(embedded);
+            Set<String> existing = ifVersion == null
+                    ? commits.unconditionally(() -> write(written, embedded))
+                    : commits.conditionally(() -> {
+                        written.forEach(p -> requireVersion(p.item().id(), ifVersion));
+                        return write(written, embedded);
+                    });
             commits.awaitDurable(commits.written());
             for (Pending p : written) {
                 String id = p.item().id();
@@ -94,6 +123,24 @@ public final class OnlineWriter {
             }
         }
         return List.of(outcomes);
+    }
+
+    /** What is wrong with a document's own vector for this collection (its dimension), or null when nothing is. */
+    private String vectorProblem(float[] vector) {
+        dev.mmsearch.core.ModelStamp stamp = collection.stamp();
+        if (vector.length != stamp.dimension()) {
+            return "\"" + BulkBody.VECTOR + "\" has " + vector.length + " numbers but collection '" + collection.name()
+                    + "' holds " + stamp.dimension() + "-dimensional vectors of " + stamp.modelId();
+        }
+        if (stamp.metric() == dev.mmsearch.core.VectorSimilarity.COSINE) {
+            for (float value : vector) {
+                if (value != 0f) {
+                    return null;
+                }
+            }
+            return "\"" + BulkBody.VECTOR + "\" is all zeros, which has no direction for cosine similarity";
+        }
+        return null;
     }
 
     private static Outcome failed(BulkBody.Item item, String code, String message) {
@@ -169,6 +216,38 @@ public final class OnlineWriter {
         }
     }
 
+    /** Upserts; @return the ids of {@code written} that existed before. */
+    private Set<String> write(List<Pending> written, List<EmbeddedDocument> embedded) {
+        Set<String> existing = existing(written);
+        collection.upsert(embedded);
+        return existing;
+    }
+
+    /** The stored document {@code id} as a view sees it now, or null. */
+    private Document stored(String id) {
+        try (CollectionView view = collection.openView()) {
+            return view.fetch(List.of(DocRef.of(id))).get(id);
+        }
+    }
+
+    /** Inside {@link GroupCommit#conditionally}: the document is there at {@code version}, or VERSION_CONFLICT. */
+    private void requireVersion(String id, String version) {
+        Document now = stored(id);
+        if (now == null) {
+            throw new MmsearchException(ErrorCode.VERSION_CONFLICT, "document '" + id + "' does not exist, so it is"
+                    + " not at version " + version + " (If-Match); write it without If-Match to create it");
+        }
+        String current = DocumentVersion.of(now);
+        if (!current.equals(version)) {
+            throw conflict(id, version, current);
+        }
+    }
+
+    private static MmsearchException conflict(String id, String expected, String current) {
+        return new MmsearchException(ErrorCode.VERSION_CONFLICT, "document '" + id + "' is at version " + current
+                + ", not " + expected + " (If-Match): it changed since it was read; read it again and retry");
+    }
+
     private Set<String> existing(List<Pending> written) {
         try (CollectionView view = collection.openView()) {
             return new HashSet<>(view.fetch(written.stream().map(p -> DocRef.of(p.item().id())).toList()).keySet());
@@ -202,31 +281,90 @@ public final class OnlineWriter {
 
     /** Deletes documents by id, durably. @return the ids that existed */
     public List<String> delete(List<String> ids) {
-        Set<String> existing;
-        try (CollectionView view = collection.openView()) {
-            existing = view.fetch(DocRef.ofIds(ids)).keySet();
-        }
-        collection.delete(ids);
+        return delete(ids, null);
+    }
+
+    /**
+     * Deletes documents by id, durably; when {@code ifVersion} is not null, only if each is at that version.
+     *
+     * @return the ids that existed
+     * @throws MmsearchException VERSION_CONFLICT when {@code ifVersion} does not match (nothing deleted)
+     */
+    public List<String> delete(List<String> ids, String ifVersion) {
+        java.util.function.Supplier<Set<String>> delete = () -> {
+            if (ifVersion != null) {
+                ids.forEach(id -> requireVersion(id, ifVersion));
+            }
+            Set<String> existing;
+            try (CollectionView view = collection.openView()) {
+                existing = view.fetch(DocRef.ofIds(ids)).keySet();
+            }
+            collection.delete(ids);
+            return existing;
+        };
+        Set<String> existing = ifVersion == null ? commits.unconditionally(delete) : commits.conditionally(delete);
         commits.awaitDurable(commits.written());
         return ids.stream().filter(existing::contains).toList();
     }
 
     /** Deletes every document matching {@code filter}, durably. @return how many matched */
     public long deleteMatching(dev.mmsearch.core.Filter filter) {
-        long matched = collection.deleteMatching(filter);
+        long matched = commits.unconditionally(() -> collection.deleteMatching(filter));
         commits.awaitDurable(commits.written());
         return matched;
+    }
+
+    /** {@link #patch(String, Map, String)} without a version to match. */
+    public Outcome patch(String id, Map<String, Object> changes) {
+        return patch(id, changes, null);
     }
 
     /**
      * Merges {@code changes} into the stored document {@code id} (a null value removes the field) and writes it,
      * durably. When the merged document embeds to the same input as the stored one (say, only a keyword field
-     * changed), its stored vector is kept and the model is not run.
+     * changed), its stored vector is kept and the model is not run. A write of the same document that lands between
+     * the read and the write is not lost: the patch is then merged again onto it with other writes held off (as
+     * Elasticsearch's {@code retry_on_conflict}), unless {@code ifVersion} was given, which makes any change since
+     * that version a conflict.
      *
      * @return the outcome ({@code updated}, or {@code failed} with {@link #INVALID_FIELD} or {@link #NOTHING_TO_EMBED}),
      *         or null when there is no document {@code id}
+     * @throws MmsearchException VERSION_CONFLICT when the document is not at {@code ifVersion}
      */
-    public Outcome patch(String id, Map<String, Object> changes) {
+    public Outcome patch(String id, Map<String, Object> changes, String ifVersion) {
+        // Read, merge and embed without holding other writes off (the common case: nobody wrote it meanwhile)...
+        Merge merge = merge(id, changes, ifVersion);
+        if (merge.document() == null) {
+            return merge.outcome();
+        }
+        Merge done = commits.conditionally(() -> {
+            Document now = stored(id);
+            if (now != null && DocumentVersion.of(now).equals(merge.readVersion())) {
+                collection.upsert(List.of(merge.document()));
+                return merge;
+            }
+            if (now != null && ifVersion != null) {
+                throw conflict(id, ifVersion, DocumentVersion.of(now));
+            }
+            // ...and when somebody did, merge again onto what they wrote, now with every other write held off.
+            Merge again = merge(id, changes, ifVersion);
+            if (again.document() != null) {
+                collection.upsert(List.of(again.document()));
+            }
+            return again;
+        });
+        if (done.document() == null) {
+            return done.outcome(); // deleted meanwhile (null), or the merge onto the newer document is invalid
+        }
+        commits.awaitDurable(commits.written());
+        return new Outcome(1, id, "updated", null, null);
+    }
+
+    /** A patch merged onto the stored document: the document to write, or the outcome (null: no such document). */
+    private record Merge(EmbeddedDocument document, String readVersion, Outcome outcome) {
+    }
+
+    private Merge merge(String id, Map<String, Object> changes, String ifVersion) {
         Document stored;
         float[] vector;
         try (CollectionView view = collection.openView()) {
@@ -235,7 +373,11 @@ public final class OnlineWriter {
             vector = stored == null ? null : view.vectors(ref).get(id);
         }
         if (stored == null) {
-            return null;
+            return new Merge(null, null, null);
+        }
+        String readVersion = DocumentVersion.of(stored);
+        if (ifVersion != null && !ifVersion.equals(readVersion)) {
+            throw conflict(id, ifVersion, readVersion);
         }
         Map<String, Object> fields = new LinkedHashMap<>(stored.fields());
         changes.forEach((field, value) -> {
@@ -249,17 +391,19 @@ public final class OnlineWriter {
         BulkBody.Item item = new BulkBody.Item(1, id, merged, null, null);
         String problem = fieldProblem(collection.schema(), merged);
         if (problem != null) {
-            return failed(item, INVALID_FIELD, problem);
+            return new Merge(null, readVersion, failed(item, INVALID_FIELD, problem));
         }
         String input = embedder.input(merged);
         if (input == null || input.isBlank()) {
-            return failed(item, NOTHING_TO_EMBED, embedder.emptyReason());
+            return new Merge(null, readVersion, failed(item, NOTHING_TO_EMBED, embedder.emptyReason()));
         }
-        if (vector == null || !input.equals(embedder.input(stored))) {
-            return upsert(List.of(item)).getFirst();
+        if (vector != null && input.equals(embedder.input(stored))) {
+            return new Merge(new EmbeddedDocument(merged, vector), readVersion, null); // the stored vector stands
         }
-        collection.upsert(List.of(new EmbeddedDocument(merged, vector))); // same input: the stored vector stands
-        commits.awaitDurable(commits.written());
-        return new Outcome(1, id, "updated", null, null);
+        List<EmbeddedDocument> embedded = new ArrayList<>(1);
+        Outcome[] outcome = new Outcome[1];
+        embed(measured(List.of(new Pending(0, item, input, 0))), embedded, new ArrayList<>(1), outcome);
+        return embedded.isEmpty() ? new Merge(null, readVersion, outcome[0])
+                : new Merge(embedded.getFirst(), readVersion, null);
     }
 }

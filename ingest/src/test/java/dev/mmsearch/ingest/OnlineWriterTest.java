@@ -2,6 +2,9 @@ package dev.mmsearch.ingest;
 
 import dev.mmsearch.core.CollectionSchema;
 import dev.mmsearch.core.Document;
+import dev.mmsearch.core.DocumentVersion;
+import dev.mmsearch.core.ErrorCode;
+import dev.mmsearch.core.MmsearchException;
 import dev.mmsearch.core.Filter;
 import dev.mmsearch.core.GroupCommit;
 import dev.mmsearch.core.ModelStamp;
@@ -20,6 +23,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** Online writes on a real Lucene collection, with an embedder that counts what it is asked to embed. */
 class OnlineWriterTest {
@@ -136,6 +140,125 @@ class OnlineWriterTest {
             assertThat(collection.fetch(List.of("c")).get("c").fields()).containsEntry("year", 11);
             assertThat(writer.delete(List.of("a", "zzz"))).containsExactly("a");
             assertThat(collection.fetch(List.of("a", "c")).keySet()).containsExactly("c");
+        }
+    }
+
+    @Test
+    void documentsWithTheirOwnVectorAreStoredAsGivenWithoutTheModelAndAWrongDimensionFailsAlone() {
+        try (LuceneCollectionStore store = new LuceneCollectionStore(dir)) {
+            SearchCollection collection = store.getOrCreate("docs", SCHEMA, STAMP);
+            OnlineWriter writer = new OnlineWriter(collection, countingEmbedder(), new GroupCommit(collection), 2);
+            String ndjson = String.join("\n",
+                    "{\"id\": \"v1\", \"title\": \"Given\", \"text\": \"t\", \"_vector\": [0.5, -1, 2.25]}",
+                    "{\"id\": \"v2\", \"title\": \"Short\", \"_vector\": [1, 2]}",
+                    "{\"id\": \"v3\", \"title\": \"Words\", \"_vector\": [1, \"two\", 3]}",
+                    "{\"id\": \"v4\", \"title\": \"Zero\", \"_vector\": [0, 0, 0]}",
+                    "{\"id\": \"v5\", \"topic\": \"no text, but a vector\", \"_vector\": [3, 2, 1]}",
+                    "{\"id\": \"e1\", \"title\": \"Embedded\", \"text\": \"by the model\"}");
+            List<BulkBody.Item> items = BulkBody.parse(ndjson.getBytes(java.nio.charset.StandardCharsets.UTF_8), true,
+                    new BulkBody.Limits(100, 1000));
+            assertThat(items.getFirst().vector()).containsExactly(0.5f, -1f, 2.25f);
+            assertThat(items.get(2).code()).isEqualTo(BulkBody.INVALID_VECTOR);
+            assertThat(items.get(2).message()).contains("_vector").contains("list of finite numbers");
+
+            List<OnlineWriter.Outcome> outcomes = writer.upsert(items);
+            assertThat(outcomes).extracting(OnlineWriter.Outcome::result)
+                    .containsExactly("created", "failed", "failed", "failed", "created", "created");
+            assertThat(outcomes).extracting(OnlineWriter.Outcome::code)
+                    .containsExactly(null, BulkBody.INVALID_VECTOR, BulkBody.INVALID_VECTOR, BulkBody.INVALID_VECTOR,
+                            null, null);
+            assertThat(outcomes.get(1).message()).contains("has 2 numbers").contains("3-dimensional");
+            assertThat(outcomes.get(3).message()).contains("all zeros");
+            assertThat(embedded.get()).as("documents the model embedded").isEqualTo(1);
+            Map<String, float[]> vectors = collection.vectors(List.of("v1", "v5"));
+            assertThat(vectors.get("v1")).containsExactly(0.5f, -1f, 2.25f);
+            assertThat(vectors.get("v5")).containsExactly(3f, 2f, 1f);
+            // "_vector" is not a field: it is neither stored nor returned.
+            assertThat(collection.fetch(List.of("v1")).get("v1").fields()).containsOnlyKeys("title", "text");
+            assertThat(collection.count()).isEqualTo(3);
+            // A later write with a vector replaces the document and its vector (upsert by id).
+            List<OnlineWriter.Outcome> again = writer.upsert(BulkBody.parse(
+                    "[{\"id\": \"v1\", \"title\": \"Given again\", \"_vector\": [1, 1, 1]}]"
+                            .getBytes(java.nio.charset.StandardCharsets.UTF_8), false, new BulkBody.Limits(100, 1000)));
+            assertThat(again.getFirst().result()).isEqualTo("updated");
+            assertThat(collection.vectors(List.of("v1")).get("v1")).containsExactly(1f, 1f, 1f);
+            assertThat(embedded.get()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void writesWithAVersionSucceedOnlyAtThatVersion() {
+        try (LuceneCollectionStore store = new LuceneCollectionStore(dir)) {
+            SearchCollection collection = store.getOrCreate("docs", SCHEMA, STAMP);
+            OnlineWriter writer = new OnlineWriter(collection, countingEmbedder(), new GroupCommit(collection), 8);
+            writer.upsert(List.of(item(1, "a", "A", "t", 1)));
+            String v1 = DocumentVersion.of(collection.fetch(List.of("a")).get("a"));
+
+            // Replace at the version read: written, and the version moves.
+            assertThat(writer.upsert(List.of(item(1, "a", "A2", "t", 2)), v1).getFirst().result()).isEqualTo("updated");
+            String v2 = DocumentVersion.of(collection.fetch(List.of("a")).get("a"));
+            assertThat(v2).isNotEqualTo(v1).matches("[0-9a-f]{16}");
+            // A stale version is a conflict for replace, patch and delete, and nothing is written.
+            for (Runnable stale : List.<Runnable>of(
+                    () -> writer.upsert(List.of(item(1, "a", "A3", "t", 3)), v1),
+                    () -> writer.patch("a", Map.of("topic", "x"), v1),
+                    () -> writer.delete(List.of("a"), v1))) {
+                assertThatThrownBy(stale::run).isInstanceOf(MmsearchException.class)
+                        .satisfies(e -> assertThat(((MmsearchException) e).code()).isEqualTo(ErrorCode.VERSION_CONFLICT))
+                        .hasMessageContaining(v2).hasMessageContaining(v1);
+            }
+            assertThat(collection.fetch(List.of("a")).get("a").fields()).containsEntry("title", "A2")
+                    .containsEntry("topic", "t");
+            // A version for a document that is not there is a conflict too (it is not "at" any version).
+            assertThatThrownBy(() -> writer.upsert(List.of(item(1, "new", "N", "t", 1)), v1))
+                    .satisfies(e -> assertThat(((MmsearchException) e).code()).isEqualTo(ErrorCode.VERSION_CONFLICT));
+            assertThat(collection.fetch(List.of("new"))).isEmpty();
+            // The current version works for patch and delete.
+            assertThat(writer.patch("a", Map.of("topic", "x"), v2).result()).isEqualTo("updated");
+            String v3 = DocumentVersion.of(collection.fetch(List.of("a")).get("a"));
+            assertThat(writer.delete(List.of("a"), v3)).containsExactly("a");
+            assertThat(collection.fetch(List.of("a"))).isEmpty();
+        }
+    }
+
+    /**
+     * Patches of different fields of one document from many threads at once: none is lost (each re-reads and merges
+     * onto the latest write), while plain upserts of other documents go on.
+     */
+    @Test
+    void concurrentPatchesOfOneDocumentAreAllKept() throws Exception {
+        try (LuceneCollectionStore store = new LuceneCollectionStore(dir)) {
+            SearchCollection collection = store.getOrCreate("docs", SCHEMA, STAMP);
+            GroupCommit commits = new GroupCommit(collection);
+            OnlineWriter writer = new OnlineWriter(collection, countingEmbedder(), commits, 8);
+            writer.upsert(List.of(item(1, "shared", "Shared", "t", 1)));
+            int threads = 4;
+            int patchesEach = 10;
+            java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(threads + 1);
+            List<java.util.concurrent.Future<?>> futures = new ArrayList<>();
+            for (int t = 0; t < threads; t++) {
+                int thread = t;
+                futures.add(pool.submit(() -> {
+                    for (int p = 0; p < patchesEach; p++) {
+                        // Each thread owns one field; the last value of each must survive every other thread's writes.
+                        writer.patch("shared", Map.of("f" + thread, p));
+                    }
+                }));
+            }
+            futures.add(pool.submit(() -> {
+                for (int i = 0; i < 20; i++) {
+                    writer.upsert(List.of(item(1, "other" + i, "Other", "t", i)));
+                }
+            }));
+            for (java.util.concurrent.Future<?> future : futures) {
+                future.get(60, java.util.concurrent.TimeUnit.SECONDS);
+            }
+            pool.shutdown();
+            Map<String, Object> fields = collection.fetch(List.of("shared")).get("shared").fields();
+            for (int t = 0; t < threads; t++) {
+                assertThat(((Number) fields.get("f" + t)).intValue()).as("field f" + t).isEqualTo(patchesEach - 1);
+            }
+            assertThat(collection.count()).isEqualTo(21);
         }
     }
 }

@@ -12,6 +12,7 @@ import java.nio.file.Path;
  * DATA_DIR/reports/            ingest error reports
  * DATA_DIR/image-roots         image folders indexed here, one absolute path a line (read as image roots)
  * DATA_DIR/thumbnails/NAME/    cached JPEG thumbnails of image collections
+ * DATA_DIR/images/NAME/        images uploaded over the API, content-addressed (an image root: {@link ImageStore})
  * </pre>
  *
  * The default is {@code $MMSEARCH_DATA_DIR}, else {@code ~/.mmsearch}.
@@ -45,6 +46,11 @@ public record DataDirectory(Path root) {
 
     public Path thumbnails() {
         return root.resolve("thumbnails");
+    }
+
+    /** Images uploaded into image collections over the API ({@link ImageStore}); read as an image root once it exists. */
+    public Path uploadedImages() {
+        return root.resolve("images");
     }
 
     /** The file listing image folders that {@code index} read, so {@code serve} can show their images. */

@@ -141,22 +141,30 @@ public final class Engine implements AutoCloseable {
         }
     }
 
-    /** Folders images may be read from: {@code --image-root} plus the image folders indexed into this data dir. */
+    /**
+     * Folders images may be read from: the uploaded images' folder ({@link DataDirectory#uploadedImages()}, first, once
+     * it exists), {@code --image-root}, and the image folders indexed into this data dir.
+     */
     public ImageRoots imageRoots() {
         // The recorded folders are re-read only when the file changed, so an image folder indexed by another command
         // while this node runs is served at once, without a file read and realpath per image request.
         long stamp = modifiedMillis(dataDirectory.imageRootsFile());
+        boolean uploads = java.nio.file.Files.isDirectory(dataDirectory.uploadedImages());
         RootsSnapshot snapshot = rootsSnapshot;
-        if (snapshot == null || snapshot.fileModified() != stamp) {
-            List<Path> all = new java.util.ArrayList<>(imageRoots.roots());
+        if (snapshot == null || snapshot.fileModified() != stamp || snapshot.uploads() != uploads) {
+            List<Path> all = new java.util.ArrayList<>();
+            if (uploads) {
+                all.add(dataDirectory.uploadedImages());
+            }
+            all.addAll(imageRoots.roots());
             all.addAll(dataDirectory.recordedImageRoots());
-            snapshot = new RootsSnapshot(stamp, ImageRoots.of(all.stream().distinct().toList()));
+            snapshot = new RootsSnapshot(stamp, uploads, ImageRoots.of(all.stream().distinct().toList()));
             rootsSnapshot = snapshot;
         }
         return snapshot.roots();
     }
 
-    private record RootsSnapshot(long fileModified, ImageRoots roots) {
+    private record RootsSnapshot(long fileModified, boolean uploads, ImageRoots roots) {
     }
 
     private volatile RootsSnapshot rootsSnapshot;

@@ -444,7 +444,8 @@ class WebUiIT {
         open("/#collections", "ui-user-7");
         By row = By.cssSelector("#collections-table tr[data-collection='docs'] td");
         waitFor(d -> !d.findElements(row).isEmpty());
-        List<String> cells = driver.findElements(row).stream().map(WebElement::getText).toList();
+        // The page refreshes while shown: read the row in one go, again if a refresh replaced it meanwhile.
+        List<String> cells = waitFor(d -> d.findElements(row).stream().map(WebElement::getText).toList());
         assertThat(cells.get(0).replaceAll("\\s", "")).as("name and modality badge").isEqualTo("docstext");
         assertThat(cells.get(1)).isEqualTo(String.valueOf(documentCount));
         assertThat(cells.get(2)).isEqualTo(MODEL);
@@ -454,10 +455,35 @@ class WebUiIT {
         assertThat(cells.get(6)).matches("\\d+(\\.\\d)? (KB|MB)");
         assertThat(cells.get(7)).matches("20\\d\\d-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d UTC");
         // The name leads to the search view with that collection selected.
-        driver.findElement(By.cssSelector("#collections-table tr[data-collection='docs'] button")).click();
+        waitFor(d -> {
+            d.findElement(By.cssSelector("#collections-table tr[data-collection='docs'] button")).click();
+            return true;
+        });
         waitFor(d -> byId("view-search").isDisplayed());
         assertThat(driver.getCurrentUrl()).endsWith("#search");
         assertThat(new Select(byId("collection")).getFirstSelectedOption().getDomAttribute("value")).isEqualTo("docs");
+    }
+
+    /** The collections page refreshes while shown: a document written over the API moves the count, and back. */
+    @Test
+    void collectionsPageCountMovesAsDocumentsArriveOverTheApi() throws Exception {
+        String key = Cli.run("keys", "add", "ui-writer", "--data-dir", dataDir.resolve("data").toString()).out().strip();
+        open("/#collections", "ui-user-9");
+        By count = By.cssSelector("#collections-table tr[data-collection='docs'] td:nth-child(2)");
+        waitFor(d -> !d.findElements(count).isEmpty());
+        long before = Long.parseLong(driver.findElement(count).getText());
+        String path = "/api/v1/collections/docs/documents";
+        HttpResponse<String> added = http.send(HttpRequest.newBuilder(URI.create(base + path))
+                .header("Authorization", "Bearer " + key).header("Content-Type", "application/x-ndjson")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"id\": \"ui-live-1\", \"title\": \"Live\","
+                        + " \"text\": \"A document written while the page is open.\"}\n")).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(added.statusCode()).as(added.body()).isEqualTo(200);
+        waitFor(d -> Long.parseLong(d.findElement(count).getText()) == before + 1);
+        HttpResponse<String> deleted = http.send(HttpRequest.newBuilder(URI.create(base + path + "/ui-live-1"))
+                .header("Authorization", "Bearer " + key).DELETE().build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(deleted.statusCode()).as(deleted.body()).isEqualTo(200);
+        waitFor(d -> Long.parseLong(d.findElement(count).getText()) == before);
     }
 
     @Test

@@ -1,6 +1,7 @@
 package dev.mmsearch.server.cli;
 
 import dev.mmsearch.ingest.CollectionImport;
+import dev.mmsearch.server.remote.RemoteImport;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -15,10 +16,14 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "import", mixinStandardHelpOptions = true,
         description = "Load an export directory (manifest.json + part-*.jsonl.gz) into a collection with its vectors,"
-                + " without running a model; checksums are verified first.")
+                + " without running a model; checksums are verified first. With --server the documents and their"
+                + " vectors go through that server's bulk API, and the server runs no model either.")
 public class ImportCommand implements Callable<Integer> {
     @Mixin
     DataDirOption common;
+
+    @Mixin
+    ServerOptions remote;
 
     @Option(names = {"-c", "--collection"}, required = true,
             description = "Collection to write (created with the export's schema and model if missing).")
@@ -32,6 +37,13 @@ public class ImportCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (remote.remote()) {
+            // Each document is sent with its vector ("_vector"): the server stores it and runs no model.
+            CollectionImport.Result result = RemoteImport.importInto(in, remote.connect(), collection);
+            spec.commandLine().getOut().println(result.toLine());
+            spec.commandLine().getOut().flush();
+            return 0;
+        }
         try (dev.mmsearch.core.CollectionStore store = common.openStore()) {
             CollectionImport.Result result = CollectionImport.importInto(in, store, collection);
             spec.commandLine().getOut().println(result.toLine());

@@ -21,6 +21,9 @@ import dev.mmsearch.core.MmsearchException;
 import dev.mmsearch.ingest.ResumePlan;
 import dev.mmsearch.inference.ModelRegistry;
 import dev.mmsearch.server.Engine;
+import dev.mmsearch.server.remote.RemoteCollections;
+import dev.mmsearch.server.remote.RemoteIndexer;
+import dev.mmsearch.server.remote.RemoteServer;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
@@ -38,6 +41,9 @@ import picocli.CommandLine.Spec;
 public class IndexCommand implements Callable<Integer> {
     @Mixin
     DataDirOption common;
+
+    @Mixin
+    ServerOptions remote;
 
     @Option(names = {"-c", "--collection"}, required = true, description = "Collection to write (created if missing).")
     String collection;
@@ -90,8 +96,16 @@ public class IndexCommand implements Callable<Integer> {
     @Option(names = "--resume",
             description = "Continue an interrupted run: when the collection's last commit has a checkpoint of this same"
                     + " file (path, size, time, first MB), skip the records it covers; otherwise read everything and"
-                    + " encode only documents the collection does not hold unchanged.")
+                    + " encode only documents the collection does not hold unchanged. With --server the checkpoint is"
+                    + " the file DATA_DIR/push-checkpoints/HOST_PORT-COLLECTION.json (this command's --data-dir),"
+                    + " rewritten after every chunk the server acknowledged; without a usable one everything is sent"
+                    + " again, which is safe (documents are upserted by id).")
     boolean resume;
+
+    @Option(names = "--chunk-size", paramLabel = "N", defaultValue = "" + RemoteIndexer.Options.DEFAULT_CHUNK_DOCUMENTS,
+            description = "With --server: documents per bulk request (default: ${DEFAULT-VALUE}); a request is also"
+                    + " kept under 1 MB, and " + RemoteIndexer.Options.DEFAULT_IN_FLIGHT + " are in flight at once.")
+    int chunkSize;
 
     @Option(names = "--commit-every", paramLabel = "N", defaultValue = "" + IndexOptions.DEFAULT_COMMIT_EVERY,
             description = "Commit (and checkpoint) at the end of the first window after N batches (default: ${DEFAULT-VALUE}).")
@@ -113,6 +127,9 @@ public class IndexCommand implements Callable<Integer> {
                 keywordFields, numericFields);
         IndexOptions options = IndexOptions.defaults().withBatchSize(common.batchSize).withCommitEvery(commitEvery)
                 .withErrorPolicy(ErrorPolicy.parse(onError)).withResume(resume);
+        if (remote.remote()) {
+            return push(schema, encoding, folder);
+        }
         try (Engine engine = new Engine(common.dataDirectory(), common.engineOptions())) {
             // An existing collection keeps its model unless --model names another one explicitly;
             // then getOrCreate refuses with an error naming both models.
@@ -161,6 +178,31 @@ public class IndexCommand implements Callable<Integer> {
             spec.commandLine().getOut().flush();
             return 0;
         }
+    }
+
+    /** --server: creates the collection over the API when it is missing, then streams the input to the bulk API. */
+    private int push(CollectionSchema schema, VectorEncoding encoding, boolean folder) {
+        if (folder || schema.isImageCollection()) {
+            throw new MmsearchException(ErrorCode.INVALID_ARGUMENT, "--server takes JSONL and CSV/TSV files of text"
+                    + " documents; the server's write API does not take images yet: index image collections without"
+                    + " --server (stop the server first)");
+        }
+        RemoteServer server = remote.connect();
+        boolean modelGiven = spec.commandLine().getParseResult().hasMatchedOption("--model");
+        RemoteCollections.ensure(server, collection, schema, model, modelGiven, encoding);
+        RemoteIndexer.Options options = RemoteIndexer.Options.defaults(ErrorPolicy.parse(onError), resume)
+                .withChunkDocuments(chunkSize);
+        IndexProgress progress = noProgress ? IndexProgress.NONE : new ConsoleIndexProgress();
+        java.io.PrintWriter out = spec.commandLine().getOut();
+        IndexSummary summary = RemoteIndexer.push(server, collection, input, java.util.Set.copyOf(schema.numericFields()),
+                options, progress, common.dataDirectory().reports(),
+                RemoteIndexer.checkpointFile(common.dataDirectory().root(), server, collection), note -> {
+                    out.println(note);
+                    out.flush();
+                });
+        out.println(summary.toLine());
+        out.flush();
+        return 0;
     }
 
     /** The store's disk-full error plus how this command continues: what the checkpoint covers, and --resume. */

@@ -29,7 +29,8 @@ public class RootCommand implements Runnable {
     public static CommandLine commandLine() {
         CommandLine cl = new CommandLine(new RootCommand());
         cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
-            if (ex instanceof MmsearchException me) {
+            if (ex instanceof MmsearchException error) {
+                MmsearchException me = LockedByServer.explain(error, commandLine);
                 commandLine.getErr().println("mmsearch: error [" + me.code().code() + "]: " + me.getMessage());
                 return EXIT_ERROR;
             }

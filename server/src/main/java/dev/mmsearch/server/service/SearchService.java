@@ -2,6 +2,7 @@ package dev.mmsearch.server.service;
 
 import dev.mmsearch.server.DataDirectory;
 import dev.mmsearch.server.EngineOptions;
+import dev.mmsearch.server.ServerFile;
 import dev.mmsearch.server.experiments.ExperimentSettings;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
@@ -55,7 +56,25 @@ public class SearchService {
                 "--server.port=" + port));
         properties.forEach((name, value) -> args.add("--" + name + "=" + value));
         // Passed as command-line properties: they win over application.properties and the environment.
-        return new SpringApplication(SearchService.class).run(args.toArray(String[]::new));
+        ConfigurableApplicationContext context = new SpringApplication(SearchService.class).run(args.toArray(String[]::new));
+        announce(dataDirectory, context);
+        return context;
+    }
+
+    /** Writes {@code server.json} into the data directory (see {@link ServerFile}); removed when the service stops. */
+    private static void announce(DataDirectory dataDirectory, ConfigurableApplicationContext context) {
+        org.springframework.core.env.Environment env = context.getEnvironment();
+        String address = env.getProperty("server.address", "");
+        String host = address.isBlank() || address.equals("0.0.0.0") || address.equals("::") ? "127.0.0.1"
+                : address.contains(":") ? "[" + address + "]" : address;
+        String scheme = env.getProperty("server.ssl.enabled", Boolean.class, false) ? "https" : "http";
+        ServerFile file = ServerFile.ofThisProcess(scheme + "://" + host + ":" + port(context));
+        file.write(dataDirectory);
+        context.addApplicationListener(event -> {
+            if (event instanceof org.springframework.context.event.ContextClosedEvent) {
+                file.remove(dataDirectory);
+            }
+        });
     }
 
     /** The port the running service listens on. */

@@ -43,9 +43,13 @@ class CollectionsController {
      * The schema of a collection to create: {@code model} (a model id this node serves), {@code textFields} (BM25,
      * and what is embedded), {@code embed} (the embed template; default: the text fields joined by ". "),
      * {@code keywordFields} and {@code numericFields} (filters), {@code vectorEncoding} (float32 or int8).
+     * {@code imageField} makes an image collection: {@code model} must be a CLIP model, vectors come from the image
+     * uploaded with each document (stored in that field, see {@code ImageDocumentsController}), {@code textFields}
+     * (default {@code ["captions", "caption"]}, as {@code mmsearch index} of an image folder) are BM25 only, and
+     * {@code embed} is not used.
      */
     record SchemaBody(String model, String embed, List<String> textFields, List<String> keywordFields,
-                      List<String> numericFields, String vectorEncoding) {
+                      List<String> numericFields, String vectorEncoding, String imageField) {
     }
 
     @PutMapping(consumes = MediaType.APPLICATION_JSON_VALUE, produces = MediaType.APPLICATION_JSON_VALUE)
@@ -58,7 +62,8 @@ class CollectionsController {
         CollectionSchema schema = schema(body);
         VectorEncoding encoding = body.vectorEncoding() == null ? VectorEncoding.FLOAT32
                 : VectorEncoding.parse(body.vectorEncoding());
-        ModelStamp stamp = engine.encoders().textEncoder(body.model()).stamp();
+        ModelStamp stamp = schema.isImageCollection() ? engine.encoders().imageEncoder(body.model()).stamp()
+                : engine.encoders().textEncoder(body.model()).stamp();
         CollectionStore store = engine.store();
         synchronized (this) { // one creator at a time, so "exists?" and "create" see the same store
             if (store.exists(name)) {
@@ -87,21 +92,31 @@ class CollectionsController {
                     + " that embeds the documents, e.g. \"bge-small-en-v1.5\" (GET /api/v1/collections lists models in"
                     + " use; `mmsearch models list` all of them)");
         }
-        List<String> text = names("textFields", body.textFields());
+        boolean images = body.imageField() != null;
+        List<String> text = names("textFields", images && body.textFields() == null ? List.of("captions", "caption")
+                : body.textFields());
         List<String> keywords = names("keywordFields", body.keywordFields());
         List<String> numbers = names("numericFields", body.numericFields());
-        if (text.isEmpty()) {
+        if (text.isEmpty() && !images) {
             throw new MmsearchException(ErrorCode.INVALID_ARGUMENT, "schema field 'textFields' is empty: name the"
                     + " text fields to embed and search, e.g. [\"title\", \"text\"]");
         }
         Set<String> seen = new HashSet<>();
-        for (List<String> role : List.of(text, keywords, numbers)) {
+        List<String> image = images ? names("imageField", List.of(body.imageField())) : List.of();
+        for (List<String> role : List.of(text, keywords, numbers, image)) {
             for (String field : role) {
                 if (!seen.add(field)) {
                     throw new MmsearchException(ErrorCode.INVALID_ARGUMENT, "field '" + field + "' has two roles"
-                            + " (text, keyword, numeric); give each field one");
+                            + " (text, keyword, numeric, image); give each field one");
                 }
             }
+        }
+        if (images) {
+            if (body.embed() != null) {
+                throw new MmsearchException(ErrorCode.INVALID_ARGUMENT, "schema field 'embed' is not used by an image"
+                        + " collection (its vectors come from the images); leave it out");
+            }
+            return CollectionSchema.images(body.imageField(), text, keywords, numbers);
         }
         String embed = body.embed() != null ? body.embed()
                 : String.join(". ", text.stream().map(f -> "{" + f + "}").toList());

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.mmsearch.core.CollectionSchema;
 import dev.mmsearch.core.CollectionStore;
 import dev.mmsearch.core.Document;
+import dev.mmsearch.core.DocumentVersion;
 import dev.mmsearch.core.ErrorCode;
 import dev.mmsearch.core.Filter;
 import dev.mmsearch.core.GroupCommit;
@@ -16,11 +17,11 @@ import dev.mmsearch.server.Engine;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
 import org.springframework.web.bind.annotation.DeleteMapping;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PatchMapping;
@@ -30,6 +31,7 @@ import org.springframework.web.bind.annotation.PutMapping;
 import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestHeader;
 import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 import tools.jackson.databind.JsonNode;
 
@@ -38,7 +40,9 @@ import tools.jackson.databind.JsonNode;
  * (NDJSON or a JSON array), get, delete by id and delete by filter. The server embeds with the collection's model
  * ({@link OnlineWriter}); a 2xx answer means the write is committed (durable and searchable: {@link GroupCommit}).
  * Writes need an admin key ({@code AccessRules}: every non-search POST and every DELETE is ADMIN); the body is limited
- * by {@code mmsearch.security.max-json-body} and the document count by {@code mmsearch.write.max-documents}.
+ * by {@code mmsearch.security.max-json-body} and the document count by {@code mmsearch.write.max-documents}. A document
+ * with its own {@code "_vector"} is stored without running the model; {@code mmsearch.write.embedded} counts those
+ * the model embedded.
  */
 @RestController
 @RequestMapping("/api/v1/collections/{name}/documents")
@@ -46,13 +50,16 @@ class DocumentsController {
     private static final Logger log = LoggerFactory.getLogger(DocumentsController.class);
 
     private final Engine engine;
+    private final io.micrometer.core.instrument.MeterRegistry meters;
     private final BulkBody.Limits limits;
-    /** One group commit per open collection (a re-indexed or re-created collection is another instance). */
-    private final Map<SearchCollection, GroupCommit> commits = new ConcurrentHashMap<>();
+    private final CollectionWrites writes;
 
-    DocumentsController(Engine engine, @Value("${mmsearch.write.max-documents:10000}") int maxDocuments,
+    DocumentsController(Engine engine, CollectionWrites writes, io.micrometer.core.instrument.MeterRegistry meters,
+                        @Value("${mmsearch.write.max-documents:10000}") int maxDocuments,
                         @Value("${mmsearch.write.max-field-chars:1000000}") int maxFieldChars) {
         this.engine = engine;
+        this.writes = writes;
+        this.meters = meters;
         this.limits = new BulkBody.Limits(maxDocuments, maxFieldChars);
     }
 
@@ -61,14 +68,29 @@ class DocumentsController {
     }
 
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    record Item(int position, String id, String result, String code, String message) {
+    record Item(int position, String id, String result, String code, String message, String version) {
+        Item(int position, String id, String result, String code, String message) {
+            this(position, id, result, code, message, null);
+        }
+
+        /** The item's outcome as an HTTP status, as Elasticsearch's bulk items give it: 201, 200, or 400. */
+        @com.fasterxml.jackson.annotation.JsonProperty("status")
+        int status() {
+            return switch (result) {
+                case "created" -> 201;
+                case "failed" -> 400;
+                default -> 200;
+            };
+        }
     }
 
     @PostMapping(consumes = {"application/x-ndjson", MediaType.APPLICATION_JSON_VALUE},
             produces = MediaType.APPLICATION_JSON_VALUE)
     BulkAnswer upsert(@PathVariable String name, @RequestBody(required = false) byte[] body,
-                      @RequestHeader(name = "Content-Type", required = false) String contentType) {
+                      @RequestHeader(name = "Content-Type", required = false) String contentType,
+                      @RequestParam(name = "refresh", required = false) String refresh) {
         long start = System.nanoTime();
+        checkRefresh(refresh);
         SearchCollection collection = engine.store().get(CollectionStore.validateName(name));
         boolean ndjson = contentType != null && contentType.toLowerCase(java.util.Locale.ROOT)
                 .startsWith("application/x-ndjson");
@@ -83,40 +105,81 @@ class DocumentsController {
         return new BulkAnswer(failed > 0, outcomes.size() - failed, failed, took, answer);
     }
 
+    /** The stored document, with its {@link DocumentVersion version} as the {@code ETag} header. */
     @GetMapping(path = "/{id}", produces = MediaType.APPLICATION_JSON_VALUE)
-    Document get(@PathVariable String name, @PathVariable String id) {
+    ResponseEntity<Document> get(@PathVariable String name, @PathVariable String id) {
         SearchCollection collection = engine.store().get(CollectionStore.validateName(name));
         Document document = collection.fetch(List.of(id)).get(id);
         if (document == null) {
             throw new MmsearchException(ErrorCode.NOT_FOUND, "collection '" + name + "' has no document '" + id + "'");
         }
-        return document;
+        return ResponseEntity.ok().eTag(DocumentVersion.etag(DocumentVersion.of(document))).body(document);
     }
 
-    /** Replaces document {@code id} with the fields in the body (an {@code id} in the body must be the same). */
+    /**
+     * The {@code refresh} parameter of a write, as Elasticsearch and OpenSearch clients send it. Every answer here
+     * comes after the commit that makes the write durable, and that commit also makes it searchable, so
+     * {@code wait_for}, {@code true} and {@code false} all answer once the write is searchable; other values are
+     * refused rather than ignored.
+     */
+    private static void checkRefresh(String refresh) {
+        if (refresh != null && !List.of("", "true", "false", "wait_for").contains(refresh)) {
+            throw MmsearchException.badRequest("refresh must be true, false or wait_for, got '" + refresh
+                    + "' (every acknowledged write is already searchable: the commit that makes it durable refreshes)");
+        }
+    }
+
+    /** The answer of a single-document write: its outcome, its new version in the body and as the ETag. */
+    private static ResponseEntity<Item> written(SearchCollection collection, OnlineWriter.Outcome outcome) {
+        Item item = answer(outcome);
+        Document now = collection.fetch(List.of(outcome.id())).get(outcome.id());
+        if (now == null) {
+            return ResponseEntity.ok(item);
+        }
+        String version = DocumentVersion.of(now);
+        return ResponseEntity.ok().eTag(DocumentVersion.etag(version)).body(new Item(item.position(), item.id(),
+                item.result(), null, null, version));
+    }
+
+    /**
+     * Replaces document {@code id} with the fields in the body (an {@code id} in the body must be the same). With
+     * {@code If-Match: "<version>"} only if the document is at that version (409 version_conflict otherwise).
+     */
     @PutMapping(path = "/{id}", consumes = MediaType.APPLICATION_JSON_VALUE, produces = MediaType.APPLICATION_JSON_VALUE)
-    Item replace(@PathVariable String name, @PathVariable String id, @RequestBody(required = false) JsonNode body) {
+    ResponseEntity<Item> replace(@PathVariable String name, @PathVariable String id,
+                                 @RequestBody(required = false) JsonNode body,
+                                 @RequestHeader(name = "If-Match", required = false) String ifMatch,
+                                 @RequestParam(name = "refresh", required = false) String refresh) {
+        checkRefresh(refresh);
+        String ifVersion = DocumentVersion.fromIfMatch(ifMatch);
         SearchCollection collection = engine.store().get(CollectionStore.validateName(name));
         fieldsOf(id, body); // checks the body and its id
         tools.jackson.databind.node.ObjectNode document = ((tools.jackson.databind.node.ObjectNode) body).deepCopy();
         document.put("id", id);
-        return answer(writer(collection).upsert(List.of(BulkBody.parseOne(document, limits))).getFirst());
+        return written(collection, writer(collection).upsert(List.of(BulkBody.parseOne(document, limits)), ifVersion)
+                .getFirst());
     }
 
     /**
      * Merges the body's fields into document {@code id} (null removes a field). A patch that leaves the embedded text
-     * as it was keeps the stored vector: the model does not run. 404 when there is no such document.
+     * as it was keeps the stored vector: the model does not run. 404 when there is no such document; with
+     * {@code If-Match}, 409 version_conflict when it is not at that version.
      */
     @PatchMapping(path = "/{id}", consumes = MediaType.APPLICATION_JSON_VALUE, produces = MediaType.APPLICATION_JSON_VALUE)
-    Item patch(@PathVariable String name, @PathVariable String id, @RequestBody(required = false) JsonNode body) {
+    ResponseEntity<Item> patch(@PathVariable String name, @PathVariable String id,
+                               @RequestBody(required = false) JsonNode body,
+                               @RequestHeader(name = "If-Match", required = false) String ifMatch,
+                               @RequestParam(name = "refresh", required = false) String refresh) {
+        checkRefresh(refresh);
+        String ifVersion = DocumentVersion.fromIfMatch(ifMatch);
         SearchCollection collection = engine.store().get(CollectionStore.validateName(name));
         Map<String, Object> changes = fieldsOf(id, body);
-        OnlineWriter.Outcome outcome = writer(collection).patch(id, changes);
+        OnlineWriter.Outcome outcome = writer(collection).patch(id, changes, ifVersion);
         if (outcome == null) {
             throw new MmsearchException(ErrorCode.NOT_FOUND, "collection '" + name + "' has no document '" + id
                     + "' to patch; write it with PUT or the bulk endpoint");
         }
-        return answer(outcome);
+        return written(collection, outcome);
     }
 
     private static Item answer(OnlineWriter.Outcome outcome) {
@@ -145,10 +208,15 @@ class DocumentsController {
         return fields;
     }
 
+    /** Deletes document {@code id}; with {@code If-Match}, only if it is at that version (409 otherwise). */
     @DeleteMapping(path = "/{id}", produces = MediaType.APPLICATION_JSON_VALUE)
-    Map<String, Object> delete(@PathVariable String name, @PathVariable String id) {
+    Map<String, Object> delete(@PathVariable String name, @PathVariable String id,
+                               @RequestHeader(name = "If-Match", required = false) String ifMatch,
+                               @RequestParam(name = "refresh", required = false) String refresh) {
+        checkRefresh(refresh);
+        String ifVersion = DocumentVersion.fromIfMatch(ifMatch);
         SearchCollection collection = engine.store().get(CollectionStore.validateName(name));
-        boolean existed = !writer(collection).delete(List.of(id)).isEmpty();
+        boolean existed = !deleter(collection).delete(List.of(id), ifVersion).isEmpty();
         Map<String, Object> answer = new LinkedHashMap<>();
         answer.put("id", id);
         answer.put("result", existed ? "deleted" : "not_found");
@@ -158,27 +226,73 @@ class DocumentsController {
     /** Deletes every document matching {@code {"filter": ...}} (keyword and numeric fields). */
     @PostMapping(path = "/delete", consumes = MediaType.APPLICATION_JSON_VALUE,
             produces = MediaType.APPLICATION_JSON_VALUE)
-    Map<String, Object> deleteMatching(@PathVariable String name, @RequestBody(required = false) JsonNode body) {
+    Map<String, Object> deleteMatching(@PathVariable String name, @RequestBody(required = false) JsonNode body,
+                                       @RequestParam(name = "refresh", required = false) String refresh) {
+        checkRefresh(refresh);
         SearchCollection collection = engine.store().get(CollectionStore.validateName(name));
         if (body == null || !body.isObject() || body.get("filter") == null || body.get("filter").isNull()) {
             throw MmsearchException.badRequest("delete by filter needs {\"filter\": ...}, e.g."
                     + " {\"filter\": {\"term\": {\"category\": \"old\"}}}; to delete the whole collection, DELETE it");
         }
         Filter filter = Filter.parse(body.get("filter"));
-        long deleted = writer(collection).deleteMatching(filter);
+        long deleted = deleter(collection).deleteMatching(filter);
         return Map.of("deleted", deleted);
+    }
+
+    /** Deletes embed nothing, so image collections delete here too (their stored images stay: ImageStore). */
+    private OnlineWriter deleter(SearchCollection collection) {
+        return !collection.schema().isImageCollection() ? writer(collection) : new OnlineWriter(collection,
+                ImageDocumentsController.NO_EMBEDDING, writes.commitsOf(collection), 1);
     }
 
     private OnlineWriter writer(SearchCollection collection) {
         CollectionSchema schema = collection.schema();
         if (schema.isImageCollection()) {
             throw new MmsearchException(ErrorCode.INVALID_ARGUMENT, "collection '" + collection.name()
-                    + "' is an image collection; writing images over the API is not supported yet: index image"
-                    + " folders with `mmsearch index` (stop the server first)");
+                    + "' is an image collection; upload each image with its fields as multipart/form-data (POST"
+                    + " .../documents with parts 'id', 'image' and 'fields'): a JSON write cannot name image files");
         }
-        DocumentEmbedder embedder = DocumentEmbedder.text(engine.encoders().textEncoder(collection.stamp().modelId()),
-                schema);
-        GroupCommit group = commits.computeIfAbsent(collection, GroupCommit::new);
+        DocumentEmbedder embedder = counted(collection.name(),
+                DocumentEmbedder.text(engine.encoders().textEncoder(collection.stamp().modelId()), schema));
+        GroupCommit group = writes.commitsOf(collection);
         return new OnlineWriter(collection, embedder, group, engine.options().batchSize());
+    }
+
+    /**
+     * {@code embedder}, counting the documents it embeds in {@code mmsearch.write.embedded{collection}}: how often the
+     * write path ran the model (documents that bring their own {@code _vector} do not count).
+     */
+    private DocumentEmbedder counted(String collection, DocumentEmbedder embedder) {
+        io.micrometer.core.instrument.Counter counter = io.micrometer.core.instrument.Counter
+                .builder("mmsearch.write.embedded")
+                .description("Documents the write API embedded with the collection's model")
+                .tag("collection", collection).register(meters);
+        return new DocumentEmbedder() {
+            @Override
+            public dev.mmsearch.core.ModelStamp stamp() {
+                return embedder.stamp();
+            }
+
+            @Override
+            public String input(Document document) {
+                return embedder.input(document);
+            }
+
+            @Override
+            public String emptyReason() {
+                return embedder.emptyReason();
+            }
+
+            @Override
+            public int[] lengths(List<String> inputs) {
+                return embedder.lengths(inputs);
+            }
+
+            @Override
+            public float[][] embed(List<String> inputs) {
+                counter.increment(inputs.size());
+                return embedder.embed(inputs);
+            }
+        };
     }
 }

@@ -54,6 +54,9 @@ final class DocumentLayout {
         settings.put("number_of_shards", options.shards());
         settings.put("number_of_replicas", options.replicas());
         settings.put("refresh_interval", options.refreshInterval());
+        // OpenSearch's default, set explicitly so no index template can turn it off: a bulk request is answered only
+        // once it is fsynced in the translog of every in-sync copy, which is what makes an acknowledged write durable.
+        settings.putObject("translog").put("durability", "request");
         ObjectNode mappings = body.putObject("mappings");
         mappings.put("dynamic", "strict");
         mappings.putObject("_meta").set(CollectionMeta.KEY, meta.toJson());

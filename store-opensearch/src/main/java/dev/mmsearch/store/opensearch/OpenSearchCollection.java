@@ -28,7 +28,9 @@ import tools.jackson.databind.node.ObjectNode;
  *
  * <p>Visibility: with the default {@code refresh_interval: -1} writes become visible on {@link #commit()} (an index
  * refresh), as in the embedded store; fetch and vectors read the refreshed view too ({@code realtime=false}).
- * Durability: every acknowledged bulk request is in the translog of every shard copy; commit also flushes. Searches
+ * Durability: the index is created with {@code index.translog.durability: request}, so OpenSearch answers a bulk
+ * request only once its operations are fsynced in the translog of every in-sync shard copy: each acknowledged
+ * upsert and delete is durable before {@link #commit()}, which therefore only refreshes (see there). Searches
  * refuse partial results ({@code allow_partial_search_results=false}), so a shard without a live copy fails the
  * search instead of silently dropping hits; bulk items refused with 429/5xx are retried with backoff.
  *
@@ -39,11 +41,16 @@ import tools.jackson.databind.node.ObjectNode;
 public final class OpenSearchCollection implements SearchCollection {
     private static final Logger log = LoggerFactory.getLogger(OpenSearchCollection.class);
     private static final int SCROLL_PAGE = 500;
+    /** Shortest time between two records of the commit time ({@link #info()}'s last-modified) in the mapping. */
+    static final long COMMIT_TIME_RESOLUTION_NANOS = 1_000_000_000L;
 
     private final String name;
     private final CollectionMeta meta;
     private final IndexClient client;
     private final OpenSearchQueries queries;
+    /** {@link System#nanoTime()} of the last commit time recorded by this instance; guarded by {@code this}. */
+    private long commitTimeRecordedAt;
+    private boolean commitTimeRecorded;
 
     OpenSearchCollection(String name, String index, CollectionMeta meta, OpenSearchHttp http) {
         this.name = name;
@@ -169,17 +176,42 @@ public final class OpenSearchCollection implements SearchCollection {
         return matched;
     }
 
-    /** Refreshes (visible) and flushes (Lucene commit on every shard copy) the index, and records the time. */
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Here a commit is an index refresh: durability needs nothing more, since every bulk request was answered only
+     * once it was in the translog of every in-sync shard copy ({@code index.translog.durability: request}); a Lucene
+     * flush would only trim the translog, which OpenSearch does by itself. Why refresh here rather than send the
+     * writes with {@code refresh=wait_for}: with {@code refresh_interval: -1} nothing would ever end the wait, and
+     * with an interval each acknowledgement waits for the next scheduled refresh (half an interval on average, at
+     * every load). A refresh per commit makes a write visible as soon as it is acknowledged, and under concurrent
+     * writers {@link dev.mmsearch.core.GroupCommit} makes one refresh (about 30 ms on the 2-node test cluster) serve
+     * every write that arrived meanwhile, so refreshes stay few; {@code refresh=true} on each bulk request would
+     * make one per request (and one tiny segment each). The commit time for {@link #info()} is recorded in the
+     * mapping's {@code _meta} (a cluster-state update) at most once a second per instance, so it may lag the last
+     * commit by up to a second.
+     */
     @Override
     public void commit() {
         client.call("POST", "/_refresh", Map.of(), null, "refresh");
-        client.call("POST", "/_flush", Map.of("wait_if_ongoing", "true"), null, "flush");
+        recordCommitTime(false);
+        log.debug("committed collection={} index={}", name, index());
+    }
+
+    private void recordCommitTime(boolean always) {
+        synchronized (this) {
+            long now = System.nanoTime();
+            if (!always && commitTimeRecorded && now - commitTimeRecordedAt < COMMIT_TIME_RESOLUTION_NANOS) {
+                return;
+            }
+            commitTimeRecorded = true;
+            commitTimeRecordedAt = now;
+        }
         ObjectNode mapping = Json.MAPPER.createObjectNode();
         ObjectNode metaJson = mapping.putObject("_meta");
         metaJson.set(CollectionMeta.KEY, meta.toJson());
         metaJson.put("committedAt", Instant.now().toString());
         client.call("PUT", "/_mapping", Map.of(), mapping, "record the commit time of");
-        log.debug("committed collection={} index={}", name, index());
     }
 
     /**
@@ -202,11 +234,29 @@ public final class OpenSearchCollection implements SearchCollection {
     /** {@inheritDoc} <p>{@code _forcemerge?max_num_segments=1} on the index, waiting for it to finish. */
     @Override
     public int optimize() {
-        commit();
+        client.call("POST", "/_refresh", Map.of(), null, "refresh");
         client.call("POST", "/_forcemerge", Map.of("max_num_segments", "1"), null, "force-merge");
         client.call("POST", "/_refresh", Map.of(), null, "refresh");
+        // A Lucene commit on every shard copy after the rewrite, so a restarted node need not replay the translog.
+        client.call("POST", "/_flush", Map.of("wait_if_ongoing", "true"), null, "flush");
+        recordCommitTime(true);
         log.info("optimized collection={} index={}", name, index());
         return -1;
+    }
+
+    /**
+     * Two instances are equal when they are the same version (index) of the same collection: the store hands out a
+     * new instance per {@code get}, and callers that keep state per collection (the server's group commit) must
+     * find it again.
+     */
+    @Override
+    public boolean equals(Object other) {
+        return other instanceof OpenSearchCollection that && name.equals(that.name) && index().equals(that.index());
+    }
+
+    @Override
+    public int hashCode() {
+        return 31 * name.hashCode() + index().hashCode();
     }
 
     @Override

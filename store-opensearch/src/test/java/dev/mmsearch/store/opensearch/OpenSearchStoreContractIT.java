@@ -60,7 +60,9 @@ class OpenSearchStoreContractIT extends CollectionStoreContract {
         assertThat(index).isEqualTo("mmsearch-" + name + ".1");
         assertThat(get(cluster.httpHost(0) + "/" + index + "/_settings?flat_settings=true")).contains(
                 "\"index.number_of_shards\":\"2\"", "\"index.number_of_replicas\":\"1\"", "\"index.knn\":\"true\"",
-                "\"index.refresh_interval\":\"-1\"");
+                "\"index.refresh_interval\":\"-1\"", "\"index.translog.durability\":\"request\"");
+        assertThat(store.get(name)).as("the same version: equal, for state kept per collection").isEqualTo(collection)
+                .hasSameHashCodeAs(collection).isNotSameAs(collection);
         assertThat(get(cluster.httpHost(0) + "/_cluster/health/" + index + "?wait_for_status=green&timeout=30s"))
                 .contains("\"status\":\"green\"");
         String shards = get(cluster.httpHost(1) + "/_cat/shards/" + index + "?h=prirep,state,node");
