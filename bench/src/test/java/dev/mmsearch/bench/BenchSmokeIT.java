@@ -177,6 +177,16 @@ class BenchSmokeIT {
     }
 
     @Test
+    void millionCorpus() throws Exception {
+        Path out = tmp.resolve("million.jsonl");
+        run(() -> MillionCorpus.main(new String[] {"--out", out.toString(), "--n", "50",
+                "--source", shared.resolve("scifact").toString()}));
+        List<String> lines = Files.readAllLines(out);
+        assertThat(lines).hasSize(50);
+        assertThat(lines.getFirst()).contains("\"id\"", "\"bucket\"");
+    }
+
+    @Test
     void write() throws Exception {
         Path report = tmp.resolve("write.md");
         run(() -> WriteBench.main(new String[] {"--corpus", corpus.toString(), "--queries", queries.toString(),
