@@ -8,6 +8,7 @@
 #   bench/run.sh ann [OUT] [--sets scifact,synth] [--n 500000] [--repeats 3]     (Lucene HNSW vs hnswlib/faiss; bench/ann/run.sh)
 #   bench/run.sh load [--data-dir DIR] [--levels 1,8,32] [--seconds 20] [--soak-seconds 180]  (HTTP load + soak)
 #   bench/run.sh load --url http://127.0.0.1:8765 --server-pid PID ...   (a running server; bench/load/external.sh)
+#   bench/run.sh write [--limit 2000] [--clients 8] [--seconds 20] [--patch 1000] [--compare-micro-batch 0]  (online write API)
 #   bench/run.sh corpus --out DIR/million.jsonl [--n 1000000] [--seed 18]   (issue 18's deterministic Q&A corpus)
 # BENCH_JVM_OPTS (e.g. -Xmx512m) is passed to the benchmark's JVM.
 set -euo pipefail
@@ -21,9 +22,10 @@ case "${1:-}" in
   stores) main=dev.mmsearch.bench.StoreComparisonBench ;;
   capacity) main=dev.mmsearch.bench.CapacityPlan ;;
   load) main=dev.mmsearch.bench.LoadBench ;;
+  write) main=dev.mmsearch.bench.WriteBench ;;
   corpus) main=dev.mmsearch.bench.MillionCorpus ;;
   ann) shift; ./mvnw -q -B -DskipTests -pl bench -am install; exec bench/ann/run.sh "$@" ;;
-  *) echo "usage: bench/run.sh latency|ingest|memory|stores|capacity|load|corpus|ann [options]" >&2; exit 2 ;;
+  *) echo "usage: bench/run.sh latency|ingest|memory|stores|capacity|load|write|corpus|ann [options]" >&2; exit 2 ;;
 esac
 shift
 ./mvnw -q -B -DskipTests -pl bench -am install

@@ -1,0 +1,203 @@
+package dev.mmsearch.bench;
+
+import dev.mmsearch.core.CollectionSchema;
+import dev.mmsearch.core.SearchCollection;
+import dev.mmsearch.core.TextEncoder;
+import dev.mmsearch.inference.ModelRegistry;
+import dev.mmsearch.ingest.IndexOptions;
+import dev.mmsearch.ingest.IndexProgress;
+import dev.mmsearch.ingest.Indexer;
+import dev.mmsearch.server.DataDirectory;
+import dev.mmsearch.store.lucene.LuceneCollectionStore;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * A tiny run of every benchmark harness, so none of them rots between the runs that produce docs/benchmarks.md: each
+ * main runs with the smallest arguments that still exercise its whole path (a few documents and queries, one level,
+ * a second or two) and its report must hold a table with positive numbers. Peers outside Java are not run: the ANN
+ * comparison runs its Java side (Lucene) only, and the store comparison its embedded setup only (an OpenSearch node
+ * takes longer to boot than this whole class is meant to take). Model: the small test model, from the shared test
+ * cache.
+ */
+class BenchSmokeIT {
+    static final String MODEL = "all-MiniLM-L6-v2-q";
+
+    @TempDir
+    static Path tmp;
+    static Path shared;
+    static Path models;
+    static Path corpus;
+    static Path queries;
+    /** A data dir holding collection "smoke": 20 SciFact documents embedded with {@link #MODEL}. */
+    static Path dataDir;
+
+    @BeforeAll
+    static void indexASmallCollection() throws Exception {
+        shared = Path.of(System.getProperty("mmsearch.sharedData", "../../shared/data"));
+        corpus = shared.resolve("scifact/corpus.jsonl");
+        queries = shared.resolve("scifact/queries.jsonl");
+        models = Path.of(System.getProperty("mmsearch.testCache", "../target/test-cache")).resolve("models");
+        Files.createDirectories(models);
+        dataDir = tmp.resolve("data");
+        Files.createDirectories(dataDir);
+        Files.createSymbolicLink(dataDir.resolve("models"), models.toAbsolutePath());
+        Path slice = tmp.resolve("slice.jsonl");
+        try (Stream<String> lines = Files.lines(corpus)) {
+            Files.write(slice, lines.limit(20).toList());
+        }
+        try (ModelRegistry registry = new ModelRegistry(models);
+             LuceneCollectionStore store = new LuceneCollectionStore(new DataDirectory(dataDir).collections())) {
+            TextEncoder encoder = registry.textEncoder(MODEL);
+            SearchCollection collection = store.getOrCreate("smoke", CollectionSchema.BEIR, encoder.stamp());
+            Indexer.index(slice, collection, encoder, CollectionSchema.BEIR, IndexOptions.defaults().withBatchSize(8),
+                    IndexProgress.NONE, tmp.resolve("reports"));
+            assertThat(collection.count()).isEqualTo(20);
+        }
+    }
+
+    /** What {@code main} printed to stdout. */
+    static String run(ThrowingMain main) throws Exception {
+        PrintStream original = System.out;
+        ByteArrayOutputStream captured = new ByteArrayOutputStream();
+        System.setOut(new PrintStream(captured, true, StandardCharsets.UTF_8));
+        try {
+            main.run();
+        } finally {
+            System.setOut(original);
+        }
+        String out = captured.toString(StandardCharsets.UTF_8);
+        original.println(out);
+        return out;
+    }
+
+    @FunctionalInterface
+    interface ThrowingMain {
+        void run() throws Exception;
+    }
+
+    /** The number in the table row starting with {@code label}, in column {@code column} (1 = the first after it). */
+    static double cell(String out, String label, int column) {
+        for (String line : out.split("\n")) {
+            if (line.startsWith("| " + label)) {
+                String[] cells = line.split("\\|");
+                return Double.parseDouble(cells[1 + column].strip().replace("**", ""));
+            }
+        }
+        throw new AssertionError("no row '" + label + "' in:\n" + out);
+    }
+
+    @Test
+    void searchLatency() throws Exception {
+        String out = run(() -> SearchLatencyBench.main(new String[] {"--data-dir", dataDir.toString(),
+                "--collection", "smoke", "--queries", queries.toString(), "--n", "5", "--warmup", "2",
+                "--threads", "1"}));
+        assertThat(cell(out, "raw encode", 1)).isPositive();
+        assertThat(cell(out, "dense arm: server-side total", 1)).isPositive();
+        assertThat(cell(out, "hybrid arm: HTTP round trip", 2)).isPositive();
+    }
+
+    @Test
+    void ingestThroughput() throws Exception {
+        String out = run(() -> IngestThroughputBench.main(new String[] {"--corpus", corpus.toString(),
+                "--model", MODEL, "--limit", "16", "--batch-size", "8", "--threads", "1",
+                "--data-dir", dataDir.toString()}));
+        assertThat(cell(out, "(a) raw model", 2)).isPositive();
+        assertThat(cell(out, "(b) pipeline, length-bucketed", 2)).isPositive();
+        assertThat(cell(out, "ratio pipeline (b) / raw (a)", 2)).isPositive();
+    }
+
+    @Test
+    void ingestMemory() throws Exception {
+        String out = run(() -> IngestMemoryBench.main(new String[] {"--size-mb", "1", "--doc-kb", "64",
+                "--model", MODEL, "--data-dir", dataDir.toString()}));
+        Matcher docsPerSecond = Pattern.compile("\"docsPerSecond\"\\s*:\\s*([0-9.Ee+-]+)").matcher(out);
+        assertThat(docsPerSecond.find()).as(out).isTrue();
+        assertThat(Double.parseDouble(docsPerSecond.group(1))).isPositive();
+    }
+
+    @Test
+    void storeComparisonEmbeddedOnly() throws Exception {
+        String out = run(() -> StoreComparisonBench.main(new String[] {"--cache",
+                new DataDirectory(dataDir).collections().toString(), "--collection", "smoke", "--models",
+                models.toString(), "--queries", queries.toString(), "--n", "5", "--warmup", "2", "--batch", "8",
+                "--setups", "embedded"}));
+        Matcher ingest = Pattern.compile("\"ingest_docs_per_s\"\\s*:\\s*([0-9.Ee+-]+)").matcher(out);
+        assertThat(ingest.find()).as(out).isTrue();
+        assertThat(Double.parseDouble(ingest.group(1))).isPositive();
+    }
+
+    @Test
+    void capacityPlan() throws Exception {
+        Path index;
+        try (Stream<Path> files = Files.walk(new DataDirectory(dataDir).collections())) {
+            index = files.filter(p -> p.getFileName().toString().startsWith("segments_")).findFirst()
+                    .orElseThrow().getParent();
+        }
+        String out = run(() -> CapacityPlan.main(new String[] {"--corpus", corpus.toString(), "--index",
+                index.toString()}));
+        // A 20-document index is written as compound segments, which the per-part measurement skips: the plan then
+        // stands on its formulas, and the report says so.
+        assertThat(out).contains("### Measured on SciFact", "### Plans");
+        assertThat(out).containsPattern("\\| [^|]*10M[^|]* \\|");
+    }
+
+    @Test
+    void annJavaSideOnly() throws Exception {
+        Path out = tmp.resolve("ann");
+        AnnBench.main(new String[] {"prepare", "--out", out.toString(), "--sets", "synth", "--n", "500",
+                "--dim", "32", "--clusters", "10", "--nq", "20"});
+        AnnBench.main(new String[] {"lucene", "--out", out.toString(), "--sets", "synth", "--repeats", "1",
+                "--widths", "10", "--encodings", "FLOAT32"});
+        List<String> csv = Files.readAllLines(out.resolve("lucene.csv"));
+        assertThat(csv).hasSizeGreaterThan(1);
+        assertThat(csv.get(1)).contains("synth");
+    }
+
+    @Test
+    void load() throws Exception {
+        String out = run(() -> LoadBench.main(new String[] {"--data-dir", tmp.resolve("load").toString(),
+                "--models", models.toString(), "--model", "bge-small-en-v1.5-q", "--queries", queries.toString(),
+                "--levels", "1", "--seconds", "1", "--soak-seconds", "0", "--warmup-seconds", "0",
+                "--settle-seconds", "0", "--sampler", "off", "--threads", "1"}));
+        assertThat(cell(out, "hybrid (default)", 2)).isPositive();
+        assertThat(cell(out, "dense", 2)).isPositive();
+    }
+
+    @Test
+    void millionCorpus() throws Exception {
+        Path out = tmp.resolve("million.jsonl");
+        run(() -> MillionCorpus.main(new String[] {"--out", out.toString(), "--n", "50",
+                "--source", shared.resolve("scifact").toString()}));
+        List<String> lines = Files.readAllLines(out);
+        assertThat(lines).hasSize(50);
+        assertThat(lines.getFirst()).contains("\"id\"", "\"bucket\"");
+    }
+
+    @Test
+    void write() throws Exception {
+        Path report = tmp.resolve("write.md");
+        run(() -> WriteBench.main(new String[] {"--corpus", corpus.toString(), "--queries", queries.toString(),
+                "--limit", "12", "--seconds", "1", "--patch", "6", "--bulk-size", "4", "--clients", "2",
+                "--compare-micro-batch", "0", "--threads", "1", "--models", models.toString(),
+                "--data-dir", tmp.resolve("write").toString(), "--out", report.toString()}));
+        String out = Files.readString(report);
+        assertThat(cell(out, "(a) mmsearch index", 3)).isPositive();
+        assertThat(cell(out, "(a) bulk API", 3)).isPositive();
+        assertThat(cell(out, "(b) single-document PUT", 3)).isPositive();
+        assertThat(cell(out, "(c) search, hybrid, 1 client, idle", 3)).isPositive();
+        assertThat(cell(out, "(d) speedup patch / re-embed", 3)).isPositive();
+    }
+}
