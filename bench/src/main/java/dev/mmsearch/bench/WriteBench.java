@@ -215,6 +215,15 @@ public final class WriteBench {
                 // (d) keyword patch of patchN documents vs re-embedding them (changed text, bulk API).
                 List<Map<String, Object>> patched = docs.subList(0, patchN);
                 phases.put("patch", patches(server, BULK, patched, patchClients));
+                // The same keyword change as one bulk merge (?merge=true, Elasticsearch's bulk update) per body.
+                List<Map<String, Object>> merges = patched.stream().map(d -> {
+                    Map<String, Object> change = new LinkedHashMap<>();
+                    change.put("id", d.get("id"));
+                    change.put("topic", "merged");
+                    return change;
+                }).toList();
+                phases.put("merge", bulk(server, "/api/v1/collections/" + BULK + "/documents?merge=true", merges,
+                        bulkSize, bulkClients));
                 List<Map<String, Object>> changed = patched.stream().map(d -> {
                     Map<String, Object> copy = new LinkedHashMap<>(d);
                     copy.put("text", d.get("text") + " (revised)");
@@ -289,8 +298,12 @@ public final class WriteBench {
                     / p.get("searchIdle").latency().at(99));
             row(t, "(d) PATCH keyword field, " + patchClients + " clients, " + patchN + " docs (vector kept)",
                     p.get("patch"));
+            row(t, "(d) bulk merge (?merge=true) of the keyword field, " + patchN + " docs, " + bulkSize
+                    + " docs/body (latency per body)", p.get("merge"));
             row(t, "(d) re-embed: bulk upsert with changed text, " + patchN + " docs (latency per body)", p.get("reembed"));
-            ratio(t, "(d) speedup patch / re-embed (target >= 20)", p.get("patch").rate() / p.get("reembed").rate());
+            ratio(t, "(d) speedup bulk merge / re-embed, same bodies (target >= 20)",
+                    p.get("merge").rate() / p.get("reembed").rate());
+            ratio(t, "(d) speedup single-document PATCH / re-embed", p.get("patch").rate() / p.get("reembed").rate());
             ratio(t, "(d) speedup patch / single-document PUT of (b)", p.get("patch").rate() / p.get("single").rate());
         }
         if (p.containsKey("patchFresh")) {
@@ -341,6 +354,12 @@ public final class WriteBench {
     /** Bulk upserts of {@code docs} in NDJSON bodies of {@code size}, {@code clients} at a time; latency per body. */
     static Phase bulk(Server server, String collection, List<Map<String, Object>> docs, int size, int clients)
             throws Exception {
+        return bulk(server, "/api/v1/collections/" + collection + "/documents", docs, size, clients);
+    }
+
+    /** {@link #bulk} to {@code path} (e.g. with {@code ?merge=true}). */
+    static Phase bulk(Server server, String path, List<Map<String, Object>> docs, int size, int clients)
+            throws Exception {
         List<String> bodies = new ArrayList<>();
         for (int from = 0; from < docs.size(); from += size) {
             bodies.add(String.join("\n", docs.subList(from, Math.min(docs.size(), from + size)).stream()
@@ -352,8 +371,7 @@ public final class WriteBench {
             if (i >= bodies.size()) {
                 return -1;
             }
-            HttpResponse<String> r = server.send("POST", "/api/v1/collections/" + collection + "/documents",
-                    "application/x-ndjson", bodies.get(i));
+            HttpResponse<String> r = server.send("POST", path, "application/x-ndjson", bodies.get(i));
             JsonNode answer = r.statusCode() == 200 ? Json.MAPPER.readTree(r.body()) : null;
             if (answer == null || answer.get("failed").asInt() != 0) {
                 throw new IllegalStateException("bulk write failed: " + r.statusCode() + " " + r.body());
