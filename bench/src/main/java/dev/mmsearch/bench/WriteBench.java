@@ -222,7 +222,7 @@ public final class WriteBench {
                     change.put("topic", "merged");
                     return change;
                 }).toList();
-                phases.put("merge", bulk(server, "/api/v1/collections/" + BULK + "/documents?merge=true", merges,
+                phases.put("merge", bulkTo(server, "/api/v1/collections/" + BULK + "/documents?merge=true", merges,
                         bulkSize, bulkClients));
                 List<Map<String, Object>> changed = patched.stream().map(d -> {
                     Map<String, Object> copy = new LinkedHashMap<>(d);
@@ -354,11 +354,11 @@ public final class WriteBench {
     /** Bulk upserts of {@code docs} in NDJSON bodies of {@code size}, {@code clients} at a time; latency per body. */
     static Phase bulk(Server server, String collection, List<Map<String, Object>> docs, int size, int clients)
             throws Exception {
-        return bulk(server, "/api/v1/collections/" + collection + "/documents", docs, size, clients);
+        return bulkTo(server, "/api/v1/collections/" + collection + "/documents", docs, size, clients);
     }
 
     /** {@link #bulk} to {@code path} (e.g. with {@code ?merge=true}). */
-    static Phase bulk(Server server, String path, List<Map<String, Object>> docs, int size, int clients)
+    static Phase bulkTo(Server server, String path, List<Map<String, Object>> docs, int size, int clients)
             throws Exception {
         List<String> bodies = new ArrayList<>();
         for (int from = 0; from < docs.size(); from += size) {
