@@ -244,6 +244,34 @@ abstract class WritePathContract {
      * 4 clients write 240 documents in batches while 4 clients search: no search fails, and every document is found
      * by a search sent right after its write was acknowledged.
      */
+    /** {@code ?merge=true}: fields merged into stored documents; a missing id fails alone with status 404. */
+    @Test
+    void aBulkMergeChangesFieldsOfStoredDocumentsAndFailsMissingOnesAlone() throws Exception {
+        create("merged");
+        HttpResponse<String> written = send("POST", "/api/v1/collections/merged/documents", "application/x-ndjson",
+                "{\"id\": \"m1\", \"title\": \"Rivers\", \"text\": \"Water runs to the sea.\", \"topic\": \"a\","
+                        + " \"year\": 2001}\n{\"id\": \"m2\", \"title\": \"Lakes\", \"text\": \"Still water.\","
+                        + " \"topic\": \"a\"}\n", true);
+        assertThat(json(written).get("written").asInt()).as(written.body()).isEqualTo(2);
+        HttpResponse<String> merged = send("POST", "/api/v1/collections/merged/documents?merge=true",
+                "application/x-ndjson", "{\"id\": \"m1\", \"topic\": \"b\", \"year\": null}\n"
+                        + "{\"id\": \"ghost\", \"topic\": \"b\"}\n{\"id\": \"m2\", \"topic\": \"b\"}\n", true);
+        assertThat(merged.statusCode()).as(merged.body()).isEqualTo(200);
+        JsonNode items = json(merged).get("items");
+        assertThat(items.get(0).get("result").asString()).isEqualTo("updated");
+        assertThat(items.get(1).get("code").asString()).isEqualTo("document_missing");
+        assertThat(items.get(1).get("status").asInt()).isEqualTo(404);
+        assertThat(items.get(2).get("status").asInt()).isEqualTo(200);
+        JsonNode m1 = json(send("GET", "/api/v1/collections/merged/documents/m1", null, (byte[]) null, false))
+                .get("fields");
+        assertThat(m1.get("topic").asString()).isEqualTo("b");
+        assertThat(m1.get("title").asString()).isEqualTo("Rivers");
+        assertThat(m1.has("year")).isFalse();
+        assertThat(send("GET", "/api/v1/collections/merged/documents/ghost", null, (byte[]) null, false).statusCode())
+                .isEqualTo(404);
+        assertThat(searchIds("merged", "water sea")).first().isEqualTo("m1");
+    }
+
     /**
      * Optimistic concurrency over HTTP: GET gives the version as the ETag, a write with a stale If-Match is 409
      * version_conflict and writes nothing, one with the current version writes and moves the version.
