@@ -198,6 +198,7 @@ class BenchSmokeIT {
         assertThat(cell(out, "(a) bulk API", 3)).isPositive();
         assertThat(cell(out, "(b) single-document PUT", 3)).isPositive();
         assertThat(cell(out, "(c) search, hybrid, 1 client, idle", 3)).isPositive();
-        assertThat(cell(out, "(d) speedup patch / re-embed", 3)).isPositive();
+        assertThat(cell(out, "(d) speedup bulk merge / re-embed, same bodies (target >= 20)", 3)).isPositive();
+        assertThat(cell(out, "(d) speedup single-document PATCH / re-embed", 3)).isPositive();
     }
 }
