@@ -85,6 +85,9 @@ public final class WriteBench {
     }
 
     /** A server in this process with an admin key, and an HTTP client for it. */
+    /** {@code --write-embeds}: the servers' {@code mmsearch.write.max-concurrent-embeds} (default 1; 0 = no bound). */
+    static volatile int writeEmbeds = 1;
+
     record Server(ConfigurableApplicationContext context, Engine engine, URI base, String key, HttpClient http)
             implements AutoCloseable {
 
@@ -99,7 +102,8 @@ public final class WriteBench {
             String key = ApiKeys.add(root.resolve(ApiKeys.DEFAULT_FILE_NAME), "bench");
             ConfigurableApplicationContext context = SearchService.start(dataDir, 0, options,
                     ExperimentSettings.DEFAULTS, Map.of("mmsearch.security.rate-limit.per-second", "0",
-                            "mmsearch.write.micro-batch", Boolean.toString(microBatch)));
+                            "mmsearch.write.micro-batch", Boolean.toString(microBatch),
+                            "mmsearch.write.max-concurrent-embeds", String.valueOf(writeEmbeds)));
             HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                     .executor(Executors.newVirtualThreadPerTaskExecutor()).build();
             return new Server(context, context.getBean(Engine.class),
@@ -154,6 +158,7 @@ public final class WriteBench {
         int patchClients = Integer.parseInt(opts.getOrDefault("--patch-clients", String.valueOf(clients)));
         int rounds = Integer.parseInt(opts.getOrDefault("--compare-micro-batch", "0"));
         boolean microBatch = Boolean.parseBoolean(opts.getOrDefault("--micro-batch", "true"));
+        writeEmbeds = Integer.parseInt(opts.getOrDefault("--write-embeds", "1"));
         boolean compareOnly = Boolean.parseBoolean(opts.getOrDefault("--compare-only", "false"));
         int maxChars = Integer.parseInt(opts.getOrDefault("--max-chars", "0"));
         Path root = Path.of(opts.getOrDefault("--data-dir", "target/write-bench"));
@@ -276,9 +281,10 @@ public final class WriteBench {
             throws Exception {
         StringBuilder t = new StringBuilder();
         t.append(String.format(Locale.ROOT, "WriteBench %s: %d SciFact docs, model %s, %d cores, intra-op threads %d,"
-                        + " encoder batch %d, mmsearch.write.micro-batch=%s passed to the (a)-(d) server; load average %.2f before, %.2f after; %.0f s%n%n",
+                        + " encoder batch %d, mmsearch.write.max-concurrent-embeds=%d on the (a)-(d) server; load average"
+                        + " %.2f before, %.2f after; %.0f s%n%n",
                 opts, n, modelId, Runtime.getRuntime().availableProcessors(), options.effectiveThreads(),
-                options.batchSize(), microBatch, loadBefore, loadAfter, total));
+                options.batchSize(), writeEmbeds, loadBefore, loadAfter, total));
         t.append("| measure | docs or queries | seconds | per second | p50 ms | p99 ms | errors |\n");
         t.append("|---|---|---|---|---|---|---|\n");
         Phase index = p.get("index");

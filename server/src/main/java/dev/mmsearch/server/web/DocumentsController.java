@@ -50,16 +50,16 @@ class DocumentsController {
     private static final Logger log = LoggerFactory.getLogger(DocumentsController.class);
 
     private final Engine engine;
-    private final io.micrometer.core.instrument.MeterRegistry meters;
+    private final WriteEmbedding embedding;
     private final BulkBody.Limits limits;
     private final CollectionWrites writes;
 
-    DocumentsController(Engine engine, CollectionWrites writes, io.micrometer.core.instrument.MeterRegistry meters,
+    DocumentsController(Engine engine, CollectionWrites writes, WriteEmbedding embedding,
                         @Value("${mmsearch.write.max-documents:10000}") int maxDocuments,
                         @Value("${mmsearch.write.max-field-chars:1000000}") int maxFieldChars) {
         this.engine = engine;
         this.writes = writes;
-        this.meters = meters;
+        this.embedding = embedding;
         this.limits = new BulkBody.Limits(maxDocuments, maxFieldChars);
     }
 
@@ -264,47 +264,9 @@ class DocumentsController {
                     + "' is an image collection; upload each image with its fields as multipart/form-data (POST"
                     + " .../documents with parts 'id', 'image' and 'fields'): a JSON write cannot name image files");
         }
-        DocumentEmbedder embedder = counted(collection.name(),
+        DocumentEmbedder embedder = embedding.wrap(collection.name(),
                 DocumentEmbedder.text(engine.encoders().textEncoder(collection.stamp().modelId()), schema));
         GroupCommit group = writes.commitsOf(collection);
         return new OnlineWriter(collection, embedder, group, engine.options().batchSize());
-    }
-
-    /**
-     * {@code embedder}, counting the documents it embeds in {@code mmsearch.write.embedded{collection}}: how often the
-     * write path ran the model (documents that bring their own {@code _vector} do not count).
-     */
-    private DocumentEmbedder counted(String collection, DocumentEmbedder embedder) {
-        io.micrometer.core.instrument.Counter counter = io.micrometer.core.instrument.Counter
-                .builder("mmsearch.write.embedded")
-                .description("Documents the write API embedded with the collection's model")
-                .tag("collection", collection).register(meters);
-        return new DocumentEmbedder() {
-            @Override
-            public dev.mmsearch.core.ModelStamp stamp() {
-                return embedder.stamp();
-            }
-
-            @Override
-            public String input(Document document) {
-                return embedder.input(document);
-            }
-
-            @Override
-            public String emptyReason() {
-                return embedder.emptyReason();
-            }
-
-            @Override
-            public int[] lengths(List<String> inputs) {
-                return embedder.lengths(inputs);
-            }
-
-            @Override
-            public float[][] embed(List<String> inputs) {
-                counter.increment(inputs.size());
-                return embedder.embed(inputs);
-            }
-        };
     }
 }

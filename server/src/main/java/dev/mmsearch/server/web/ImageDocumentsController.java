@@ -98,11 +98,13 @@ class ImageDocumentsController {
     private final ImageStore images;
     private final BulkBody.Limits limits;
     private final CollectionWrites writes;
+    private final WriteEmbedding embedding;
 
-    ImageDocumentsController(Engine engine, CollectionWrites writes,
+    ImageDocumentsController(Engine engine, CollectionWrites writes, WriteEmbedding embedding,
                              @Value("${mmsearch.write.max-field-chars:1000000}") int maxFieldChars) {
         this.engine = engine;
         this.writes = writes;
+        this.embedding = embedding;
         this.images = new ImageStore(engine.dataDirectory().uploadedImages(), ImageLimits.DEFAULTS);
         this.limits = new BulkBody.Limits(1, maxFieldChars);
     }
@@ -157,8 +159,8 @@ class ImageDocumentsController {
         ImageStore.Stored stored = images.store(collection.name(), image.getBytes());
         document.put(schema.imageField(), stored.reference());
         BulkBody.Item item = checked(document);
-        DocumentEmbedder embedder = DocumentEmbedder.image(engine.encoders().imageEncoder(collection.stamp().modelId()),
-                schema, engine.imageRoots(), maxBytes);
+        DocumentEmbedder embedder = embedding.wrap(collection.name(), DocumentEmbedder.image(
+                engine.encoders().imageEncoder(collection.stamp().modelId()), schema, engine.imageRoots(), maxBytes));
         OnlineWriter writer = new OnlineWriter(collection, embedder, writes.commitsOf(collection), 1);
         OnlineWriter.Outcome outcome = writer.upsert(List.of(item)).getFirst();
         if (outcome.failed()) {
