@@ -366,6 +366,19 @@ public final class OnlineWriter {
         return new Outcome(1, id, "updated", null, null);
     }
 
+    /** {@code changes} merged onto {@code stored}'s fields: a null value removes the field, any other sets it. */
+    private static Document mergedOnto(Document stored, Map<String, Object> changes) {
+        Map<String, Object> fields = new LinkedHashMap<>(stored.fields());
+        changes.forEach((field, value) -> {
+            if (value == null) {
+                fields.remove(field);
+            } else {
+                fields.put(field, value);
+            }
+        });
+        return new Document(stored.id(), fields);
+    }
+
     /** A patch merged onto the stored document: the document to write, or the outcome (null: no such document). */
     private record Merge(EmbeddedDocument document, String readVersion, Outcome outcome) {
     }
@@ -385,15 +398,7 @@ public final class OnlineWriter {
         if (ifVersion != null && !ifVersion.equals(readVersion)) {
             throw conflict(id, ifVersion, readVersion);
         }
-        Map<String, Object> fields = new LinkedHashMap<>(stored.fields());
-        changes.forEach((field, value) -> {
-            if (value == null) {
-                fields.remove(field);
-            } else {
-                fields.put(field, value);
-            }
-        });
-        Document merged = new Document(id, fields);
+        Document merged = mergedOnto(stored, changes);
         BulkBody.Item item = new BulkBody.Item(1, id, merged, null, null);
         String problem = fieldProblem(collection.schema(), merged);
         if (problem != null) {
@@ -450,15 +455,7 @@ public final class OnlineWriter {
                         + item.id() + "' to merge into; write it without ?merge=true");
                 continue;
             }
-            Map<String, Object> fields = new LinkedHashMap<>(base.fields());
-            item.document().fields().forEach((field, value) -> {
-                if (value == null) {
-                    fields.remove(field);
-                } else {
-                    fields.put(field, value);
-                }
-            });
-            Document next = new Document(item.id(), fields);
+            Document next = mergedOnto(base, item.document().fields());
             String problem = fieldProblem(collection.schema(), next);
             String input = problem == null ? embedder.input(next) : null;
             if (problem != null) {
