@@ -20,10 +20,12 @@ import java.util.regex.Pattern;
  * @param imageField     for an image collection (CLIP), the field holding each document's image path (relative
  *                       to the configured image roots); its vectors are the image's embedding and the embed
  *                       template is not used for vectors. Null for a text collection.
+ * @param hnsw           how the vector graph is built ({@link HnswOptions#DEFAULT} when null): like Elasticsearch's
+ *                       {@code index_options}, part of the mapping a collection is created with
  * <p>Every field of a document is stored and returned in results.
  */
 public record CollectionSchema(String embedTemplate, List<String> textFields, List<String> keywordFields,
-                               List<String> numericFields, String imageField) {
+                               List<String> numericFields, String imageField, HnswOptions hnsw) {
     private static final Pattern PLACEHOLDER = Pattern.compile("\\{([A-Za-z0-9_.-]+)}");
 
     /**
@@ -42,6 +44,7 @@ public record CollectionSchema(String embedTemplate, List<String> textFields, Li
         textFields = List.copyOf(textFields);
         keywordFields = List.copyOf(keywordFields);
         numericFields = numericFields == null ? List.of() : List.copyOf(numericFields);
+        hnsw = hnsw == null ? HnswOptions.DEFAULT : hnsw;
         if (imageField != null && !imageField.matches("[A-Za-z0-9_.-]+")) {
             throw new MmsearchException(ErrorCode.INVALID_ARGUMENT, "image field '" + imageField
                     + "' is not a field name; use letters, digits, '_', '.' and '-'");
@@ -52,6 +55,17 @@ public record CollectionSchema(String embedTemplate, List<String> textFields, Li
                         + "' is both a keyword and a numeric field; make it one or the other");
             }
         }
+    }
+
+    /** A schema with the default HNSW options. */
+    public CollectionSchema(String embedTemplate, List<String> textFields, List<String> keywordFields,
+                            List<String> numericFields, String imageField) {
+        this(embedTemplate, textFields, keywordFields, numericFields, imageField, HnswOptions.DEFAULT);
+    }
+
+    /** This schema with the graph built as {@code options} says. */
+    public CollectionSchema withHnsw(HnswOptions options) {
+        return new CollectionSchema(embedTemplate, textFields, keywordFields, numericFields, imageField, options);
     }
 
     /** A text collection's schema (no image field). */

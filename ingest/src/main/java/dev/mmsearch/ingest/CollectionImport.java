@@ -1,5 +1,6 @@
 package dev.mmsearch.ingest;
 
+import dev.mmsearch.core.CollectionSchema;
 import dev.mmsearch.core.CollectionStore;
 import dev.mmsearch.core.Document;
 import dev.mmsearch.core.EmbeddedDocument;
@@ -8,6 +9,7 @@ import dev.mmsearch.core.Json;
 import dev.mmsearch.core.MmsearchException;
 import dev.mmsearch.core.ModelStamp;
 import dev.mmsearch.core.SearchCollection;
+import dev.mmsearch.core.VectorEncoding;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tools.jackson.core.JacksonException;
@@ -77,26 +79,45 @@ public final class CollectionImport {
      *                           INVALID_ARGUMENT (it exists with another schema, or the name is invalid)
      */
     public static Result importInto(Path dir, CollectionStore store, String name) {
+        return importInto(dir, store, name, manifest -> new Target(manifest.schema(), manifest.vectorEncoding()));
+    }
+
+    /**
+     * How a collection created by an import indexes its vectors: the export's schema and encoding, or others (e.g.
+     * int8, or a wider HNSW graph) for the same vectors.
+     */
+    public record Target(CollectionSchema schema, VectorEncoding encoding) {
+    }
+
+    /**
+     * {@link #importInto(Path, CollectionStore, String)}, creating a missing collection as {@code target} says (from
+     * the verified manifest); an existing collection must have that schema's fields, and keeps its own HNSW options
+     * and encoding.
+     */
+    public static Result importInto(Path dir, CollectionStore store, String name,
+                                    java.util.function.Function<ExportManifest, Target> target) {
         Objects.requireNonNull(dir, "dir");
         Objects.requireNonNull(store, "store");
         CollectionStore.validateName(name);
         long start = System.nanoTime();
         ExportManifest manifest = verified(dir);
-        SearchCollection target;
+        Target wanted = target.apply(manifest);
+        SearchCollection collection;
         if (store.exists(name)) {
-            target = store.get(name);
-            ModelStamp.requireCompatible(name, target.stamp(), manifest.stamp());
-            if (!target.schema().equals(manifest.schema())) {
+            collection = store.get(name);
+            ModelStamp.requireCompatible(name, collection.stamp(), manifest.stamp());
+            // The fields must match; the graph options and encoding are the collection's own (how it indexes).
+            if (!collection.schema().equals(wanted.schema().withHnsw(collection.schema().hnsw()))) {
                 throw new MmsearchException(ErrorCode.INVALID_ARGUMENT, "collection '" + name + "' has schema "
-                        + target.schema() + " but the export has " + manifest.schema()
+                        + collection.schema() + " but the import needs " + wanted.schema()
                         + "; import into a new collection");
             }
         } else {
-            target = store.getOrCreate(name, manifest.schema(), manifest.stamp(), manifest.vectorEncoding());
+            collection = store.getOrCreate(name, wanted.schema(), manifest.stamp(), wanted.encoding());
         }
-        long documents = stream(dir, manifest, BATCH, target::upsert);
-        target.commit();
-        Indexer.mergeAfterBulkLoad(target, documents);
+        long documents = stream(dir, manifest, BATCH, collection::upsert);
+        collection.commit();
+        Indexer.mergeAfterBulkLoad(collection, documents);
         Result result = new Result(name, documents, manifest.shards().size(), Duration.ofNanos(System.nanoTime() - start));
         log.info("imported collection={} docs={} shards={} from={} model={} seconds={}", name, documents,
                 manifest.shards().size(), dir, manifest.stamp().modelId(), Math.round(result.elapsed().toMillis() / 10.0) / 100.0);

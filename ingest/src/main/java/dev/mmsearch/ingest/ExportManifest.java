@@ -1,6 +1,7 @@
 package dev.mmsearch.ingest;
 
 import dev.mmsearch.core.CollectionSchema;
+import dev.mmsearch.core.HnswOptions;
 import dev.mmsearch.core.ErrorCode;
 import dev.mmsearch.core.Json;
 import dev.mmsearch.core.MmsearchException;
@@ -104,6 +105,7 @@ public record ExportManifest(String collection, ModelStamp stamp, CollectionSche
         if (schema.imageField() != null) {
             schemaNode.put("imageField", schema.imageField());
         }
+        schemaNode.putObject("hnsw").put("m", schema.hnsw().m()).put("beamWidth", schema.hnsw().beamWidth());
         root.put("vectorEncoding", vectorEncoding.label());
         root.put("vectorField", vectorField);
         root.put("count", count);
@@ -163,7 +165,9 @@ public record ExportManifest(String collection, ModelStamp stamp, CollectionSche
             CollectionSchema schema = new CollectionSchema(text(schemaNode, "embedTemplate", file),
                     stringList(schemaNode, "textFields", file), stringList(schemaNode, "keywordFields", file),
                     stringList(schemaNode, "numericFields", file),
-                    schemaNode.has("imageField") ? schemaNode.get("imageField").asString() : null);
+                    schemaNode.has("imageField") ? schemaNode.get("imageField").asString() : null,
+                    schemaNode.has("hnsw") ? new HnswOptions((int) number(object(schemaNode, "hnsw", file), "m", file),
+                            (int) number(object(schemaNode, "hnsw", file), "beamWidth", file)) : HnswOptions.DEFAULT);
             JsonNode shardArray = root.get("shards");
             if (shardArray == null || !shardArray.isArray()) {
                 throw invalid(file, "'shards' is missing or not a list");

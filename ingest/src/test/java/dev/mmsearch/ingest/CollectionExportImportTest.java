@@ -223,4 +223,34 @@ class CollectionExportImportTest {
         assertThatThrownBy(() -> CollectionExport.export(original, dir.resolve("fresh"), 0))
                 .isInstanceOfSatisfying(MmsearchException.class, e -> assertThat(e.code()).isEqualTo(ErrorCode.INVALID_ARGUMENT));
     }
+
+    @Test
+    void hnswOptionsTravelWithTheExportAndAnImportCanChooseOthersForTheSameVectors() {
+        dev.mmsearch.core.HnswOptions wide = new dev.mmsearch.core.HnswOptions(32, 64);
+        SearchCollection tuned = source.getOrCreate("tuned", SCHEMA.withHnsw(wide), encoder.stamp());
+        CollectionImport.importInto(exportOf(original, "plain"), source, "tuned");
+        assertThat(tuned.count()).as("an import into a collection keeps its options").isEqualTo(DOCS);
+        Path out = exportOf(tuned, "tuned-export");
+        assertThat(ExportManifest.read(out).schema().hnsw()).isEqualTo(wide);
+
+        CollectionImport.importInto(out, target, "same");
+        assertThat(target.get("same").schema().hnsw()).isEqualTo(wide);
+
+        dev.mmsearch.core.HnswOptions other = new dev.mmsearch.core.HnswOptions(8, 40);
+        CollectionImport.importInto(out, target, "int8", manifest -> new CollectionImport.Target(
+                manifest.schema().withHnsw(other), dev.mmsearch.core.VectorEncoding.INT8));
+        assertThat(target.get("int8").schema().hnsw()).isEqualTo(other);
+        assertThat(target.get("int8").vectorEncoding()).isEqualTo(dev.mmsearch.core.VectorEncoding.INT8);
+        assertThat(target.get("int8").count()).isEqualTo(DOCS);
+        // Into an existing collection the documents go as they are; it keeps its own graph options and encoding.
+        CollectionImport.importInto(out, target, "int8");
+        assertThat(target.get("int8").schema().hnsw()).isEqualTo(other);
+        assertThat(target.get("int8").count()).isEqualTo(DOCS);
+    }
+
+    private Path exportOf(SearchCollection collection, String name) {
+        Path out = dir.resolve(name);
+        CollectionExport.export(collection, out, 50);
+        return out;
+    }
 }

@@ -274,7 +274,7 @@ class CliPushIT {
         Path localDir = ResumeKillIT.dataDir(tmp.resolve("export-source"));
         Path small = Path.of(CliPushIT.class.getResource("/docs/small.jsonl").toURI());
         assertThat(Cli.run("index", "--data-dir", localDir.toString(), "-c", "docs", "-i", small.toString(),
-                "--model", MODEL, "--no-progress").exitCode()).isZero();
+                "--model", MODEL, "--no-progress", "--hnsw-m", "24").exitCode()).isZero();
         Path export = tmp.resolve("export");
         Cli.Result exported = Cli.run("export", "--data-dir", localDir.toString(), "--collection", "docs", "--out",
                 export.toString(), "--shard-size", "10");
@@ -286,6 +286,20 @@ class CliPushIT {
         assertThat(imported.out()).contains("imported 25 documents from 3 shards into imported");
         assertThat(embedded("imported")).as("documents the server embedded for the import").isZero();
         assertThat(get("/api/v1/collections/imported").get("documentCount").asLong()).isEqualTo(25);
+        assertThat(get("/api/v1/collections/imported").get("schema").get("hnsw").toString())
+                .as("the export's HNSW options travel to the server").isEqualTo("{\"m\":24,\"beamWidth\":100}");
+        Cli.Result tunedRemotely = Cli.run("import", "--server", base, "--api-key", key, "-c", "other", "-i",
+                export.toString(), "--hnsw-m", "8");
+        assertThat(tunedRemotely.exitCode()).isEqualTo(2);
+        assertThat(tunedRemotely.err()).contains("apply to a local import");
+        // Locally an import may index the same vectors another way.
+        Path otherDir = ResumeKillIT.dataDir(tmp.resolve("import-target"));
+        Cli.Result local = Cli.run("import", "--data-dir", otherDir.toString(), "-c", "int8", "-i", export.toString(),
+                "--vector-encoding", "int8", "--hnsw-beam-width", "50");
+        assertThat(local.exitCode()).as(local.err()).isZero();
+        JsonNode listed = Json.MAPPER.readTree(Cli.run("collections", "--data-dir", otherDir.toString(), "--json")
+                .out()).get(0);
+        assertThat(listed.toString()).contains("\"hnsw\":{\"m\":24,\"beamWidth\":50}");
         // The vectors are the export's: a dense search finds what it finds locally.
         HttpResponse<String> search = http.send(HttpRequest.newBuilder(URI.create(base
                         + "/api/v1/collections/imported/search")).header("Content-Type", "application/json")

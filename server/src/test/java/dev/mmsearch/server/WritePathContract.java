@@ -152,6 +152,22 @@ abstract class WritePathContract {
         assertThat(json(unknownModel).get("code").asString()).isEqualTo("model_not_found");
         assertThat(send("PUT", "/api/v1/collections/Bad%20Name", "application/json", schema, true).statusCode())
                 .isEqualTo(400);
+        // HNSW options: the defaults when not given; given ones are kept (and written into the store's mapping);
+        // another m for an existing collection is a difference; out of range is a 400 naming the range.
+        assertThat(json(created).get("schema").get("hnsw").toString()).isEqualTo("{\"m\":16,\"beamWidth\":100}");
+        String wide = "{\"model\": \"" + MODEL + "\", \"textFields\": [\"text\"], \"hnsw\": {\"m\": 32}}";
+        HttpResponse<String> tuned = send("PUT", "/api/v1/collections/tuned", "application/json", wide, true);
+        assertThat(tuned.statusCode()).as(tuned.body()).isEqualTo(201);
+        assertThat(json(tuned).get("schema").get("hnsw").toString()).isEqualTo("{\"m\":32,\"beamWidth\":100}");
+        HttpResponse<String> otherM = send("PUT", "/api/v1/collections/tuned", "application/json",
+                wide.replace("32", "24"), true);
+        assertThat(otherM.statusCode()).isEqualTo(409);
+        assertThat(json(otherM).get("message").asString()).contains("m=32 beamWidth=100").contains("m=24");
+        HttpResponse<String> badM = send("PUT", "/api/v1/collections/bad", "application/json",
+                wide.replace("32", "1000"), true);
+        assertThat(badM.statusCode()).isEqualTo(400);
+        assertThat(json(badM).get("message").asString()).contains("HNSW m must be between 2 and 512, got 1000");
+        assertThat(send("DELETE", "/api/v1/collections/tuned", null, (byte[]) null, true).statusCode()).isEqualTo(200);
         assertThat(send("DELETE", "/api/v1/collections/notes", null, (byte[]) null, true).statusCode()).isEqualTo(200);
         assertThat(send("GET", "/api/v1/collections/notes", null, (byte[]) null, false).statusCode()).isEqualTo(404);
     }

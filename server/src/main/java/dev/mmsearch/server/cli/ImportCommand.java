@@ -32,11 +32,19 @@ public class ImportCommand implements Callable<Integer> {
     @Option(names = {"-i", "--in"}, required = true, description = "Export directory to read.")
     Path in;
 
+    @Mixin
+    VectorIndexOptions vectorIndex = new VectorIndexOptions();
+
     @Spec
     CommandSpec spec;
 
     @Override
     public Integer call() {
+        if (remote.remote() && vectorIndex.given()) {
+            throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--vector-encoding, --hnsw-m and"
+                    + " --hnsw-beam-width apply to a local import; with --server create the collection first"
+                    + " (PUT /api/v1/collections/NAME with vectorEncoding and hnsw)");
+        }
         if (remote.remote()) {
             // Each document is sent with its vector ("_vector"): the server stores it and runs no model.
             CollectionImport.Result result = RemoteImport.importInto(in, remote.connect(), collection);
@@ -45,7 +53,9 @@ public class ImportCommand implements Callable<Integer> {
             return 0;
         }
         try (dev.mmsearch.core.CollectionStore store = common.openStore()) {
-            CollectionImport.Result result = CollectionImport.importInto(in, store, collection);
+            CollectionImport.Result result = CollectionImport.importInto(in, store, collection,
+                    manifest -> new CollectionImport.Target(manifest.schema().withHnsw(
+                            vectorIndex.hnsw(manifest.schema().hnsw())), vectorIndex.encoding(manifest.vectorEncoding())));
             spec.commandLine().getOut().println(result.toLine());
             spec.commandLine().getOut().flush();
         }

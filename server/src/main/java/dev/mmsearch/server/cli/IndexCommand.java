@@ -8,6 +8,7 @@ import dev.mmsearch.core.ImageEncoder;
 import dev.mmsearch.core.ImageRoots;
 import dev.mmsearch.ingest.DocumentEmbedder;
 import dev.mmsearch.ingest.ImageFolderSource;
+import dev.mmsearch.core.HnswOptions;
 import dev.mmsearch.core.VectorEncoding;
 import dev.mmsearch.ingest.ConsoleIndexProgress;
 import dev.mmsearch.ingest.ErrorPolicy;
@@ -81,10 +82,8 @@ public class IndexCommand implements Callable<Integer> {
     @Option(names = "--numeric-fields", split = ",", description = "Fields indexed as numbers (range filters).")
     List<String> numericFields = List.of();
 
-    @Option(names = "--vector-encoding", defaultValue = "float32",
-            description = "How a new collection indexes its vectors: float32, or int8 (scalar-quantised HNSW, the exact"
-                    + " floats kept for rescoring) (default: ${DEFAULT-VALUE}); an existing collection keeps its own.")
-    String vectorEncoding;
+    @Mixin
+    VectorIndexOptions vectorIndex = new VectorIndexOptions();
 
     @Option(names = "--on-error", defaultValue = "skip",
             description = "skip: report bad records and index the rest; fail: stop at the first (default: ${DEFAULT-VALUE}).")
@@ -117,7 +116,7 @@ public class IndexCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         CollectionStore.validateName(collection);
-        VectorEncoding encoding = VectorEncoding.parse(vectorEncoding);
+        VectorEncoding encoding = vectorIndex.encoding(VectorEncoding.FLOAT32);
         boolean folder = java.nio.file.Files.isDirectory(input);
         String imageFieldName = folder ? ImageFolderSource.IMAGE_FIELD : imageField;
         boolean textFieldsGiven = spec.commandLine().getParseResult().hasMatchedOption("--text-fields");
@@ -125,6 +124,7 @@ public class IndexCommand implements Callable<Integer> {
                 ? new CollectionSchema(embedTemplate, textFields, keywordFields, numericFields)
                 : CollectionSchema.images(imageFieldName, textFieldsGiven ? textFields : List.of("captions", "caption"),
                 keywordFields, numericFields);
+        schema = schema.withHnsw(vectorIndex.hnsw(HnswOptions.DEFAULT));
         IndexOptions options = IndexOptions.defaults().withBatchSize(common.batchSize).withCommitEvery(commitEvery)
                 .withErrorPolicy(ErrorPolicy.parse(onError)).withResume(resume);
         if (remote.remote()) {

@@ -55,6 +55,7 @@ public final class RemoteCollections {
         body.put("keywordFields", schema.keywordFields());
         body.put("numericFields", schema.numericFields());
         body.put("vectorEncoding", encoding.label());
+        body.put("hnsw", Map.of("m", schema.hnsw().m(), "beamWidth", schema.hnsw().beamWidth()));
         RemoteServer.Response response = server.send("PUT", RemoteServer.collectionPath(collection, ""),
                 "application/json", Json.MAPPER.writeValueAsBytes(body));
         if (!response.ok()) {
@@ -66,7 +67,7 @@ public final class RemoteCollections {
     /** Whether the collection {@code info} has {@code schema} (compared field by field, as JSON). */
     public static boolean sameSchema(CollectionSchema schema, JsonNode info) {
         return same(Json.MAPPER.valueToTree(schema), info.path("schema"), "embedTemplate", "textFields",
-                "keywordFields", "numericFields", "imageField");
+                "keywordFields", "numericFields", "imageField", "hnsw");
     }
 
     /** Whether the collection {@code info} has {@code stamp} (id, checksum, dimension and metric). */

@@ -4,6 +4,7 @@ import dev.mmsearch.core.CollectionInfo;
 import dev.mmsearch.core.CollectionSchema;
 import dev.mmsearch.core.CollectionStore;
 import dev.mmsearch.core.ErrorCode;
+import dev.mmsearch.core.HnswOptions;
 import dev.mmsearch.core.MmsearchException;
 import dev.mmsearch.core.ModelStamp;
 import dev.mmsearch.core.SearchCollection;
@@ -46,10 +47,19 @@ class CollectionsController {
      * {@code imageField} makes an image collection: {@code model} must be a CLIP model, vectors come from the image
      * uploaded with each document (stored in that field, see {@code ImageDocumentsController}), {@code textFields}
      * (default {@code ["captions", "caption"]}, as {@code mmsearch index} of an image folder) are BM25 only, and
-     * {@code embed} is not used.
+     * {@code embed} is not used. {@code hnsw} ({@code {"m": 16, "beamWidth": 100}}, either may be left out) says how
+     * the vector graph is built.
      */
     record SchemaBody(String model, String embed, List<String> textFields, List<String> keywordFields,
-                      List<String> numericFields, String vectorEncoding, String imageField) {
+                      List<String> numericFields, String vectorEncoding, String imageField, HnswBody hnsw) {
+    }
+
+    /** HNSW graph options of a new collection; a missing one keeps its default ({@link HnswOptions#DEFAULT}). */
+    record HnswBody(Integer m, Integer beamWidth) {
+        HnswOptions options() {
+            return new HnswOptions(m == null ? HnswOptions.DEFAULT.m() : m,
+                    beamWidth == null ? HnswOptions.DEFAULT.beamWidth() : beamWidth);
+        }
     }
 
     @PutMapping(consumes = MediaType.APPLICATION_JSON_VALUE, produces = MediaType.APPLICATION_JSON_VALUE)
@@ -59,7 +69,8 @@ class CollectionsController {
             throw MmsearchException.badRequest("creating a collection needs a schema, e.g. {\"model\":"
                     + " \"bge-small-en-v1.5\", \"textFields\": [\"title\", \"text\"], \"keywordFields\": [\"topic\"]}");
         }
-        CollectionSchema schema = schema(body);
+        CollectionSchema schema = schema(body).withHnsw(body.hnsw() == null ? HnswOptions.DEFAULT
+                : body.hnsw().options());
         VectorEncoding encoding = body.vectorEncoding() == null ? VectorEncoding.FLOAT32
                 : VectorEncoding.parse(body.vectorEncoding());
         ModelStamp stamp = schema.isImageCollection() ? engine.encoders().imageEncoder(body.model()).stamp()

@@ -2,6 +2,7 @@ package dev.mmsearch.store.lucene;
 
 import dev.mmsearch.core.CollectionSchema;
 import dev.mmsearch.core.ErrorCode;
+import dev.mmsearch.core.HnswOptions;
 import dev.mmsearch.core.Json;
 import dev.mmsearch.core.MmsearchException;
 import dev.mmsearch.core.ModelStamp;
@@ -60,6 +61,8 @@ record CommitMetadata(ModelStamp stamp, CollectionSchema schema, Instant created
     static final String SCHEMA_NUMERIC_FIELDS = "mmsearch.schema.numericFields";
     /** Present only in image collections. */
     static final String SCHEMA_IMAGE_FIELD = "mmsearch.schema.imageField";
+    /** HNSW options as {@code {"m":16,"beamWidth":100}}; absent in collections written before they were settable. */
+    static final String SCHEMA_HNSW = "mmsearch.schema.hnsw";
     /** Absent in collections written before int8 vectors existed: read as FLOAT32. */
     static final String VECTOR_ENCODING = "mmsearch.vectorEncoding";
     static final String CREATED_AT = "mmsearch.createdAt";
@@ -94,6 +97,8 @@ record CommitMetadata(ModelStamp stamp, CollectionSchema schema, Instant created
         if (schema.imageField() != null) {
             data.put(SCHEMA_IMAGE_FIELD, schema.imageField());
         }
+        data.put(SCHEMA_HNSW, Json.MAPPER.writeValueAsString(Map.of("m", schema.hnsw().m(),
+                "beamWidth", schema.hnsw().beamWidth())));
         data.put(VECTOR_ENCODING, vectorEncoding.name());
         data.put(CREATED_AT, createdAt.toString());
         data.put(COMMITTED_AT, committedAt.toString());
@@ -164,7 +169,7 @@ record CommitMetadata(ModelStamp stamp, CollectionSchema schema, Instant created
                     Json.MAPPER.readValue(required(data, SCHEMA_KEYWORD_FIELDS), STRING_LIST),
                     data.containsKey(SCHEMA_NUMERIC_FIELDS)
                             ? Json.MAPPER.readValue(data.get(SCHEMA_NUMERIC_FIELDS), STRING_LIST) : List.of(),
-                    data.get(SCHEMA_IMAGE_FIELD));
+                    data.get(SCHEMA_IMAGE_FIELD), hnsw(data.get(SCHEMA_HNSW)));
             VectorEncoding vectorEncoding = data.containsKey(VECTOR_ENCODING)
                     ? VectorEncoding.valueOf(data.get(VECTOR_ENCODING)) : VectorEncoding.FLOAT32;
             return new CommitMetadata(stamp, schema, Instant.parse(required(data, CREATED_AT)),
@@ -172,6 +177,17 @@ record CommitMetadata(ModelStamp stamp, CollectionSchema schema, Instant created
         } catch (IllegalArgumentException | JacksonException | DateTimeParseException | MmsearchException e) {
             throw damaged(collection, path, e.getMessage(), e);
         }
+    }
+
+    private static HnswOptions hnsw(String json) {
+        if (json == null) {
+            return HnswOptions.DEFAULT;
+        }
+        var node = Json.MAPPER.readTree(json);
+        if (!node.path("m").isInt() || !node.path("beamWidth").isInt()) {
+            throw new IllegalArgumentException(SCHEMA_HNSW + "=" + json + " is not {\"m\":N,\"beamWidth\":N}");
+        }
+        return new HnswOptions(node.get("m").asInt(), node.get("beamWidth").asInt());
     }
 
     private static String required(Map<String, String> data, String key) {

@@ -5,6 +5,7 @@ import dev.mmsearch.core.CollectionSchema;
 import dev.mmsearch.core.CollectionView;
 import dev.mmsearch.core.EmbeddedDocument;
 import dev.mmsearch.core.ErrorCode;
+import dev.mmsearch.core.HnswOptions;
 import dev.mmsearch.core.Filter;
 import dev.mmsearch.core.Json;
 import dev.mmsearch.core.MmsearchException;
@@ -116,14 +117,14 @@ public final class LuceneCollection implements SearchCollection {
             java.nio.file.Files.createDirectories(path);
             directory = FSDirectory.open(path);
             analyzer = new EnglishAnalyzer();
-            writer = new IndexWriter(directory, writerConfig(analyzer, OpenMode.CREATE, encoding));
+            writer = new IndexWriter(directory, writerConfig(analyzer, OpenMode.CREATE, encoding, schema.hnsw()));
             Instant now = Instant.now();
             CommitMetadata metadata = new CommitMetadata(stamp, schema, now, now, encoding);
             writer.setLiveCommitData(metadata.toUserData().entrySet());
             writer.commit();
             searchers = new SearcherManager(directory, ViewSearcher.factory(schema.textFields()));
-            log.info("created collection={} path={} model={} vectorEncoding={}", name, path, stamp.describe(),
-                    encoding.label());
+            log.info("created collection={} path={} model={} vectorEncoding={} hnsw={}", name, path,
+                    stamp.describe(), encoding.label(), schema.hnsw());
             return new LuceneCollection(name, path, directory, analyzer, writer, searchers, metadata, Map.of());
         } catch (IOException | RuntimeException e) {
             IOUtils.closeWhileHandlingException(searchers, writer, analyzer, directory);
@@ -143,7 +144,8 @@ public final class LuceneCollection implements SearchCollection {
             // The metadata says which vector format new segments get, so it is read before the writer opens.
             Map<String, String> userData = SegmentInfos.readLatestCommit(directory).getUserData();
             CommitMetadata metadata = CommitMetadata.fromUserData(name, path, userData);
-            writer = new IndexWriter(directory, writerConfig(analyzer, OpenMode.APPEND, metadata.vectorEncoding()));
+            writer = new IndexWriter(directory, writerConfig(analyzer, OpenMode.APPEND, metadata.vectorEncoding(),
+                    metadata.schema().hnsw()));
             searchers = new SearcherManager(directory, ViewSearcher.factory(metadata.schema().textFields()));
             LuceneCollection collection = new LuceneCollection(name, path, directory, analyzer, writer, searchers,
                     metadata, CommitMetadata.checkpointOf(userData));
@@ -200,12 +202,13 @@ public final class LuceneCollection implements SearchCollection {
         }
     }
 
-    private static IndexWriterConfig writerConfig(Analyzer analyzer, OpenMode mode, VectorEncoding encoding) {
+    private static IndexWriterConfig writerConfig(Analyzer analyzer, OpenMode mode, VectorEncoding encoding,
+                                                  HnswOptions hnsw) {
         IndexWriterConfig config = new IndexWriterConfig(analyzer);
         config.setOpenMode(mode);
         // Only explicit commits persist: close() and crashes both fall back to the last commit.
         config.setCommitOnClose(false);
-        config.setCodec(VectorIndexing.codec(encoding));
+        config.setCodec(VectorIndexing.codec(encoding, hnsw));
         config.setMergeScheduler(new ConcurrentMergeScheduler() {
             // The default rethrows a failed merge (e.g. disk full) in its own thread, which prints a stack trace to
             // stderr; the writer keeps the failure and the next write or commit reports it as a clear error.

@@ -1,5 +1,6 @@
 package dev.mmsearch.store.lucene;
 
+import dev.mmsearch.core.HnswOptions;
 import dev.mmsearch.core.VectorEncoding;
 import dev.mmsearch.core.VectorSimilarity;
 import org.apache.lucene.codecs.Codec;
@@ -20,27 +21,20 @@ import org.apache.lucene.util.quantization.QuantizedByteVectorValues.ScalarEncod
  */
 final class VectorIndexing {
 
-    /** HNSW graph degree (Lucene's default). */
-    static final int MAX_CONN = 16;
-    /** HNSW candidate list size while building the graph (Lucene's default). */
-    static final int BEAM_WIDTH = 100;
     /** Largest dimension the float HNSW format accepts. */
     static final int MAX_DIMENSIONS = 1024;
-
-    private static final KnnVectorsFormat FLOAT_HNSW = new Lucene99HnswVectorsFormat(MAX_CONN, BEAM_WIDTH);
-    private static final KnnVectorsFormat INT8_HNSW = new Lucene104HnswScalarQuantizedVectorsFormat(
-            ScalarEncoding.UNSIGNED_BYTE, MAX_CONN, BEAM_WIDTH);
 
     private VectorIndexing() {
     }
 
     /**
      * The codec a collection is written with: Lucene's default codec with the vector format of
-     * {@code encoding} (its per-field vector format hook). The codec name stays Lucene's ("Lucene104"), so
+     * {@code encoding} and the graph options {@code hnsw} (its per-field vector format hook).
+     * Merges write with the same codec, so a merged segment's graph is built with the same options. The codec name stays Lucene's ("Lucene104"), so
      * indices open with a stock Lucene of the same version.
      */
-    static Codec codec(VectorEncoding encoding) {
-        KnnVectorsFormat format = vectorsFormat(encoding);
+    static Codec codec(VectorEncoding encoding, HnswOptions hnsw) {
+        KnnVectorsFormat format = vectorsFormat(encoding, hnsw);
         return new Lucene104Codec() {
             @Override
             public KnnVectorsFormat getKnnVectorsFormatForField(String field) {
@@ -49,11 +43,12 @@ final class VectorIndexing {
         };
     }
 
-    /** The vector format for {@code encoding}. */
-    static KnnVectorsFormat vectorsFormat(VectorEncoding encoding) {
+    /** The vector format for {@code encoding}, its graph built with {@code hnsw}. */
+    static KnnVectorsFormat vectorsFormat(VectorEncoding encoding, HnswOptions hnsw) {
         return switch (encoding) {
-            case FLOAT32 -> FLOAT_HNSW;
-            case INT8 -> INT8_HNSW;
+            case FLOAT32 -> new Lucene99HnswVectorsFormat(hnsw.m(), hnsw.beamWidth());
+            case INT8 -> new Lucene104HnswScalarQuantizedVectorsFormat(ScalarEncoding.UNSIGNED_BYTE, hnsw.m(),
+                    hnsw.beamWidth());
         };
     }
 

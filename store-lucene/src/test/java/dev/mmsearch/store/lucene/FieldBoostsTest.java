@@ -119,7 +119,7 @@ class FieldBoostsTest {
         Path path = root.resolve("legacy");
         try (FSDirectory directory = FSDirectory.open(path);
              IndexWriter writer = new IndexWriter(directory, new IndexWriterConfig(new EnglishAnalyzer())
-                     .setCodec(VectorIndexing.codec(VectorEncoding.FLOAT32)))) {
+                     .setCodec(VectorIndexing.codec(VectorEncoding.FLOAT32, dev.mmsearch.core.HnswOptions.DEFAULT)))) {
             org.apache.lucene.document.Document doc = new org.apache.lucene.document.Document();
             doc.add(new StringField(IndexLayout.ID_FIELD, "old", Field.Store.YES));
             doc.add(new SortedDocValuesField(IndexLayout.ID_FIELD, new BytesRef("old")));

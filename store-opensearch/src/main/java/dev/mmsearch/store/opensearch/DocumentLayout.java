@@ -77,7 +77,8 @@ final class DocumentLayout {
         method.put("name", "hnsw");
         method.put("engine", "lucene");
         method.put("space_type", spaceType(meta.stamp().metric()));
-        method.putObject("parameters").put("m", 16).put("ef_construction", 100);
+        method.putObject("parameters").put("m", meta.schema().hnsw().m())
+                .put("ef_construction", meta.schema().hnsw().beamWidth());
         if (alias != null) {
             body.putObject("aliases").putObject(alias);
         }
