@@ -4,6 +4,7 @@ import dev.mmsearch.core.VectorQuery;
 import dev.mmsearch.core.CollectionSchema;
 import dev.mmsearch.core.Document;
 import dev.mmsearch.core.EmbeddedDocument;
+import dev.mmsearch.core.HnswOptions;
 import dev.mmsearch.core.Json;
 import dev.mmsearch.core.ModelStamp;
 import dev.mmsearch.core.SearchCollection;
@@ -276,8 +277,27 @@ public final class AnnBench {
 
     // ---------------------------------------------------------------- lucene
 
-    private record Built(String set, VectorEncoding encoding, LuceneCollectionStore store, LuceneCollection collection,
-                         double buildSeconds, long indexBytes, long vectorBytes, int segments) {
+    private record Built(String set, VectorEncoding encoding, HnswOptions hnsw, LuceneCollectionStore store,
+                         LuceneCollection collection, double buildSeconds, long indexBytes, long vectorBytes,
+                         int segments) {
+        /** {@code lucene-fp32}, {@code lucene-int8-m32}, {@code lucene-fp32-m24-bw200}: non-default options named. */
+        String system(boolean forceMerge) {
+            return "lucene-" + (encoding == VectorEncoding.FLOAT32 ? "fp32" : "int8")
+                    + (hnsw.m() != HnswOptions.DEFAULT.m() ? "-m" + hnsw.m() : "")
+                    + (hnsw.beamWidth() != HnswOptions.DEFAULT.beamWidth() ? "-bw" + hnsw.beamWidth() : "")
+                    + (forceMerge ? "" : "-unmerged");
+        }
+    }
+
+    /** {@code --hnsw 16/100,32/200}: the graph options to build each encoding with (M/beamWidth). */
+    static List<HnswOptions> hnswOptions(String spec) {
+        return Stream.of(spec.split(",")).map(String::strip).map(o -> {
+            String[] parts = o.split("/");
+            if (parts.length != 2) {
+                throw new IllegalArgumentException("--hnsw takes M/beamWidth pairs like 16/100,32/100, got " + o);
+            }
+            return new HnswOptions(Integer.parseInt(parts[0]), Integer.parseInt(parts[1]));
+        }).toList();
     }
 
     private static void lucene(Path out, Map<String, String> opts) throws IOException {
@@ -290,6 +310,7 @@ public final class AnnBench {
         // true: the collection as index/import leave it after a bulk load (SearchCollection.optimize, one segment);
         // false: the segments as written, without that merge ("-unmerged").
         boolean forceMerge = Boolean.parseBoolean(opts.getOrDefault("--force-merge", "true"));
+        List<HnswOptions> graphs = hnswOptions(opts.getOrDefault("--hnsw", "16/100"));
         Path csv = out.resolve(opts.getOrDefault("--csv", "lucene.csv"));
         try (BufferedWriter w = Files.newBufferedWriter(csv, StandardCharsets.UTF_8)) {
             w.write("dataset,system,width,repeat,recall,qps,build_s,index_bytes,mem_bytes,segments\n");
@@ -300,7 +321,9 @@ public final class AnnBench {
                 List<Built> built = new ArrayList<>();
                 try {
                     for (VectorEncoding encoding : encodings) {
-                        built.add(build(out.resolve("lucene-index"), set, encoding, base, forceMerge));
+                        for (HnswOptions hnsw : graphs) {
+                            built.add(build(out.resolve("lucene-index"), set, encoding, hnsw, base, forceMerge));
+                        }
                     }
                     base = null; // the collections read their own copies from disk now
                     for (Built b : built) { // warm-up: one pass at a middle width
@@ -310,8 +333,7 @@ public final class AnnBench {
                         for (int width : widths) {
                             for (Built b : built) {
                                 double[] rq = sweep(b.collection(), queries, gt, width);
-                                String system = "lucene-" + (b.encoding() == VectorEncoding.FLOAT32 ? "fp32" : "int8")
-                                        + (forceMerge ? "" : "-unmerged");
+                                String system = b.system(forceMerge);
                                 w.write(String.format(Locale.ROOT, "%s,%s,%d,%d,%.4f,%.1f,%.1f,%d,%d,%d%n", set, system,
                                         width, rep, rq[0], rq[1], b.buildSeconds(), b.indexBytes(), b.vectorBytes(),
                                         b.segments()));
@@ -331,14 +353,15 @@ public final class AnnBench {
         }
     }
 
-    private static Built build(Path root, String set, VectorEncoding encoding, float[][] base, boolean forceMerge)
-            throws IOException {
-        Path dir = root.resolve(set + "-" + encoding.name().toLowerCase(Locale.ROOT));
+    private static Built build(Path root, String set, VectorEncoding encoding, HnswOptions hnsw, float[][] base,
+                               boolean forceMerge) throws IOException {
+        Path dir = root.resolve(set + "-" + encoding.name().toLowerCase(Locale.ROOT) + "-m" + hnsw.m() + "-bw"
+                + hnsw.beamWidth());
         deleteTree(dir);
         Files.createDirectories(dir);
         String name = "ann";
         ModelStamp stamp = new ModelStamp("ann-bench-" + set, "none", base[0].length, VectorSimilarity.COSINE);
-        CollectionSchema schema = new CollectionSchema("{text}", List.of("text"), List.of());
+        CollectionSchema schema = new CollectionSchema("{text}", List.of("text"), List.of()).withHnsw(hnsw);
         long t0 = System.nanoTime();
         try (LuceneCollectionStore store = new LuceneCollectionStore(dir)) {
             SearchCollection c = store.getOrCreate(name, schema, stamp, encoding);
@@ -368,9 +391,9 @@ public final class AnnBench {
         try (org.apache.lucene.store.Directory d = org.apache.lucene.store.FSDirectory.open(collection.path())) {
             segments = org.apache.lucene.index.SegmentInfos.readLatestCommit(d).size();
         }
-        System.out.printf(Locale.ROOT, "built %s %s: %d vectors in %.1f s, %d segments, index %d MB, hnsw %d MB%n", set,
-                encoding, base.length, seconds, segments, indexBytes >> 20, vectorBytes >> 20);
-        return new Built(set, encoding, store, collection, seconds, indexBytes, vectorBytes, segments);
+        System.out.printf(Locale.ROOT, "built %s %s %s: %d vectors in %.1f s, %d segments, index %d MB, hnsw %d MB%n", set,
+                encoding, hnsw, base.length, seconds, segments, indexBytes >> 20, vectorBytes >> 20);
+        return new Built(set, encoding, hnsw, store, collection, seconds, indexBytes, vectorBytes, segments);
     }
 
     /** Recall@10 and queries per second over all queries, one thread. */

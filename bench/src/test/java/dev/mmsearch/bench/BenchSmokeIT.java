@@ -160,10 +160,11 @@ class BenchSmokeIT {
         AnnBench.main(new String[] {"prepare", "--out", out.toString(), "--sets", "synth", "--n", "500",
                 "--dim", "32", "--clusters", "10", "--nq", "20"});
         AnnBench.main(new String[] {"lucene", "--out", out.toString(), "--sets", "synth", "--repeats", "1",
-                "--widths", "10", "--encodings", "FLOAT32"});
+                "--widths", "10", "--encodings", "FLOAT32", "--hnsw", "16/100,8/40"});
         List<String> csv = Files.readAllLines(out.resolve("lucene.csv"));
-        assertThat(csv).hasSizeGreaterThan(1);
-        assertThat(csv.get(1)).contains("synth");
+        assertThat(csv).hasSize(3);
+        assertThat(csv.get(1)).startsWith("synth,lucene-fp32,10,");
+        assertThat(csv.get(2)).startsWith("synth,lucene-fp32-m8-bw40,10,");
     }
 
     @Test
