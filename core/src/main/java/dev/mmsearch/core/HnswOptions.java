@@ -1,5 +1,8 @@
 package dev.mmsearch.core;
 
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ObjectNode;
+
 /**
  * How a collection's HNSW graph is built, chosen when the collection is created and fixed for its life (as
  * Elasticsearch's {@code index_options.m / ef_construction} and OpenSearch's {@code method.parameters}): more
@@ -28,6 +31,31 @@ public record HnswOptions(int m, int beamWidth) {
             throw new MmsearchException(ErrorCode.INVALID_ARGUMENT, "HNSW beamWidth must be between 1 and "
                     + MAX_BEAM_WIDTH + ", got " + beamWidth);
         }
+    }
+
+    /**
+     * The one stored and wire form, {@code {"m": 16, "beamWidth": 100}}: Lucene commit data, OpenSearch {@code _meta},
+     * export manifests and the create-collection body all use it.
+     */
+    public ObjectNode toJson() {
+        return Json.MAPPER.createObjectNode().put("m", m).put("beamWidth", beamWidth);
+    }
+
+    /**
+     * Reads {@link #toJson()}'s form; a missing or null node (written before the options were settable, so built with
+     * the defaults) is {@link #DEFAULT}.
+     *
+     * @throws IllegalArgumentException when the node is not that form
+     * @throws MmsearchException        INVALID_ARGUMENT when a value is out of range
+     */
+    public static HnswOptions fromJson(JsonNode node) {
+        if (node == null || node.isMissingNode() || node.isNull()) {
+            return DEFAULT;
+        }
+        if (!node.path("m").isInt() || !node.path("beamWidth").isInt()) {
+            throw new IllegalArgumentException("HNSW options " + node + " are not {\"m\": N, \"beamWidth\": N}");
+        }
+        return new HnswOptions(node.get("m").asInt(), node.get("beamWidth").asInt());
     }
 
     /** {@code m=16 beamWidth=100} form, as logs and listings show it. */

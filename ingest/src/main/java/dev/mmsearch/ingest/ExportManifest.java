@@ -105,7 +105,7 @@ public record ExportManifest(String collection, ModelStamp stamp, CollectionSche
         if (schema.imageField() != null) {
             schemaNode.put("imageField", schema.imageField());
         }
-        schemaNode.putObject("hnsw").put("m", schema.hnsw().m()).put("beamWidth", schema.hnsw().beamWidth());
+        schemaNode.set("hnsw", schema.hnsw().toJson());
         root.put("vectorEncoding", vectorEncoding.label());
         root.put("vectorField", vectorField);
         root.put("count", count);
@@ -166,8 +166,7 @@ public record ExportManifest(String collection, ModelStamp stamp, CollectionSche
                     stringList(schemaNode, "textFields", file), stringList(schemaNode, "keywordFields", file),
                     stringList(schemaNode, "numericFields", file),
                     schemaNode.has("imageField") ? schemaNode.get("imageField").asString() : null,
-                    schemaNode.has("hnsw") ? new HnswOptions((int) number(object(schemaNode, "hnsw", file), "m", file),
-                            (int) number(object(schemaNode, "hnsw", file), "beamWidth", file)) : HnswOptions.DEFAULT);
+                    HnswOptions.fromJson(schemaNode.get("hnsw")));
             JsonNode shardArray = root.get("shards");
             if (shardArray == null || !shardArray.isArray()) {
                 throw invalid(file, "'shards' is missing or not a list");

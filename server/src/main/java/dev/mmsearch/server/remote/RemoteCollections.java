@@ -55,7 +55,7 @@ public final class RemoteCollections {
         body.put("keywordFields", schema.keywordFields());
         body.put("numericFields", schema.numericFields());
         body.put("vectorEncoding", encoding.label());
-        body.put("hnsw", Map.of("m", schema.hnsw().m(), "beamWidth", schema.hnsw().beamWidth()));
+        body.put("hnsw", schema.hnsw().toJson());
         RemoteServer.Response response = server.send("PUT", RemoteServer.collectionPath(collection, ""),
                 "application/json", Json.MAPPER.writeValueAsBytes(body));
         if (!response.ok()) {

@@ -97,8 +97,7 @@ record CommitMetadata(ModelStamp stamp, CollectionSchema schema, Instant created
         if (schema.imageField() != null) {
             data.put(SCHEMA_IMAGE_FIELD, schema.imageField());
         }
-        data.put(SCHEMA_HNSW, Json.MAPPER.writeValueAsString(Map.of("m", schema.hnsw().m(),
-                "beamWidth", schema.hnsw().beamWidth())));
+        data.put(SCHEMA_HNSW, schema.hnsw().toJson().toString());
         data.put(VECTOR_ENCODING, vectorEncoding.name());
         data.put(CREATED_AT, createdAt.toString());
         data.put(COMMITTED_AT, committedAt.toString());
@@ -169,7 +168,8 @@ record CommitMetadata(ModelStamp stamp, CollectionSchema schema, Instant created
                     Json.MAPPER.readValue(required(data, SCHEMA_KEYWORD_FIELDS), STRING_LIST),
                     data.containsKey(SCHEMA_NUMERIC_FIELDS)
                             ? Json.MAPPER.readValue(data.get(SCHEMA_NUMERIC_FIELDS), STRING_LIST) : List.of(),
-                    data.get(SCHEMA_IMAGE_FIELD), hnsw(data.get(SCHEMA_HNSW)));
+                    data.get(SCHEMA_IMAGE_FIELD), data.containsKey(SCHEMA_HNSW)
+                            ? HnswOptions.fromJson(Json.MAPPER.readTree(data.get(SCHEMA_HNSW))) : HnswOptions.DEFAULT);
             VectorEncoding vectorEncoding = data.containsKey(VECTOR_ENCODING)
                     ? VectorEncoding.valueOf(data.get(VECTOR_ENCODING)) : VectorEncoding.FLOAT32;
             return new CommitMetadata(stamp, schema, Instant.parse(required(data, CREATED_AT)),
@@ -177,17 +177,6 @@ record CommitMetadata(ModelStamp stamp, CollectionSchema schema, Instant created
         } catch (IllegalArgumentException | JacksonException | DateTimeParseException | MmsearchException e) {
             throw damaged(collection, path, e.getMessage(), e);
         }
-    }
-
-    private static HnswOptions hnsw(String json) {
-        if (json == null) {
-            return HnswOptions.DEFAULT;
-        }
-        var node = Json.MAPPER.readTree(json);
-        if (!node.path("m").isInt() || !node.path("beamWidth").isInt()) {
-            throw new IllegalArgumentException(SCHEMA_HNSW + "=" + json + " is not {\"m\":N,\"beamWidth\":N}");
-        }
-        return new HnswOptions(node.get("m").asInt(), node.get("beamWidth").asInt());
     }
 
     private static String required(Map<String, String> data, String key) {

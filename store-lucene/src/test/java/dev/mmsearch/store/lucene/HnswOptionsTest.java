@@ -70,6 +70,13 @@ class HnswOptionsTest {
         assertThatThrownBy(() -> new HnswOptions(16, 0)).hasMessageContaining("beamWidth must be between 1 and 3200");
         assertThatThrownBy(() -> new HnswOptions(16, 3201)).hasMessageContaining("got 3201");
         assertThat(SCHEMA.hnsw()).isEqualTo(HnswOptions.DEFAULT);
+        // The stored form: round trip, absent = the defaults, anything else a clear error.
+        HnswOptions wide = new HnswOptions(48, 120);
+        assertThat(wide.toJson().toString()).isEqualTo("{\"m\":48,\"beamWidth\":120}");
+        assertThat(HnswOptions.fromJson(wide.toJson())).isEqualTo(wide);
+        assertThat(HnswOptions.fromJson(null)).isEqualTo(HnswOptions.DEFAULT);
+        assertThatThrownBy(() -> HnswOptions.fromJson(dev.mmsearch.core.Json.MAPPER.readTree("{\"m\": \"wide\"}")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("are not {\"m\": N");
     }
 
     private static Path build(Path path, HnswOptions options, VectorEncoding encoding) {

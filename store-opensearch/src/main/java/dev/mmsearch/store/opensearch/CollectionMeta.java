@@ -41,7 +41,7 @@ record CollectionMeta(ModelStamp stamp, CollectionSchema schema, VectorEncoding 
         if (schema.imageField() != null) {
             c.put("imageField", schema.imageField());
         }
-        c.putObject("hnsw").put("m", schema.hnsw().m()).put("beamWidth", schema.hnsw().beamWidth());
+        c.set("hnsw", schema.hnsw().toJson());
         meta.put("encoding", encoding.label());
         meta.put("createdAt", createdAt.toString());
         return meta;
@@ -70,7 +70,7 @@ record CollectionMeta(ModelStamp stamp, CollectionSchema schema, VectorEncoding 
             JsonNode image = c.path("imageField");
             CollectionSchema schema = new CollectionSchema(c.required("embedTemplate").asString(),
                     strings(c.path("textFields")), strings(c.path("keywordFields")), strings(c.path("numericFields")),
-                    image.isString() ? image.asString() : null, hnsw(c.path("hnsw")));
+                    image.isString() ? image.asString() : null, HnswOptions.fromJson(c.path("hnsw")));
             return new CollectionMeta(stamp, schema, VectorEncoding.parse(meta.path("encoding").asString("float32")),
                     Instant.parse(meta.required("createdAt").asString()));
         } catch (RuntimeException e) {
@@ -90,13 +90,5 @@ record CollectionMeta(ModelStamp stamp, CollectionSchema schema, VectorEncoding 
         List<String> out = new ArrayList<>();
         array.forEach(value -> out.add(value.asString()));
         return out;
-    }
-
-    /** The graph options; absent (indexes made before they were settable): the defaults, which they were built with. */
-    private static HnswOptions hnsw(JsonNode node) {
-        if (node.isMissingNode()) {
-            return HnswOptions.DEFAULT;
-        }
-        return new HnswOptions(node.required("m").asInt(), node.required("beamWidth").asInt());
     }
 }
