@@ -4,6 +4,7 @@
   peers.py run  DIR [--sets scifact,synth] [--widths 10,...] [--repeats 3] [--systems hnswlib,faiss-hnsw,faiss-flat]
                                                                              -> DIR/peers.csv
   peers.py plot DIR                                                          -> DIR/ann.csv, DIR/ann.png, ratios
+                                  (lucene.csv + peers.csv + usearch.csv from bench/ann/usearch/peer.js, if there)
 
 Reads the files AnnBench prepare wrote (NAME.base.f32 / NAME.query.f32: int32 rows, int32 dims, float32 rows;
 NAME.gt.i32: int32 rows, int32 k, ids) and measures, single-threaded, hnswlib HNSW (space 'ip', M=16,
@@ -25,7 +26,9 @@ import numpy as np  # noqa: E402
 K = 10
 # one colour per library in every panel; "-unmerged" / "-1seg" / "-run2" variants are dashed in the same colour
 COLOURS = {"hnswlib": "tab:green", "faiss-hnsw": "tab:orange", "faiss-flat": "tab:blue", "lucene-fp32": "tab:red",
-           "lucene-int8": "tab:purple"}
+           "lucene-int8": "tab:purple", "usearch": "tab:olive", "usearch-i8": "tab:cyan", "usearch-f16": "tab:gray"}
+# the peers every other system's QPS at a recall is also given as a ratio to (summary.txt), when measured
+REFERENCES = ("hnswlib", "usearch", "faiss-hnsw")
 
 
 def read_matrix(path, dtype):
@@ -164,9 +167,15 @@ def qps_at(points, target):
 
 def plot(out):
     rows = []
-    for name in ("lucene.csv", "peers.csv"):
+    # lucene.csv: AnnBench lucene; peers.csv: peers.py run; usearch.csv: bench/ann/usearch/peer.js (any may be absent)
+    for name in ("lucene.csv", "peers.csv", "usearch.csv"):
+        if not os.path.exists(os.path.join(out, name)):
+            print("no %s in %s: left out" % (name, out))
+            continue
         with open(os.path.join(out, name)) as f:
             rows.extend(csv.DictReader(f))
+    if not rows:
+        sys.exit("nothing to plot in %s" % out)
     with open(os.path.join(out, "ann.csv"), "w", newline="") as f:
         w = csv.DictWriter(f, fieldnames=list(rows[0].keys()))
         w.writeheader()
@@ -195,6 +204,16 @@ def plot(out):
                 lines.append("%s recall@10=%.2f: %s qps=%s hnswlib qps=%s ratio=%s" % (
                     ds, target, sysname, "n/a" if q is None else "%.0f" % q,
                     "n/a" if base_q is None else "%.0f" % base_q, ratio))
+        # the same QPS as ratios to each reference peer measured (hnswlib, USearch, faiss HNSW)
+        for target in (0.90, 0.95, 0.99):
+            refs = [(name, qps_at([(p[1], p[2]) for p in summary[(ds, name)]], target))
+                    for name in REFERENCES if (ds, name) in summary]
+            for sysname in sorted(k[1] for k in summary if k[0] == ds and k[1] != "faiss-flat"):
+                q = qps_at([(p[1], p[2]) for p in summary[(ds, sysname)]], target)
+                parts = ["%s=%s" % (name, "n/a" if q is None or rq is None else "%.2f" % (q / rq))
+                         for name, rq in refs if name != sysname]
+                lines.append("%s recall@10=%.2f: %-14s qps=%-6s ratio to %s" % (
+                    ds, target, sysname, "n/a" if q is None else "%.0f" % q, " ".join(parts)))
     with open(os.path.join(out, "summary.txt"), "w") as f:
         f.write("\n".join(lines) + "\n")
     print("\n".join(lines))
