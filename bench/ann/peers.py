@@ -2,19 +2,21 @@
 """Native ANN peers for bench/ann/run.sh (benchmark only; never part of the build).
 
   peers.py run  DIR [--sets scifact,synth] [--widths 10,...] [--repeats 3] [--systems hnswlib,faiss-hnsw,faiss-flat]
+                    [--hnsw 16/100,32/100]  (M/efConstruction of each graph built; non-default rows "hnswlib-m32")
                                                                              -> DIR/peers.csv
   peers.py plot DIR                                                          -> DIR/ann.csv, DIR/ann.png, ratios
                                   (lucene.csv + peers.csv + usearch.csv from bench/ann/usearch/peer.js, if there)
 
 Reads the files AnnBench prepare wrote (NAME.base.f32 / NAME.query.f32: int32 rows, int32 dims, float32 rows;
 NAME.gt.i32: int32 rows, int32 k, ids) and measures, single-threaded, hnswlib HNSW (space 'ip', M=16,
-ef_construction=100) and faiss IndexHNSWFlat (M=16, efConstruction=100, inner product) and IndexFlatIP
+ef_construction=100, or each --hnsw pair) and faiss IndexHNSWFlat (the same M, efConstruction, inner product) and IndexFlatIP
 (exact): recall@10 against the brute-force ground truth and QPS at each search width (ef / efSearch), the
 repeats interleaved across widths and libraries. Memory is the growth of the process RSS while building.
 Uses Debian's python3-hnswlib 0.6.2, python3-faiss 1.7.3, python3-numpy, python3-matplotlib.
 """
 import csv
 import os
+import re
 import sys
 import time
 
@@ -52,13 +54,23 @@ def recall(found, gt):
     return hits / float(gt.shape[0] * gt.shape[1])
 
 
+def graph_suffix(m, ef_construction):
+    """'' for the default graph (M=16, efConstruction=100), else '-m32' / '-bw200' as AnnBench names Lucene's rows."""
+    return ("" if m == 16 else "-m%d" % m) + ("" if ef_construction == 100 else "-bw%d" % ef_construction)
+
+
 class Hnswlib:
-    name = "hnswlib"
+    base_name = "hnswlib"
+
+    def __init__(self, m=16, ef_construction=100):
+        self.m, self.ef_construction = m, ef_construction
+        self.name = self.base_name + graph_suffix(m, ef_construction)
 
     def build(self, base):
         import hnswlib
         self.index = hnswlib.Index(space="ip", dim=base.shape[1])
-        self.index.init_index(max_elements=base.shape[0], M=16, ef_construction=100, random_seed=42)
+        self.index.init_index(max_elements=base.shape[0], M=self.m, ef_construction=self.ef_construction,
+                              random_seed=42)
         self.index.set_num_threads(1)
         self.index.add_items(base, np.arange(base.shape[0]), num_threads=1)
 
@@ -70,13 +82,17 @@ class Hnswlib:
 
 
 class FaissHnsw:
-    name = "faiss-hnsw"
+    base_name = "faiss-hnsw"
+
+    def __init__(self, m=16, ef_construction=100):
+        self.m, self.ef_construction = m, ef_construction
+        self.name = self.base_name + graph_suffix(m, ef_construction)
 
     def build(self, base):
         import faiss
         faiss.omp_set_num_threads(1)
-        self.index = faiss.IndexHNSWFlat(base.shape[1], 16, faiss.METRIC_INNER_PRODUCT)
-        self.index.hnsw.efConstruction = 100
+        self.index = faiss.IndexHNSWFlat(base.shape[1], self.m, faiss.METRIC_INNER_PRODUCT)
+        self.index.hnsw.efConstruction = self.ef_construction
         self.index.add(base)
 
     def search(self, queries, width):
@@ -86,8 +102,11 @@ class FaissHnsw:
 
 
 class FaissFlat:
-    name = "faiss-flat"
+    base_name = name = "faiss-flat"
     widths_independent = True
+
+    def __init__(self, m=16, ef_construction=100):
+        pass  # no graph
 
     def build(self, base):
         import faiss
@@ -100,17 +119,17 @@ class FaissFlat:
         return labels
 
 
-def run(out, sets, widths, repeats, flat_queries, only=None):
+def run(out, sets, widths, repeats, flat_queries, only=None, graphs=((16, 100),)):
     rows = []
     for ds in sets:
         base = np.ascontiguousarray(read_matrix(os.path.join(out, ds + ".base.f32"), "<f4"))
         queries = np.ascontiguousarray(read_matrix(os.path.join(out, ds + ".query.f32"), "<f4"))
         gt = read_matrix(os.path.join(out, ds + ".gt.i32"), "<i4")
         systems = []
-        for cls in (Hnswlib, FaissHnsw, FaissFlat):
-            if only and cls.name not in only:
+        instances = [cls(m, ef) for cls in (Hnswlib, FaissHnsw) for m, ef in graphs] + [FaissFlat()]
+        for s in instances:
+            if only and s.base_name not in only:
                 continue
-            s = cls()
             before = rss_bytes()
             t0 = time.perf_counter()
             s.build(base)
@@ -232,8 +251,10 @@ def plot(out):
         for (d, sysname), pts in sorted(summary.items()):
             if d != ds:
                 continue
-            style = "s" if sysname == "faiss-flat" else ("o--" if "run2" in sysname or "1seg" in sysname or "unmerged" in sysname else "o-")
-            colour = COLOURS.get(sysname.replace("-run2", "").replace("-1seg", "").replace("-unmerged", ""))
+            # variants of a system (another graph, a second run, unmerged) are dashed in its colour
+            family = re.sub(r"-(m\d+|bw\d+|run2|1seg|unmerged)", "", sysname)
+            style = "s" if sysname == "faiss-flat" else ("o--" if family != sysname else "o-")
+            colour = COLOURS.get(family)
             ax.plot([p[1] for p in pts], [p[2] for p in pts], style, label=sysname, color=colour)
             # spread: min..max over repeats
             ax.vlines([p[1] for p in pts], [p[3] for p in pts], [p[4] for p in pts], alpha=0.4)
@@ -258,7 +279,8 @@ def main(argv):
         run(out, opts.get("--sets", "scifact,synth").split(","),
             [int(x) for x in opts.get("--widths", "10,20,40,80,120,200,300,500").split(",")],
             int(opts.get("--repeats", "3")), int(opts.get("--flat-queries", "200")),
-            opts["--systems"].split(",") if "--systems" in opts else None)
+            opts["--systems"].split(",") if "--systems" in opts else None,
+            [tuple(int(x) for x in g.split("/")) for g in opts.get("--hnsw", "16/100").split(",")])
     else:
         plot(out)
 

@@ -8,6 +8,7 @@
 #                    [--export DIR] [--limit N]   (set "million": the document vectors of an `mmsearch export`,
 #                    the first N of them; queries: the SciFact claims encoded with the export's model)
 #                    [--hnsw 16/100,32/100] (Lucene graph options, M/beamWidth, one build per pair and encoding)
+#                    [--peer-hnsw 16/100,32/100] (the same for hnswlib, faiss HNSW and USearch: M/efConstruction)
 #                    [--lucene-opts "--encodings FLOAT32,INT8 ..."]   (more options for AnnBench lucene)
 #                    [--usearch-quantization f32[,i8,f16]]
 #                    [--phases prepare,lucene,peers,usearch,plot]   (a subset runs only those, on the files in OUT;
@@ -24,12 +25,12 @@ export JAVA_HOME="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"
 OUT=target/ann
 if [ $# -gt 0 ] && [ "${1#--}" = "$1" ]; then OUT="$1"; shift; fi
 SETS=scifact,synth; N=500000; REPEATS=3; WIDTHS=10,20,40,80,120,200,300,500; FORCE_MERGE=true
-PHASES=prepare,lucene,peers,usearch,plot; EXPORT=""; LIMIT=""; LUCENE_OPTS=""; USEARCH_Q=f32; HNSW=16/100
+PHASES=prepare,lucene,peers,usearch,plot; EXPORT=""; LIMIT=""; LUCENE_OPTS=""; USEARCH_Q=f32; HNSW=16/100; PEER_HNSW=16/100
 while [ $# -gt 0 ]; do
   case "$1" in
     --sets) SETS="$2" ;; --n) N="$2" ;; --repeats) REPEATS="$2" ;; --widths) WIDTHS="$2" ;;
     --force-merge) FORCE_MERGE="$2" ;; --phases) PHASES="$2" ;; --export) EXPORT="$2" ;; --limit) LIMIT="$2" ;;
-    --lucene-opts) LUCENE_OPTS="$2" ;; --usearch-quantization) USEARCH_Q="$2" ;; --hnsw) HNSW="$2" ;;
+    --lucene-opts) LUCENE_OPTS="$2" ;; --usearch-quantization) USEARCH_Q="$2" ;; --hnsw) HNSW="$2" ;; --peer-hnsw) PEER_HNSW="$2" ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
   shift 2
@@ -57,7 +58,8 @@ if phase lucene; then
     --force-merge "$FORCE_MERGE" --hnsw "$HNSW" $LUCENE_OPTS
 fi
 if phase peers; then
-  /usr/bin/python3 bench/ann/peers.py run "$OUT" --sets "$SETS" --repeats "$REPEATS" --widths "$WIDTHS"
+  /usr/bin/python3 bench/ann/peers.py run "$OUT" --sets "$SETS" --repeats "$REPEATS" --widths "$WIDTHS" \
+    --hnsw "$PEER_HNSW"
 fi
 if phase usearch; then
   if ! command -v node >/dev/null 2>&1; then
@@ -66,7 +68,7 @@ if phase usearch; then
     echo "usearch skipped: run (cd bench/ann/usearch && npm ci) first" >&2
   else
     node --expose-gc bench/ann/usearch/peer.js "$OUT" --sets "$SETS" --repeats "$REPEATS" --widths "$WIDTHS" \
-      --quantization "$USEARCH_Q"
+      --quantization "$USEARCH_Q" --hnsw "$PEER_HNSW"
   fi
 fi
 { date -u; uptime; } >> "$OUT/machine.txt"

@@ -2,13 +2,13 @@
 // USearch peer for bench/ann/run.sh (benchmark only; never part of the build or CI).
 //
 //   node bench/ann/usearch/peer.js DIR [--sets scifact,synth] [--widths 10,...,500] [--repeats 3]
-//                                      [--quantization f32[,i8,f16]]                -> DIR/usearch.csv
+//                                      [--quantization f32[,i8,f16]] [--hnsw 16/100[,32/100]]  -> DIR/usearch.csv
 //
 // Reads the files AnnBench prepare wrote (NAME.base.f32 / NAME.query.f32: int32 rows, int32 dims, float32 rows;
 // NAME.gt.i32: int32 rows, int32 k, ids) and measures USearch (npm `usearch`, pinned in package.json) the way
-// peers.py measures hnswlib and faiss: metric 'ip', connectivity (M) 16, expansion_add (efConstruction) 100, built
-// on one thread; recall@10 against the exact ground truth and single-thread QPS at each search width
-// (expansion_search = width), the whole query batch in one call with threads = 1 (no JavaScript per query), a
+// peers.py measures hnswlib and faiss: metric 'ip', connectivity (M) 16, expansion_add (efConstruction) 100 (or each
+// --hnsw M/efConstruction pair; rows "usearch-m32" as AnnBench and peers.py name them), built on one thread;
+// recall@10 against the exact ground truth and single-thread QPS at each search width (expansion_search = width), the whole query batch in one call with threads = 1 (no JavaScript per query), a
 // warm-up pass of 200 queries at width 100, then `repeats` rounds over the widths, each measurement whole passes
 // over the queries until >= 1 s. Memory is the growth of the process RSS while building.
 //
@@ -23,8 +23,6 @@ const usearch = require("usearch");
 
 const K = 10;
 const MIN_SECONDS = 1.0;
-const M = 16;
-const EF_CONSTRUCTION = 100;
 
 function parseArgs(argv) {
   if (argv.length < 1 || argv[0].startsWith("--")) {
@@ -32,7 +30,7 @@ function parseArgs(argv) {
     process.exit(2);
   }
   const opts = { dir: argv[0], sets: "scifact,synth", widths: "10,20,40,80,120,200,300,500", repeats: "3",
-    quantization: "f32" };
+    quantization: "f32", hnsw: "16/100" };
   for (let i = 1; i < argv.length; i += 2) {
     const key = argv[i].replace(/^--/, "");
     if (!(key in opts) || i + 1 >= argv.length) {
@@ -47,6 +45,14 @@ function parseArgs(argv) {
     widths: opts.widths.split(",").map(Number),
     repeats: Number(opts.repeats),
     quantization: opts.quantization.split(","),
+    graphs: opts.hnsw.split(",").map((g) => {
+      const [m, ef] = g.split("/").map(Number);
+      if (!Number.isInteger(m) || !Number.isInteger(ef)) {
+        console.error("--hnsw takes M/efConstruction pairs like 16/100,32/100, got " + g);
+        process.exit(2);
+      }
+      return { m, ef };
+    }),
   };
 }
 
@@ -89,18 +95,18 @@ function recall(result, gt, nq) {
   return hits / (nq * gt.cols);
 }
 
-function newIndex(dims, quantization, expansionSearch) {
-  return new usearch.Index({ dimensions: dims, metric: "ip", quantization, connectivity: M,
-    expansion_add: EF_CONSTRUCTION, expansion_search: expansionSearch });
+function newIndex(dims, quantization, graph, expansionSearch) {
+  return new usearch.Index({ dimensions: dims, metric: "ip", quantization, connectivity: graph.m,
+    expansion_add: graph.ef, expansion_search: expansionSearch });
 }
 
 const VERSION = JSON.parse(fs.readFileSync(path.join(__dirname, "node_modules/usearch/package.json"))).version;
 
 /** Builds on one thread and saves the index to `file`; the built copy goes out of scope on return. */
-function buildAndSave(base, quantization, file, ds, name) {
+function buildAndSave(base, quantization, graph, file, ds, name) {
   const before = rssBytes();
   const t0 = process.hrtime.bigint();
-  const built = newIndex(base.cols, quantization, 64);
+  const built = newIndex(base.cols, quantization, graph, 64);
   const keys = new BigUint64Array(base.rows);
   for (let i = 0; i < base.rows; i++) keys[i] = BigInt(i);
   built.add(keys, base.data, 1);
@@ -122,15 +128,16 @@ function main() {
       const queries = readMatrix(path.join(opts.dir, ds + ".query.f32"), Float32Array);
       const gt = readMatrix(path.join(opts.dir, ds + ".gt.i32"), Int32Array);
       const systems = [];
-      for (const quantization of opts.quantization) {
-        const name = quantization === "f32" ? "usearch" : "usearch-" + quantization;
-        const file = path.join(tmp, `${ds}-${quantization}.usearch`);
-        const { buildS, mem } = buildAndSave(base, quantization, file, ds, name);
+      for (const quantization of opts.quantization) for (const graph of opts.graphs) {
+        const name = (quantization === "f32" ? "usearch" : "usearch-" + quantization) +
+          (graph.m === 16 ? "" : "-m" + graph.m) + (graph.ef === 100 ? "" : "-bw" + graph.ef);
+        const file = path.join(tmp, `${ds}-${quantization}-m${graph.m}-bw${graph.ef}.usearch`);
+        const { buildS, mem } = buildAndSave(base, quantization, graph, file, ds, name);
         if (global.gc) global.gc(); // the in-memory copy is not searched: the views are
         const indexBytes = fs.statSync(file).size;
         const byWidth = new Map();
         for (const width of opts.widths) {
-          const view = newIndex(base.cols, quantization, Math.max(width, K));
+          const view = newIndex(base.cols, quantization, graph, Math.max(width, K));
           view.view(file);
           byWidth.set(width, view);
         }
