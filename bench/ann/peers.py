@@ -3,9 +3,10 @@
 
   peers.py run  DIR [--sets scifact,synth] [--widths 10,...] [--repeats 3] [--systems hnswlib,faiss-hnsw,faiss-flat]
                     [--hnsw 16/100,32/100]  (M/efConstruction of each graph built; non-default rows "hnswlib-m32")
+                    [--csv peers.csv]       (another name, e.g. peers-faiss.csv, keeps an earlier run's rows)
                                                                              -> DIR/peers.csv
   peers.py plot DIR                                                          -> DIR/ann.csv, DIR/ann.png, ratios
-                                  (lucene.csv + peers.csv + usearch.csv from bench/ann/usearch/peer.js, if there)
+                  (lucene.csv, raw*.csv, peers*.csv and usearch.csv from bench/ann/usearch/peer.js, those there)
 
 Reads the files AnnBench prepare wrote (NAME.base.f32 / NAME.query.f32: int32 rows, int32 dims, float32 rows;
 NAME.gt.i32: int32 rows, int32 k, ids) and measures, single-threaded, hnswlib HNSW (space 'ip', M=16,
@@ -28,7 +29,9 @@ import numpy as np  # noqa: E402
 K = 10
 # one colour per library in every panel; "-unmerged" / "-1seg" / "-run2" variants are dashed in the same colour
 COLOURS = {"hnswlib": "tab:green", "faiss-hnsw": "tab:orange", "faiss-flat": "tab:blue", "lucene-fp32": "tab:red",
-           "lucene-int8": "tab:purple", "usearch": "tab:olive", "usearch-i8": "tab:cyan", "usearch-f16": "tab:gray"}
+           "lucene-int8": "tab:purple", "usearch": "tab:olive", "usearch-i8": "tab:cyan", "usearch-f16": "tab:gray",
+           "raw-fp32": "tab:pink", "raw-fp32-dot": "tab:brown", "raw-int8": "tab:purple", "raw-int7": "gold",
+           "raw-int4": "tab:gray", "raw-int2": "tab:olive", "raw-int1": "tab:cyan"}
 # the peers every other system's QPS at a recall is also given as a ratio to (summary.txt), when measured
 REFERENCES = ("hnswlib", "usearch", "faiss-hnsw")
 
@@ -119,7 +122,7 @@ class FaissFlat:
         return labels
 
 
-def run(out, sets, widths, repeats, flat_queries, only=None, graphs=((16, 100),)):
+def run(out, sets, widths, repeats, flat_queries, only=None, graphs=((16, 100),), csv_name="peers.csv"):
     rows = []
     for ds in sets:
         base = np.ascontiguousarray(read_matrix(os.path.join(out, ds + ".base.f32"), "<f4"))
@@ -166,7 +169,7 @@ def run(out, sets, widths, repeats, flat_queries, only=None, graphs=((16, 100),)
                     print("%s %s width=%d rep=%d recall@10=%.4f qps=%.1f" % (ds, s.name, width, rep, r, qps),
                           flush=True)
         del systems
-    with open(os.path.join(out, "peers.csv"), "w", newline="") as f:
+    with open(os.path.join(out, csv_name), "w", newline="") as f:
         w = csv.writer(f)
         w.writerow(["dataset", "system", "width", "repeat", "recall", "qps", "build_s", "index_bytes", "mem_bytes",
                     "segments"])
@@ -186,8 +189,11 @@ def qps_at(points, target):
 
 def plot(out):
     rows = []
-    # lucene.csv: AnnBench lucene; peers.csv: peers.py run; usearch.csv: bench/ann/usearch/peer.js (any may be absent)
-    for name in ("lucene.csv", "peers.csv", "usearch.csv"):
+    # lucene.csv: AnnBench lucene; raw*.csv: AnnBench raw; peers*.csv: peers.py run (--csv to split runs);
+    # usearch.csv: bench/ann/usearch/peer.js (any may be absent)
+    names = ["lucene.csv"] + sorted(n for n in os.listdir(out) if n.endswith(".csv")
+                                    and (n.startswith("peers") or n.startswith("raw")))
+    for name in names + ["usearch.csv"]:
         if not os.path.exists(os.path.join(out, name)):
             print("no %s in %s: left out" % (name, out))
             continue
@@ -244,27 +250,41 @@ def plot(out):
         print("matplotlib not installed: no plot")
         return
     sets = sorted({k[0] for k in summary})
-    fig, axes = plt.subplots(1, len(sets), figsize=(6.5 * len(sets), 4.8))
-    if len(sets) == 1:
+    # one panel per data set; when AnnBench raw ran, a second one for Lucene without the product (with hnswlib and
+    # the product's float row for reference), so neither panel has more lines than can be told apart
+    panels = []
+    for ds in sets:
+        names = [k[1] for k in summary if k[0] == ds]
+        if any(n.startswith("raw-") for n in names):
+            panels.append((ds, ds + ": product Lucene vs peers", [n for n in names if not n.startswith("raw-")]))
+            panels.append((ds, ds + ": Lucene 10.6 without the product (raw-*)",
+                           [n for n in names if n.startswith("raw-") or n in ("hnswlib", "lucene-fp32")]))
+        else:
+            panels.append((ds, ds, names))
+    fig, axes = plt.subplots(1, len(panels), figsize=(7.5 * len(panels), 5.6))
+    if len(panels) == 1:
         axes = [axes]
-    for ax, ds in zip(axes, sets):
-        for (d, sysname), pts in sorted(summary.items()):
-            if d != ds:
-                continue
-            # variants of a system (another graph, a second run, unmerged) are dashed in its colour
-            family = re.sub(r"-(m\d+|bw\d+|run2|1seg|unmerged)", "", sysname)
+    for ax, (ds, title, names) in zip(axes, panels):
+        lowest = 1.0
+        for sysname in sorted(names):
+            pts = summary[(ds, sysname)]
+            # variants of a system (another graph, oversampling, a second run, unmerged) are dashed in its colour
+            family = re.sub(r"-(m\d+|bw\d+|os\d+|run2|1seg|unmerged)", "", sysname)
             style = "s" if sysname == "faiss-flat" else ("o--" if family != sysname else "o-")
             colour = COLOURS.get(family)
-            ax.plot([p[1] for p in pts], [p[2] for p in pts], style, label=sysname, color=colour)
+            ax.plot([p[1] for p in pts], [p[2] for p in pts], style, label=sysname, color=colour, markersize=4)
             # spread: min..max over repeats
-            ax.vlines([p[1] for p in pts], [p[3] for p in pts], [p[4] for p in pts], alpha=0.4)
+            ax.vlines([p[1] for p in pts], [p[3] for p in pts], [p[4] for p in pts], alpha=0.4, color=colour)
+            lowest = min(lowest, min(p[1] for p in pts))
         ax.axvline(0.95, color="grey", linestyle=":")
+        if lowest < 0.8:
+            ax.set_xlim(left=0.8)  # the region around the 0.95 target; lower points are in summary.txt
         ax.set_yscale("log")
         ax.set_xlabel("recall@10")
         ax.set_ylabel("queries/s, 1 thread (median; bars = min..max)")
-        ax.set_title(ds)
+        ax.set_title(title)
         ax.grid(True, which="both", alpha=0.3)
-        ax.legend()
+        ax.legend(fontsize=7, ncol=2)
     fig.tight_layout()
     fig.savefig(os.path.join(out, "ann.png"), dpi=110)
     print("wrote", os.path.join(out, "ann.png"))
@@ -280,7 +300,8 @@ def main(argv):
             [int(x) for x in opts.get("--widths", "10,20,40,80,120,200,300,500").split(",")],
             int(opts.get("--repeats", "3")), int(opts.get("--flat-queries", "200")),
             opts["--systems"].split(",") if "--systems" in opts else None,
-            [tuple(int(x) for x in g.split("/")) for g in opts.get("--hnsw", "16/100").split(",")])
+            [tuple(int(x) for x in g.split("/")) for g in opts.get("--hnsw", "16/100").split(",")],
+            opts.get("--csv", "peers.csv"))
     else:
         plot(out)
 

@@ -12,7 +12,9 @@
 #                    [--lucene-opts "--encodings FLOAT32,INT8 ..."]   (more options for AnnBench lucene)
 #                    [--usearch-quantization f32[,i8,f16]]
 #                    [--phases prepare,lucene,peers,usearch,plot]   (a subset runs only those, on the files in OUT;
-#                    e.g. one phase per /work/m1/quiet run)
+#                    e.g. one phase per /work/m1/quiet run; add "raw" for AnnBench raw: Lucene 10.6 without the
+#                    product, its quantisations with float rescoring)  [--raw-opts "--formats fp32,int8,int4,int1
+#                    --oversample 1,3 --hnsw 16/100"]
 # Needs Debian python3-hnswlib python3-faiss python3-numpy python3-matplotlib (apt-get install -y ...) for the peers
 # and node + `(cd bench/ann/usearch && npm ci)` for USearch (skipped with a note when either is missing).
 # SKIP_PREPARE=1 reuses the data files already in OUT (as --phases without prepare).
@@ -25,12 +27,12 @@ export JAVA_HOME="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"
 OUT=target/ann
 if [ $# -gt 0 ] && [ "${1#--}" = "$1" ]; then OUT="$1"; shift; fi
 SETS=scifact,synth; N=500000; REPEATS=3; WIDTHS=10,20,40,80,120,200,300,500; FORCE_MERGE=true
-PHASES=prepare,lucene,peers,usearch,plot; EXPORT=""; LIMIT=""; LUCENE_OPTS=""; USEARCH_Q=f32; HNSW=16/100; PEER_HNSW=16/100
+PHASES=prepare,lucene,peers,usearch,plot; EXPORT=""; LIMIT=""; LUCENE_OPTS=""; RAW_OPTS=""; USEARCH_Q=f32; HNSW=16/100; PEER_HNSW=16/100
 while [ $# -gt 0 ]; do
   case "$1" in
     --sets) SETS="$2" ;; --n) N="$2" ;; --repeats) REPEATS="$2" ;; --widths) WIDTHS="$2" ;;
     --force-merge) FORCE_MERGE="$2" ;; --phases) PHASES="$2" ;; --export) EXPORT="$2" ;; --limit) LIMIT="$2" ;;
-    --lucene-opts) LUCENE_OPTS="$2" ;; --usearch-quantization) USEARCH_Q="$2" ;; --hnsw) HNSW="$2" ;; --peer-hnsw) PEER_HNSW="$2" ;;
+    --lucene-opts) LUCENE_OPTS="$2" ;; --raw-opts) RAW_OPTS="$2" ;; --usearch-quantization) USEARCH_Q="$2" ;; --hnsw) HNSW="$2" ;; --peer-hnsw) PEER_HNSW="$2" ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
   shift 2
@@ -39,7 +41,7 @@ done
 phase() { [[ ",$PHASES," == *",$1,"* ]]; }
 mkdir -p "$OUT"
 OUT="$(cd "$OUT" && pwd)"
-if phase prepare || phase lucene; then
+if phase prepare || phase lucene || phase raw; then
   ./mvnw -q -o -B -DskipTests -pl bench -am compile dependency:build-classpath -Dmdep.outputFile="$OUT/.classpath" >&2
   CP="$(cat "$OUT/.classpath"):bench/target/classes"
   JAVA=("$JAVA_HOME/bin/java" -Xmx4g ${BENCH_JVM_OPTS:-} --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -cp "$CP")
@@ -56,6 +58,10 @@ if phase lucene; then
   # shellcheck disable=SC2086
   "${JAVA[@]}" dev.mmsearch.bench.AnnBench lucene --out "$OUT" --sets "$SETS" --repeats "$REPEATS" --widths "$WIDTHS" \
     --force-merge "$FORCE_MERGE" --hnsw "$HNSW" $LUCENE_OPTS
+fi
+if phase raw; then
+  # shellcheck disable=SC2086
+  "${JAVA[@]}" dev.mmsearch.bench.AnnBench raw --out "$OUT" --sets "$SETS" --repeats "$REPEATS" --widths "$WIDTHS" $RAW_OPTS
 fi
 if phase peers; then
   /usr/bin/python3 bench/ann/peers.py run "$OUT" --sets "$SETS" --repeats "$REPEATS" --widths "$WIDTHS" \

@@ -71,7 +71,7 @@ public final class AnnBench {
 
     public static void main(String[] args) throws Exception {
         if (args.length == 0) {
-            throw new IllegalArgumentException("usage: AnnBench prepare|lucene --out DIR [options]");
+            throw new IllegalArgumentException("usage: AnnBench prepare|lucene|raw --out DIR [options]");
         }
         Map<String, String> opts = parse(Arrays.copyOfRange(args, 1, args.length));
         Path out = Path.of(opts.getOrDefault("--out", "target/ann"));
@@ -79,6 +79,7 @@ public final class AnnBench {
         switch (args[0]) {
             case "prepare" -> prepare(out, opts);
             case "lucene" -> lucene(out, opts);
+            case "raw" -> RawLuceneAnn.run(out, opts);
             default -> throw new IllegalArgumentException("unknown phase " + args[0]);
         }
     }
@@ -541,14 +542,14 @@ public final class AnnBench {
         return new double[] {hits / (double) total, queries.length / seconds};
     }
 
-    private static long sizeOf(Path dir, java.util.function.Predicate<String> name) throws IOException {
+    static long sizeOf(Path dir, java.util.function.Predicate<String> name) throws IOException {
         try (Stream<Path> files = Files.walk(dir)) {
             return files.filter(Files::isRegularFile).filter(p -> name.test(p.getFileName().toString()))
                     .mapToLong(p -> p.toFile().length()).sum();
         }
     }
 
-    private static void deleteTree(Path dir) throws IOException {
+    static void deleteTree(Path dir) throws IOException {
         if (!Files.exists(dir)) {
             return;
         }

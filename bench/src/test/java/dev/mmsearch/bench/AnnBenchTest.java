@@ -3,6 +3,7 @@ package dev.mmsearch.bench;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.mmsearch.core.HnswOptions;
 import dev.mmsearch.core.MmsearchException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -73,6 +74,13 @@ class AnnBenchTest {
         assertThatThrownBy(() -> AnnBench.main(new String[] {"prepare", "--out", tmp.toString(), "--sets", "million",
                 "--export", tmp.toString(), "--limit", "0"}))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("--limit");
+    }
+
+    @Test
+    void rawLuceneNamesItsFormatsAndRefusesOthers() {
+        assertThat(RawLuceneAnn.format("int4", HnswOptions.DEFAULT).toString()).contains("PACKED_NIBBLE");
+        assertThatThrownBy(() -> RawLuceneAnn.format("int3", HnswOptions.DEFAULT))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("fp32, int8, int7, int4, int2, int1");
     }
 
     private static float[] randomVector(SplittableRandom r, int dim) {

@@ -166,6 +166,13 @@ class BenchSmokeIT {
         assertThat(csv).hasSize(3);
         assertThat(csv.get(1)).startsWith("synth,lucene-fp32,10,");
         assertThat(csv.get(2)).startsWith("synth,lucene-fp32-m8-bw40,10,");
+        // Lucene without the product: a float graph and a 4-bit one, as searched and rescored with 2x oversampling
+        AnnBench.main(new String[] {"raw", "--out", out.toString(), "--sets", "synth", "--repeats", "1",
+                "--widths", "10", "--formats", "fp32,int4", "--oversample", "1,2"});
+        List<String> raw = Files.readAllLines(out.resolve("raw.csv"));
+        assertThat(raw).hasSize(4);
+        assertThat(raw.subList(1, 4)).extracting(line -> line.split(",")[1])
+                .containsExactly("raw-fp32", "raw-int4-os1", "raw-int4-os2");
     }
 
     /** The million set's path (an export's vectors, queries encoded with its model) on a 20-document export. */
