@@ -24,7 +24,7 @@ case "${1:-}" in
   load) main=dev.mmsearch.bench.LoadBench ;;
   write) main=dev.mmsearch.bench.WriteBench ;;
   corpus) main=dev.mmsearch.bench.MillionCorpus ;;
-  ann) shift; ./mvnw -q -B -DskipTests -pl bench -am install; exec bench/ann/run.sh "$@" ;;
+  ann) shift; exec bench/ann/run.sh "$@" ;;   # compiles the reactor itself, installs nothing
   *) echo "usage: bench/run.sh latency|ingest|memory|stores|capacity|load|write|corpus|ann [options]" >&2; exit 2 ;;
 esac
 shift

@@ -4,14 +4,18 @@ import dev.mmsearch.core.VectorQuery;
 import dev.mmsearch.core.CollectionSchema;
 import dev.mmsearch.core.Document;
 import dev.mmsearch.core.EmbeddedDocument;
+import dev.mmsearch.core.ErrorCode;
 import dev.mmsearch.core.HnswOptions;
 import dev.mmsearch.core.Json;
+import dev.mmsearch.core.MmsearchException;
 import dev.mmsearch.core.ModelStamp;
 import dev.mmsearch.core.SearchCollection;
 import dev.mmsearch.core.TextEncoder;
 import dev.mmsearch.core.VectorEncoding;
 import dev.mmsearch.core.VectorSimilarity;
 import dev.mmsearch.inference.ModelRegistry;
+import dev.mmsearch.ingest.CollectionImport;
+import dev.mmsearch.ingest.ExportManifest;
 import dev.mmsearch.store.lucene.LuceneCollection;
 import dev.mmsearch.store.lucene.LuceneCollectionStore;
 import java.io.BufferedReader;
@@ -34,7 +38,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.PriorityQueue;
 import java.util.Set;
 import java.util.SplittableRandom;
 import java.util.stream.IntStream;
@@ -51,7 +54,10 @@ import tools.jackson.databind.JsonNode;
  *       exact top-10 by brute force. {@code scifact}: the corpus vectors read (read-only) from the cached BEIR
  *       collection and its 1,109 queries encoded with bge-small-en-v1.5. {@code synth}: clustered synthetic vectors
  *       (unit cluster centres plus a low-rank anisotropic offset plus small isotropic noise, normalised) and queries
- *       drawn near random clusters.</li>
+ *       drawn near random clusters. {@code million}: the document vectors of an {@code mmsearch export}
+ *       ({@code --export DIR}, the first {@code --limit N}; issue 18's 1M corpus) and the SciFact claims
+ *       ({@code --queries}, the first {@code --nq}) encoded with the export's own model ({@code --models DIR}, the model
+ *       cache). The exact top-10 is computed in blocks of 32 queries per pass over the base, on all cores.</li>
  *   <li>{@code lucene}: builds the project's collection (LuceneCollectionStore, FLOAT32 and INT8, the product's
  *       HNSW settings: maxConn 16, beamWidth 100) from each base file, reopens it from its last commit and measures
  *       recall@10 and single-thread QPS of {@code LuceneCollection.search(VectorQuery)} at each width
@@ -65,7 +71,7 @@ public final class AnnBench {
 
     public static void main(String[] args) throws Exception {
         if (args.length == 0) {
-            throw new IllegalArgumentException("usage: AnnBench prepare|lucene --out DIR [options]");
+            throw new IllegalArgumentException("usage: AnnBench prepare|lucene|raw --out DIR [options]");
         }
         Map<String, String> opts = parse(Arrays.copyOfRange(args, 1, args.length));
         Path out = Path.of(opts.getOrDefault("--out", "target/ann"));
@@ -73,6 +79,7 @@ public final class AnnBench {
         switch (args[0]) {
             case "prepare" -> prepare(out, opts);
             case "lucene" -> lucene(out, opts);
+            case "raw" -> RawLuceneAnn.run(out, opts);
             default -> throw new IllegalArgumentException("unknown phase " + args[0]);
         }
     }
@@ -105,6 +112,9 @@ public final class AnnBench {
             System.out.printf(Locale.ROOT, "prepared scifact base=%d queries=%d in %.1f s%n", base.size(),
                     queries.size(), (System.nanoTime() - t0) / 1e9);
         }
+        if (sets.contains("million")) {
+            prepareFromExport(out, opts);
+        }
         if (sets.contains("synth")) {
             long t0 = System.nanoTime();
             int n = Integer.parseInt(opts.getOrDefault("--n", "500000"));
@@ -121,6 +131,80 @@ public final class AnnBench {
             System.out.printf(Locale.ROOT, "prepared synth base=%d dim=%d clusters=%d queries=%d in %.1f s%n", n, dim,
                     clusters, nq, (System.nanoTime() - t0) / 1e9);
         }
+    }
+
+    /** Thrown by the export reader's sink once {@code --limit} documents are in: ends the read early. */
+    private static final class Enough extends RuntimeException {
+        Enough() {
+            super(null, null, false, false);
+        }
+    }
+
+    /**
+     * The {@code million} set: the document vectors of an {@code mmsearch export} (its manifest and shards checked as
+     * {@code import} checks them; the first {@code --limit} documents in shard order, all by default) and the query
+     * claims of {@code --queries} (SciFact's 1,109 by default; the first {@code --nq} of them) encoded with the
+     * export's own model, which must be a registered text model whose stamp equals the export's (else
+     * MODEL_MISMATCH: the vectors would not be comparable). Base row {@code i} is the {@code i}-th document read.
+     */
+    static void prepareFromExport(Path out, Map<String, String> opts) throws IOException {
+        long t0 = System.nanoTime();
+        String exportOpt = opts.get("--export");
+        if (exportOpt == null) {
+            throw new IllegalArgumentException("set 'million' needs --export DIR (a directory 'mmsearch export' wrote)");
+        }
+        Path export = Path.of(exportOpt);
+        long limit = Long.parseLong(opts.getOrDefault("--limit", Long.toString(Long.MAX_VALUE)));
+        int nq = Integer.parseInt(opts.getOrDefault("--nq", Integer.toString(Integer.MAX_VALUE)));
+        if (limit < 1 || nq < 1) {
+            throw new IllegalArgumentException("--limit and --nq must be positive, got " + limit + " and " + nq);
+        }
+        ExportManifest manifest = CollectionImport.verified(export);
+        ModelStamp stamp = manifest.stamp();
+        int capacity = (int) Math.min(Math.min(limit, manifest.count()), Integer.MAX_VALUE - 8);
+        List<float[]> base = new ArrayList<>(capacity);
+        try {
+            CollectionImport.stream(export, manifest, 1000, batch -> {
+                for (EmbeddedDocument d : batch) {
+                    if (base.size() >= limit) {
+                        throw new Enough();
+                    }
+                    base.add(normalised(d.vector()));
+                }
+            });
+        } catch (Enough done) {
+            // --limit reached: the rest of the export is not read
+        }
+        if (base.isEmpty()) {
+            throw new IllegalArgumentException("export " + export + " holds no documents");
+        }
+        double readSeconds = (System.nanoTime() - t0) / 1e9;
+        List<float[]> queries = new ArrayList<>();
+        Path modelDir = Path.of(opts.getOrDefault("--models", "target/ann-models"));
+        try (ModelRegistry models = new ModelRegistry(modelDir);
+             BufferedReader in = Files.newBufferedReader(Path.of(opts.getOrDefault("--queries",
+                     "../shared/data/scifact/queries.jsonl")))) {
+            TextEncoder encoder = models.textEncoder(stamp.modelId());
+            if (!encoder.stamp().equals(stamp)) {
+                throw new MmsearchException(ErrorCode.MODEL_MISMATCH, "export " + export + " was embedded with "
+                        + stamp + " but the registered model '" + stamp.modelId() + "' is " + encoder.stamp()
+                        + "; its query vectors would not be comparable");
+            }
+            for (String line = in.readLine(); line != null && queries.size() < nq; line = in.readLine()) {
+                if (!line.isBlank()) {
+                    JsonNode node = Json.MAPPER.readTree(line);
+                    queries.add(normalised(encoder.encodeQuery(node.get("text").asString())));
+                }
+            }
+        }
+        if (queries.isEmpty()) {
+            throw new IllegalArgumentException("no queries in " + opts.getOrDefault("--queries",
+                    "../shared/data/scifact/queries.jsonl"));
+        }
+        writeSet(out, "million", base.toArray(float[][]::new), queries.toArray(float[][]::new));
+        System.out.printf(Locale.ROOT, "prepared million base=%d (of %d in %s, read in %.1f s) dim=%d model=%s "
+                        + "queries=%d in %.1f s%n", base.size(), manifest.count(), export, readSeconds,
+                stamp.dimension(), stamp.modelId(), queries.size(), (System.nanoTime() - t0) / 1e9);
     }
 
     /**
@@ -192,9 +276,8 @@ public final class AnnBench {
         writeMatrix(out.resolve(name + ".base.f32"), base);
         writeMatrix(out.resolve(name + ".query.f32"), queries);
         long t0 = System.nanoTime();
-        int[][] gt = new int[queries.length][];
         // Exact top-10 by inner product (all vectors are unit length, so this is cosine), both cores.
-        IntStream.range(0, queries.length).parallel().forEach(q -> gt[q] = exactTopK(base, queries[q], K));
+        int[][] gt = exactTopK(base, queries, K);
         try (OutputStream o = Files.newOutputStream(out.resolve(name + ".gt.i32"))) {
             ByteBuffer b = ByteBuffer.allocate(8 + 4 * K * gt.length).order(ByteOrder.LITTLE_ENDIAN);
             b.putInt(gt.length).putInt(K);
@@ -209,22 +292,54 @@ public final class AnnBench {
                 base.length, (System.nanoTime() - t0) / 1e9);
     }
 
-    static int[] exactTopK(float[][] base, float[] q, int k) {
-        PriorityQueue<long[]> heap = new PriorityQueue<>(Comparator.comparingDouble(e -> Float.intBitsToFloat((int) e[0])));
-        for (int i = 0; i < base.length; i++) {
-            float s = VectorUtil.dotProduct(base[i], q);
-            if (heap.size() < k) {
-                heap.add(new long[] {Float.floatToIntBits(s), i});
-            } else if (s > Float.intBitsToFloat((int) heap.peek()[0])) {
-                heap.poll();
-                heap.add(new long[] {Float.floatToIntBits(s), i});
+    /** Queries scored together in one pass over the base: each base vector is read from memory once per block. */
+    private static final int GT_BLOCK = 32;
+
+    /**
+     * The exact top {@code k} of every query (ids best first, ties to the lower id), by brute force: blocks of
+     * {@link #GT_BLOCK} queries in parallel, each block one pass over the base, so a million base vectors are streamed
+     * from memory {@code queries / 32} times rather than once per query.
+     */
+    static int[][] exactTopK(float[][] base, float[][] queries, int k) {
+        int[][] gt = new int[queries.length][];
+        int blocks = (queries.length + GT_BLOCK - 1) / GT_BLOCK;
+        IntStream.range(0, blocks).parallel().forEach(b -> {
+            int from = b * GT_BLOCK;
+            int to = Math.min(queries.length, from + GT_BLOCK);
+            int width = Math.min(k, base.length);
+            float[][] scores = new float[to - from][width];
+            int[][] ids = new int[to - from][width];
+            int[] filled = new int[to - from];
+            for (int i = 0; i < base.length; i++) {
+                float[] v = base[i];
+                for (int q = from; q < to; q++) {
+                    int j = q - from;
+                    float s = VectorUtil.dotProduct(v, queries[q]);
+                    float[] sc = scores[j];
+                    int[] id = ids[j];
+                    int n = filled[j];
+                    if (n == width && s <= sc[width - 1]) {
+                        continue;
+                    }
+                    // insertion into the sorted top list; an equal score stays behind (the lower id first)
+                    int pos = n == width ? width - 1 : n;
+                    while (pos > 0 && sc[pos - 1] < s) {
+                        sc[pos] = sc[pos - 1];
+                        id[pos] = id[pos - 1];
+                        pos--;
+                    }
+                    sc[pos] = s;
+                    id[pos] = i;
+                    if (n < width) {
+                        filled[j] = n + 1;
+                    }
+                }
             }
-        }
-        int[] ids = new int[heap.size()];
-        for (int i = ids.length - 1; i >= 0; i--) {
-            ids[i] = (int) heap.poll()[1];
-        }
-        return ids;
+            for (int q = from; q < to; q++) {
+                gt[q] = ids[q - from];
+            }
+        });
+        return gt;
     }
 
     static void writeMatrix(Path file, float[][] rows) throws IOException {
@@ -427,14 +542,14 @@ public final class AnnBench {
         return new double[] {hits / (double) total, queries.length / seconds};
     }
 
-    private static long sizeOf(Path dir, java.util.function.Predicate<String> name) throws IOException {
+    static long sizeOf(Path dir, java.util.function.Predicate<String> name) throws IOException {
         try (Stream<Path> files = Files.walk(dir)) {
             return files.filter(Files::isRegularFile).filter(p -> name.test(p.getFileName().toString()))
                     .mapToLong(p -> p.toFile().length()).sum();
         }
     }
 
-    private static void deleteTree(Path dir) throws IOException {
+    static void deleteTree(Path dir) throws IOException {
         if (!Files.exists(dir)) {
             return;
         }

@@ -4,6 +4,7 @@ import dev.mmsearch.core.CollectionSchema;
 import dev.mmsearch.core.SearchCollection;
 import dev.mmsearch.core.TextEncoder;
 import dev.mmsearch.inference.ModelRegistry;
+import dev.mmsearch.ingest.CollectionExport;
 import dev.mmsearch.ingest.IndexOptions;
 import dev.mmsearch.ingest.IndexProgress;
 import dev.mmsearch.ingest.Indexer;
@@ -165,6 +166,39 @@ class BenchSmokeIT {
         assertThat(csv).hasSize(3);
         assertThat(csv.get(1)).startsWith("synth,lucene-fp32,10,");
         assertThat(csv.get(2)).startsWith("synth,lucene-fp32-m8-bw40,10,");
+        // Lucene without the product: a float graph and a 4-bit one, as searched and rescored with 2x oversampling
+        AnnBench.main(new String[] {"raw", "--out", out.toString(), "--sets", "synth", "--repeats", "1",
+                "--widths", "10", "--formats", "fp32,int4", "--oversample", "1,2"});
+        List<String> raw = Files.readAllLines(out.resolve("raw.csv"));
+        assertThat(raw).hasSize(4);
+        assertThat(raw.subList(1, 4)).extracting(line -> line.split(",")[1])
+                .containsExactly("raw-fp32", "raw-int4-os1", "raw-int4-os2");
+    }
+
+    /** The million set's path (an export's vectors, queries encoded with its model) on a 20-document export. */
+    @Test
+    void annMillionSetFromATinyExport() throws Exception {
+        Path export = tmp.resolve("smoke-export");
+        try (LuceneCollectionStore store = new LuceneCollectionStore(new DataDirectory(dataDir).collections())) {
+            CollectionExport.export(store.get("smoke"), export, 8); // three shards: the limit stops inside the second
+        }
+        Path out = tmp.resolve("ann-million");
+        String printed = run(() -> AnnBench.main(new String[] {"prepare", "--out", out.toString(), "--sets", "million",
+                "--export", export.toString(), "--limit", "12", "--queries", queries.toString(), "--nq", "5",
+                "--models", models.toString()}));
+        assertThat(printed).contains("prepared million base=12 (of 20");
+        assertThat(AnnBench.readMatrix(out.resolve("million.base.f32"))).hasNumberOfRows(12);
+        float[][] q = AnnBench.readMatrix(out.resolve("million.query.f32"));
+        assertThat(q).hasNumberOfRows(5);
+        assertThat(q[0]).hasSize(384);
+        int[][] gt = AnnBench.readIds(out.resolve("million.gt.i32"));
+        assertThat(gt).hasNumberOfRows(5);
+        assertThat(java.util.Arrays.stream(gt[0]).boxed().toList()).hasSize(10).allMatch(id -> id >= 0 && id < 12);
+        AnnBench.main(new String[] {"lucene", "--out", out.toString(), "--sets", "million", "--repeats", "1",
+                "--widths", "10", "--encodings", "FLOAT32"});
+        List<String> csv = Files.readAllLines(out.resolve("lucene.csv"));
+        assertThat(csv).hasSize(2);
+        assertThat(csv.get(1)).startsWith("million,lucene-fp32,10,0,1.0000,"); // 12 vectors: the graph finds them all
     }
 
     @Test
