@@ -28,8 +28,12 @@ case "${1:-}" in
   *) echo "usage: bench/run.sh latency|ingest|memory|stores|capacity|load|write|corpus|ann [options]" >&2; exit 2 ;;
 esac
 shift
-./mvnw -q -B -DskipTests -pl bench -am install
-CP="$(./mvnw -q -B -pl bench dependency:build-classpath -Dmdep.outputFile=/dev/stdout):bench/target/classes"
+# Compiles the reactor and takes the modules' target/classes from it: nothing is installed into ~/.m2.
+CPFILE="$(mktemp)"
+trap 'rm -f "$CPFILE"' EXIT
+./mvnw -q -B -DskipTests -pl bench -am compile dependency:build-classpath -Dmdep.outputFile="$CPFILE" >&2
+CP="$(cat "$CPFILE"):bench/target/classes"
+rm -f "$CPFILE"
 # shellcheck disable=SC2086
 exec "$JAVA_HOME/bin/java" ${BENCH_JVM_OPTS:-} -Dmmsearch.security.rate-limit.per-second=0 --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED \
   -cp "$CP" "$main" "$@"
