@@ -14,6 +14,7 @@ import java.time.format.DateTimeParseException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.apache.lucene.index.VectorSimilarityFunction;
 import tools.jackson.core.JacksonException;
 import tools.jackson.core.type.TypeReference;
 
@@ -29,12 +30,20 @@ import tools.jackson.core.type.TypeReference;
  * @param committedAt when this commit was made
  * @param vectorEncoding how the vectors are indexed ({@value #VECTOR_ENCODING}; absent in collections written
  *                       before int8 existed: read as FLOAT32)
+ * @param vectorFunction Lucene's similarity function of the vector field ({@value #VECTOR_FUNCTION}; absent in
+ *                       collections written before format 3: {@link VectorIndexing#legacyFunction} of the metric)
  */
 record CommitMetadata(ModelStamp stamp, CollectionSchema schema, Instant createdAt, Instant committedAt,
-                      VectorEncoding vectorEncoding) {
+                      VectorEncoding vectorEncoding, VectorSimilarityFunction vectorFunction) {
 
     CommitMetadata {
         vectorEncoding = vectorEncoding == null ? VectorEncoding.FLOAT32 : vectorEncoding;
+        vectorFunction = vectorFunction == null ? VectorIndexing.legacyFunction(stamp.metric()) : vectorFunction;
+    }
+
+    /** A collection created now: its vectors indexed with {@link VectorIndexing#luceneFunction} of the metric. */
+    static CommitMetadata created(ModelStamp stamp, CollectionSchema schema, Instant now, VectorEncoding encoding) {
+        return new CommitMetadata(stamp, schema, now, now, encoding, VectorIndexing.luceneFunction(stamp.metric()));
     }
 
     /**
@@ -42,9 +51,12 @@ record CommitMetadata(ModelStamp stamp, CollectionSchema schema, Instant created
      * Format 2 added numeric fields ({@code num.<field>} points and doc values, {@value #SCHEMA_NUMERIC_FIELDS}).
      * A collection without numeric fields is still written as format 1, so an older mmsearch keeps opening it;
      * one with numeric fields is format 2, so an older mmsearch refuses it instead of silently dropping the
-     * numeric fields from its schema on its next commit.
+     * numeric fields from its schema on its next commit. Format 3 indexes COSINE as DOT_PRODUCT over unit vectors
+     * ({@value #VECTOR_FUNCTION}, {@value IndexLayout#VECTOR_NORM_FIELD}); only such collections are written as
+     * format 3, so an older mmsearch refuses them rather than failing on the first write with Lucene's "cannot change
+     * vector similarity" error.
      */
-    static final int FORMAT_VERSION = 2;
+    static final int FORMAT_VERSION = 3;
 
     /** The format of collections without numeric fields. */
     static final int FORMAT_VERSION_WITHOUT_NUMERIC_FIELDS = 1;
@@ -65,6 +77,8 @@ record CommitMetadata(ModelStamp stamp, CollectionSchema schema, Instant created
     static final String SCHEMA_HNSW = "mmsearch.schema.hnsw";
     /** Absent in collections written before int8 vectors existed: read as FLOAT32. */
     static final String VECTOR_ENCODING = "mmsearch.vectorEncoding";
+    /** Lucene's function name of the vector field; absent before format 3. */
+    static final String VECTOR_FUNCTION = "mmsearch.vectorFunction";
     static final String CREATED_AT = "mmsearch.createdAt";
     static final String COMMITTED_AT = "mmsearch.committedAt";
 
@@ -79,13 +93,25 @@ record CommitMetadata(ModelStamp stamp, CollectionSchema schema, Instant created
 
     /** The same collection, committed at {@code time}. */
     CommitMetadata committedAt(Instant time) {
-        return new CommitMetadata(stamp, schema, createdAt, time, vectorEncoding);
+        return new CommitMetadata(stamp, schema, createdAt, time, vectorEncoding, vectorFunction);
+    }
+
+    /** Whether the vectors are made unit length when written and queried (COSINE indexed as DOT_PRODUCT). */
+    boolean unitVectors() {
+        return VectorIndexing.normalises(stamp.metric(), vectorFunction);
+    }
+
+    /** The storage format this metadata needs: the oldest that holds everything it uses. */
+    private int formatVersion() {
+        if (vectorFunction != VectorIndexing.legacyFunction(stamp.metric())) {
+            return FORMAT_VERSION;
+        }
+        return schema.numericFields().isEmpty() ? FORMAT_VERSION_WITHOUT_NUMERIC_FIELDS : 2;
     }
 
     Map<String, String> toUserData() {
         Map<String, String> data = new LinkedHashMap<>();
-        data.put(FORMAT, Integer.toString(schema.numericFields().isEmpty() ? FORMAT_VERSION_WITHOUT_NUMERIC_FIELDS
-                : FORMAT_VERSION));
+        data.put(FORMAT, Integer.toString(formatVersion()));
         data.put(MODEL_ID, stamp.modelId());
         data.put(MODEL_CHECKSUM, stamp.checksum());
         data.put(MODEL_DIMENSION, Integer.toString(stamp.dimension()));
@@ -99,6 +125,9 @@ record CommitMetadata(ModelStamp stamp, CollectionSchema schema, Instant created
         }
         data.put(SCHEMA_HNSW, schema.hnsw().toJson().toString());
         data.put(VECTOR_ENCODING, vectorEncoding.name());
+        if (vectorFunction != VectorIndexing.legacyFunction(stamp.metric())) {
+            data.put(VECTOR_FUNCTION, vectorFunction.name());
+        }
         data.put(CREATED_AT, createdAt.toString());
         data.put(COMMITTED_AT, committedAt.toString());
         return data;
@@ -172,8 +201,15 @@ record CommitMetadata(ModelStamp stamp, CollectionSchema schema, Instant created
                             ? HnswOptions.fromJson(Json.MAPPER.readTree(data.get(SCHEMA_HNSW))) : HnswOptions.DEFAULT);
             VectorEncoding vectorEncoding = data.containsKey(VECTOR_ENCODING)
                     ? VectorEncoding.valueOf(data.get(VECTOR_ENCODING)) : VectorEncoding.FLOAT32;
+            VectorSimilarityFunction vectorFunction = data.containsKey(VECTOR_FUNCTION)
+                    ? VectorSimilarityFunction.valueOf(data.get(VECTOR_FUNCTION)) : null;
+            if (vectorFunction != null && vectorFunction != VectorIndexing.legacyFunction(stamp.metric())
+                    && vectorFunction != VectorIndexing.luceneFunction(stamp.metric())) {
+                throw new IllegalArgumentException(VECTOR_FUNCTION + "=" + vectorFunction + " does not fit metric "
+                        + stamp.metric());
+            }
             return new CommitMetadata(stamp, schema, Instant.parse(required(data, CREATED_AT)),
-                    Instant.parse(required(data, COMMITTED_AT)), vectorEncoding);
+                    Instant.parse(required(data, COMMITTED_AT)), vectorEncoding, vectorFunction);
         } catch (IllegalArgumentException | JacksonException | DateTimeParseException | MmsearchException e) {
             throw damaged(collection, path, e.getMessage(), e);
         }

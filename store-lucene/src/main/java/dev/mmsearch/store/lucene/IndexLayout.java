@@ -8,10 +8,12 @@ import dev.mmsearch.core.FieldValues;
 import dev.mmsearch.core.Json;
 import dev.mmsearch.core.MmsearchException;
 import dev.mmsearch.core.ModelStamp;
+import java.io.IOException;
 import java.util.Map;
 import org.apache.lucene.document.DoubleField;
 import org.apache.lucene.document.Field;
 import org.apache.lucene.document.FieldType;
+import org.apache.lucene.document.FloatDocValuesField;
 import org.apache.lucene.document.KnnFloatVectorField;
 import org.apache.lucene.document.SortedDocValuesField;
 import org.apache.lucene.document.SortedSetDocValuesField;
@@ -19,6 +21,8 @@ import org.apache.lucene.document.StoredField;
 import org.apache.lucene.document.StringField;
 import org.apache.lucene.document.TextField;
 import org.apache.lucene.index.IndexWriter;
+import org.apache.lucene.index.LeafReader;
+import org.apache.lucene.index.NumericDocValues;
 import org.apache.lucene.util.BytesRef;
 import tools.jackson.core.JacksonException;
 
@@ -31,7 +35,9 @@ import tools.jackson.core.JacksonException;
  *   <li>{@value #TEXT_FIELD}: the schema's text fields joined, analysed with the collection's analyzer, for BM25;</li>
  *   <li>{@code txt.<field>} per schema text field: the field alone, analysed the same way, for BM25 with per-field
  *       boosts; collections written before it existed lack it and must be re-indexed to use boosts;</li>
- *   <li>{@value #VECTOR_FIELD}: the embedding, HNSW-indexed (see {@link VectorIndexing});</li>
+ *   <li>{@value #VECTOR_FIELD}: the embedding, HNSW-indexed (see {@link VectorIndexing}); in a collection of unit
+ *       vectors ({@link CommitMetadata#unitVectors()}) the embedding made unit length, and {@value #VECTOR_NORM_FIELD}
+ *       its original length as float doc values when that was not 1 (so reads give the vector back as written);</li>
  *   <li>{@code kw.<field>} per schema keyword field: exact terms plus sorted-set doc values, for filters;</li>
  *   <li>{@code num.<field>} per schema numeric field: a {@link DoubleField} per value (points for range queries
  *       plus sorted-numeric doc values), for range filters.</li>
@@ -42,6 +48,7 @@ final class IndexLayout {
     static final String SOURCE_FIELD = "_source";
     static final String TEXT_FIELD = "_text";
     static final String VECTOR_FIELD = "_vector";
+    static final String VECTOR_NORM_FIELD = "_vector_norm";
     static final String KEYWORD_FIELD_PREFIX = "kw.";
     static final String NUMERIC_FIELD_PREFIX = "num.";
     static final String TEXT_FIELD_PREFIX = "txt.";
@@ -50,13 +57,30 @@ final class IndexLayout {
     private final ModelStamp stamp;
     private final CollectionSchema schema;
     private final FieldType vectorFieldType;
+    private final boolean unitVectors;
 
-    IndexLayout(String collection, ModelStamp stamp, CollectionSchema schema) {
+    IndexLayout(String collection, CommitMetadata metadata) {
         this.collection = collection;
-        this.stamp = stamp;
-        this.schema = schema;
-        this.vectorFieldType = KnnFloatVectorField.createFieldType(stamp.dimension(),
-                VectorIndexing.luceneFunction(stamp.metric()));
+        this.stamp = metadata.stamp();
+        this.schema = metadata.schema();
+        this.vectorFieldType = KnnFloatVectorField.createFieldType(stamp.dimension(), metadata.vectorFunction());
+        this.unitVectors = metadata.unitVectors();
+    }
+
+    /**
+     * A leaf's vector as it was written: {@code stored} times the length kept in {@value #VECTOR_NORM_FIELD} when the
+     * document has one ({@code norms} from {@link #norms}, advanced in doc order), else {@code stored} itself (a copy).
+     */
+    static float[] writtenVector(float[] stored, NumericDocValues norms, int doc) throws IOException {
+        if (norms != null && norms.advanceExact(doc)) {
+            return VectorIndexing.scaled(stored, Float.intBitsToFloat((int) norms.longValue()));
+        }
+        return stored.clone();
+    }
+
+    /** The lengths of a leaf's vectors that were not unit length when written; null when it has none. */
+    static NumericDocValues norms(LeafReader reader) throws IOException {
+        return reader.getNumericDocValues(VECTOR_NORM_FIELD);
     }
 
     /** The Lucene field that holds schema text field {@code field} alone. */
@@ -103,7 +127,15 @@ final class IndexLayout {
         if (text.all() != null) {
             doc.add(new TextField(TEXT_FIELD, text.all(), Field.Store.NO));
         }
-        doc.add(new KnnFloatVectorField(VECTOR_FIELD, embedded.vector().clone(), vectorFieldType));
+        float[] vector = embedded.vector().clone();
+        if (unitVectors) {
+            float norm = VectorIndexing.norm(vector);
+            if (Math.abs(norm - 1f) > VectorIndexing.UNIT_TOLERANCE) {
+                vector = VectorIndexing.scaled(vector, 1f / norm);
+                doc.add(new FloatDocValuesField(VECTOR_NORM_FIELD, norm));
+            }
+        }
+        doc.add(new KnnFloatVectorField(VECTOR_FIELD, vector, vectorFieldType));
         for (String field : schema.keywordFields()) {
             String luceneField = keywordField(field);
             for (String value : FieldValues.strings(document.fields().get(field))) {

@@ -87,8 +87,8 @@ public final class LuceneCollection implements SearchCollection {
         this.writer = writer;
         this.searchers = searchers;
         this.metadata = metadata;
-        this.layout = new IndexLayout(name, metadata.stamp(), metadata.schema());
-        this.queries = new LuceneQueries(name, metadata.schema(), analyzer);
+        this.layout = new IndexLayout(name, metadata);
+        this.queries = new LuceneQueries(name, metadata.schema(), metadata.unitVectors(), analyzer);
         this.highlighter = Highlighting.highlighter(analyzer);
     }
 
@@ -119,7 +119,7 @@ public final class LuceneCollection implements SearchCollection {
             analyzer = new EnglishAnalyzer();
             writer = new IndexWriter(directory, writerConfig(analyzer, OpenMode.CREATE, encoding, schema.hnsw()));
             Instant now = Instant.now();
-            CommitMetadata metadata = new CommitMetadata(stamp, schema, now, now, encoding);
+            CommitMetadata metadata = CommitMetadata.created(stamp, schema, now, encoding);
             writer.setLiveCommitData(metadata.toUserData().entrySet());
             writer.commit();
             searchers = new SearcherManager(directory, ViewSearcher.factory(schema.textFields()));

@@ -40,9 +40,12 @@ import org.apache.lucene.util.BytesRef;
 final class LuceneQueries {
     private final Analyzer analyzer;
     private final FilterTranslator<Query> filters;
+    private final boolean unitVectors;
 
-    LuceneQueries(String collection, CollectionSchema schema, Analyzer analyzer) {
+    /** {@code unitVectors}: the collection holds unit vectors (see {@link CommitMetadata#unitVectors()}). */
+    LuceneQueries(String collection, CollectionSchema schema, boolean unitVectors, Analyzer analyzer) {
         this.analyzer = analyzer;
+        this.unitVectors = unitVectors;
         this.filters = new Filters(collection, schema);
     }
 
@@ -51,9 +54,13 @@ final class LuceneQueries {
         return filters.translate(filter);
     }
 
-    /** The kNN query, exploring {@code max(k, numCandidates)} candidates, with the filter inside it. */
+    /**
+     * The kNN query, exploring {@code max(k, numCandidates)} candidates, with the filter inside it; the query vector
+     * made unit length when the collection's are.
+     */
     Query vector(VectorQuery query) {
-        return new KnnFloatVectorQuery(IndexLayout.VECTOR_FIELD, query.vector().clone(), query.explored(),
+        float[] vector = unitVectors ? VectorIndexing.unit(query.vector()) : query.vector().clone();
+        return new KnnFloatVectorQuery(IndexLayout.VECTOR_FIELD, vector, query.explored(),
                 filter(query.filter()));
     }
 

@@ -129,7 +129,7 @@ class FieldBoostsTest {
             doc.add(new KnnFloatVectorField(IndexLayout.VECTOR_FIELD, vectorFor("old"), VectorSimilarityFunction.COSINE));
             writer.addDocument(doc);
             Instant now = Instant.now();
-            writer.setLiveCommitData(new CommitMetadata(STAMP_A, SCHEMA, now, now, null).toUserData().entrySet());
+            writer.setLiveCommitData(new CommitMetadata(STAMP_A, SCHEMA, now, now, null, null).toUserData().entrySet());
             writer.commit();
         }
         try (LuceneCollectionStore store = new LuceneCollectionStore(root)) {

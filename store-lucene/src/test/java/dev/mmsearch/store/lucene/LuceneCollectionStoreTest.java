@@ -17,6 +17,7 @@ import dev.mmsearch.core.EmbeddedDocument;
 import dev.mmsearch.core.Filter;
 import dev.mmsearch.core.ErrorCode;
 import dev.mmsearch.core.MmsearchException;
+import dev.mmsearch.core.ModelStamp;
 import dev.mmsearch.core.ScoredId;
 import dev.mmsearch.core.SearchCollection;
 import java.io.IOException;
@@ -123,7 +124,7 @@ class LuceneCollectionStoreTest {
     }
 
     @Test
-    void numericFieldsSurviveReopeningAndMakeTheCollectionFormat2() throws IOException {
+    void numericFieldsSurviveReopening() throws IOException {
         CollectionSchema withNumbers = new CollectionSchema("{title}", List.of("title"), List.of("category"),
                 List.of("price", "year"));
         try (LuceneCollectionStore store = new LuceneCollectionStore(root)) {
@@ -136,10 +137,11 @@ class LuceneCollectionStoreTest {
             shop.commit();
             store.getOrCreate("plain", SCHEMA, STAMP_A).commit();
         }
-        assertThat(commitData(root.resolve("shop"))).containsEntry(CommitMetadata.FORMAT, "2")
+        // Both are COSINE collections indexed as DOT_PRODUCT over unit vectors: format 3 (UnitVectorsTest).
+        assertThat(commitData(root.resolve("shop"))).containsEntry(CommitMetadata.FORMAT, "3")
                 .containsEntry(CommitMetadata.SCHEMA_NUMERIC_FIELDS, "[\"price\",\"year\"]");
-        assertThat(commitData(root.resolve("plain"))).as("no numeric fields: still readable by format-1 readers")
-                .containsEntry(CommitMetadata.FORMAT, "1").containsEntry(CommitMetadata.SCHEMA_NUMERIC_FIELDS, "[]");
+        assertThat(commitData(root.resolve("plain"))).containsEntry(CommitMetadata.FORMAT, "3")
+                .containsEntry(CommitMetadata.SCHEMA_NUMERIC_FIELDS, "[]");
         try (LuceneCollectionStore store = new LuceneCollectionStore(root)) {
             SearchCollection shop = store.get("shop");
             assertThat(shop.schema()).isEqualTo(withNumbers);
@@ -157,10 +159,7 @@ class LuceneCollectionStoreTest {
     @Test
     void aCollectionStoredBeforeNumericFieldsExistedStillOpens() throws IOException {
         createWithDocuments("docs", 4);
-        rewriteCommitData(root.resolve("docs"), data -> {
-            data.remove(CommitMetadata.SCHEMA_NUMERIC_FIELDS);
-            data.put(CommitMetadata.FORMAT, "1");
-        });
+        rewriteCommitData(root.resolve("docs"), data -> data.remove(CommitMetadata.SCHEMA_NUMERIC_FIELDS));
         assertThat(commitData(root.resolve("docs"))).doesNotContainKey(CommitMetadata.SCHEMA_NUMERIC_FIELDS);
         try (LuceneCollectionStore store = new LuceneCollectionStore(root)) {
             assertThat(store.list()).extracting(CollectionInfo::schema).containsExactly(SCHEMA);
@@ -176,7 +175,26 @@ class LuceneCollectionStoreTest {
             docs.commit();
         }
         assertThat(commitData(root.resolve("docs"))).as("written back with the key, same format")
-                .containsEntry(CommitMetadata.FORMAT, "1").containsEntry(CommitMetadata.SCHEMA_NUMERIC_FIELDS, "[]");
+                .containsEntry(CommitMetadata.FORMAT, "3").containsEntry(CommitMetadata.SCHEMA_NUMERIC_FIELDS, "[]");
+    }
+
+    /**
+     * The format a commit records is the oldest that holds what the collection uses, so older readers keep opening
+     * what they can read: Lucene-COSINE collections (written before format 3) stay format 1, or 2 with numeric fields.
+     */
+    @Test
+    void theFormatIsTheOldestThatHoldsTheCollection() {
+        java.time.Instant now = java.time.Instant.now();
+        CollectionSchema withNumbers = new CollectionSchema("{title}", List.of("title"), List.of(), List.of("price"));
+        assertThat(new CommitMetadata(STAMP_A, SCHEMA, now, now, null, null).toUserData())
+                .containsEntry(CommitMetadata.FORMAT, "1").doesNotContainKey(CommitMetadata.VECTOR_FUNCTION);
+        assertThat(new CommitMetadata(STAMP_A, withNumbers, now, now, null, null).toUserData())
+                .containsEntry(CommitMetadata.FORMAT, "2");
+        assertThat(CommitMetadata.created(STAMP_A, SCHEMA, now, null).toUserData())
+                .containsEntry(CommitMetadata.FORMAT, "3").containsEntry(CommitMetadata.VECTOR_FUNCTION, "DOT_PRODUCT");
+        ModelStamp euclidean = new ModelStamp("e", "e5".repeat(32), 8, dev.mmsearch.core.VectorSimilarity.EUCLIDEAN);
+        assertThat(CommitMetadata.created(euclidean, SCHEMA, now, null).toUserData()).as("nothing changed for EUCLIDEAN")
+                .containsEntry(CommitMetadata.FORMAT, "1").doesNotContainKey(CommitMetadata.VECTOR_FUNCTION);
     }
 
     private static Map<String, String> commitData(Path dir) throws IOException {

@@ -265,7 +265,7 @@ class VectorEncodingTest {
     @Test
     void commitMetadataWithoutAnEncodingIsFloat32AndAnUnknownOneIsDamage() {
         java.time.Instant now = java.time.Instant.now();
-        Map<String, String> data = new LinkedHashMap<>(new CommitMetadata(STAMP, SCHEMA, now, now,
+        Map<String, String> data = new LinkedHashMap<>(CommitMetadata.created(STAMP, SCHEMA, now,
                 VectorEncoding.INT8).toUserData());
         assertThat(data).containsEntry(CommitMetadata.VECTOR_ENCODING, "INT8");
         assertThat(CommitMetadata.fromUserData("c", root, data).vectorEncoding()).isEqualTo(VectorEncoding.INT8);
