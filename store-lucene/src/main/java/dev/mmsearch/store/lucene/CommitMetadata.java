@@ -52,7 +52,7 @@ record CommitMetadata(ModelStamp stamp, CollectionSchema schema, Instant created
      * A collection without numeric fields is still written as format 1, so an older mmsearch keeps opening it;
      * one with numeric fields is format 2, so an older mmsearch refuses it instead of silently dropping the
      * numeric fields from its schema on its next commit. Format 3 indexes COSINE as DOT_PRODUCT over unit vectors
-     * ({@value #VECTOR_FUNCTION}, {@value IndexLayout#VECTOR_NORM_FIELD}); only such collections are written as
+     * ({@value #VECTOR_FUNCTION}, {@value IndexLayout#VECTOR_ORIGINAL_FIELD}); only such collections are written as
      * format 3, so an older mmsearch refuses them rather than failing on the first write with Lucene's "cannot change
      * vector similarity" error.
      */

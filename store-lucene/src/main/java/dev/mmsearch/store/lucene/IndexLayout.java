@@ -9,11 +9,13 @@ import dev.mmsearch.core.Json;
 import dev.mmsearch.core.MmsearchException;
 import dev.mmsearch.core.ModelStamp;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.Map;
 import org.apache.lucene.document.DoubleField;
 import org.apache.lucene.document.Field;
 import org.apache.lucene.document.FieldType;
-import org.apache.lucene.document.FloatDocValuesField;
+import org.apache.lucene.document.BinaryDocValuesField;
 import org.apache.lucene.document.KnnFloatVectorField;
 import org.apache.lucene.document.SortedDocValuesField;
 import org.apache.lucene.document.SortedSetDocValuesField;
@@ -22,7 +24,7 @@ import org.apache.lucene.document.StringField;
 import org.apache.lucene.document.TextField;
 import org.apache.lucene.index.IndexWriter;
 import org.apache.lucene.index.LeafReader;
-import org.apache.lucene.index.NumericDocValues;
+import org.apache.lucene.index.BinaryDocValues;
 import org.apache.lucene.util.BytesRef;
 import tools.jackson.core.JacksonException;
 
@@ -36,8 +38,9 @@ import tools.jackson.core.JacksonException;
  *   <li>{@code txt.<field>} per schema text field: the field alone, analysed the same way, for BM25 with per-field
  *       boosts; collections written before it existed lack it and must be re-indexed to use boosts;</li>
  *   <li>{@value #VECTOR_FIELD}: the embedding, HNSW-indexed (see {@link VectorIndexing}); in a collection of unit
- *       vectors ({@link CommitMetadata#unitVectors()}) the embedding made unit length, and {@value #VECTOR_NORM_FIELD}
- *       its original length as float doc values when that was not 1 (so reads give the vector back as written);</li>
+ *       vectors ({@link CommitMetadata#unitVectors()}) the embedding made unit length, and, when it was not unit
+ *       length, {@value #VECTOR_ORIGINAL_FIELD}: the vector as written (little-endian floats, binary doc values), so
+ *       reads, exports and re-writes give it back bit for bit;</li>
  *   <li>{@code kw.<field>} per schema keyword field: exact terms plus sorted-set doc values, for filters;</li>
  *   <li>{@code num.<field>} per schema numeric field: a {@link DoubleField} per value (points for range queries
  *       plus sorted-numeric doc values), for range filters.</li>
@@ -48,7 +51,7 @@ final class IndexLayout {
     static final String SOURCE_FIELD = "_source";
     static final String TEXT_FIELD = "_text";
     static final String VECTOR_FIELD = "_vector";
-    static final String VECTOR_NORM_FIELD = "_vector_norm";
+    static final String VECTOR_ORIGINAL_FIELD = "_vector_original";
     static final String KEYWORD_FIELD_PREFIX = "kw.";
     static final String NUMERIC_FIELD_PREFIX = "num.";
     static final String TEXT_FIELD_PREFIX = "txt.";
@@ -68,19 +71,23 @@ final class IndexLayout {
     }
 
     /**
-     * A leaf's vector as it was written: {@code stored} times the length kept in {@value #VECTOR_NORM_FIELD} when the
-     * document has one ({@code norms} from {@link #norms}, advanced in doc order), else {@code stored} itself (a copy).
+     * A leaf's vector as it was written: the one kept in {@value #VECTOR_ORIGINAL_FIELD} when the document has one
+     * ({@code originals} from {@link #originals}, advanced in doc order), else {@code indexed} itself (a copy).
      */
-    static float[] writtenVector(float[] stored, NumericDocValues norms, int doc) throws IOException {
-        if (norms != null && norms.advanceExact(doc)) {
-            return VectorIndexing.scaled(stored, Float.intBitsToFloat((int) norms.longValue()));
+    static float[] writtenVector(float[] indexed, BinaryDocValues originals, int doc) throws IOException {
+        if (originals != null && originals.advanceExact(doc)) {
+            BytesRef bytes = originals.binaryValue();
+            float[] vector = new float[bytes.length / Float.BYTES];
+            ByteBuffer.wrap(bytes.bytes, bytes.offset, bytes.length).order(ByteOrder.LITTLE_ENDIAN).asFloatBuffer()
+                    .get(vector);
+            return vector;
         }
-        return stored.clone();
+        return indexed.clone();
     }
 
-    /** The lengths of a leaf's vectors that were not unit length when written; null when it has none. */
-    static NumericDocValues norms(LeafReader reader) throws IOException {
-        return reader.getNumericDocValues(VECTOR_NORM_FIELD);
+    /** The vectors of a leaf that were indexed made unit length, as written; null when it has none. */
+    static BinaryDocValues originals(LeafReader reader) throws IOException {
+        return reader.getBinaryDocValues(VECTOR_ORIGINAL_FIELD);
     }
 
     /** The Lucene field that holds schema text field {@code field} alone. */
@@ -131,8 +138,10 @@ final class IndexLayout {
         if (unitVectors) {
             float norm = VectorIndexing.norm(vector);
             if (Math.abs(norm - 1f) > VectorIndexing.UNIT_TOLERANCE) {
+                ByteBuffer original = ByteBuffer.allocate(vector.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+                original.asFloatBuffer().put(vector);
+                doc.add(new BinaryDocValuesField(VECTOR_ORIGINAL_FIELD, new BytesRef(original.array())));
                 vector = VectorIndexing.scaled(vector, 1f / norm);
-                doc.add(new FloatDocValuesField(VECTOR_NORM_FIELD, norm));
             }
         }
         doc.add(new KnnFloatVectorField(VECTOR_FIELD, vector, vectorFieldType));

@@ -29,7 +29,7 @@ import org.apache.lucene.index.FloatVectorValues;
 import org.apache.lucene.index.KnnVectorValues;
 import org.apache.lucene.index.LeafReader;
 import org.apache.lucene.index.LeafReaderContext;
-import org.apache.lucene.index.NumericDocValues;
+import org.apache.lucene.index.BinaryDocValues;
 import org.apache.lucene.index.PostingsEnum;
 import org.apache.lucene.index.ReaderUtil;
 import org.apache.lucene.index.SortedDocValues;
@@ -213,12 +213,12 @@ final class LuceneView implements CollectionView {
                 if (values == null) {
                     continue;
                 }
-                NumericDocValues norms = IndexLayout.norms(leaves.get(i).reader());
+                BinaryDocValues originals = IndexLayout.originals(leaves.get(i).reader());
                 KnnVectorValues.DocIndexIterator it = values.iterator();
                 for (Map.Entry<Integer, String> entry : docsPerLeaf.get(i).entrySet()) {
                     int doc = it.docID() < entry.getKey() ? it.advance(entry.getKey()) : it.docID();
                     if (doc == entry.getKey()) {
-                        byId.put(entry.getValue(), IndexLayout.writtenVector(values.vectorValue(it.index()), norms,
+                        byId.put(entry.getValue(), IndexLayout.writtenVector(values.vectorValue(it.index()), originals,
                                 doc));
                     }
                 }
@@ -367,7 +367,7 @@ final class LuceneView implements CollectionView {
                     continue;
                 }
                 Bits live = reader.getLiveDocs();
-                NumericDocValues norms = IndexLayout.norms(reader);
+                BinaryDocValues originals = IndexLayout.originals(reader);
                 StoredFields stored = reader.storedFields();
                 KnnVectorValues.DocIndexIterator it = vectors.iterator();
                 for (int doc = it.nextDoc(); doc != DocIdSetIterator.NO_MORE_DOCS; doc = it.nextDoc()) {
@@ -379,7 +379,7 @@ final class LuceneView implements CollectionView {
                     String id = fields.get(IndexLayout.ID_FIELD);
                     Map<String, Object> values = collection.readSource(id, fields.getBinaryValue(IndexLayout.SOURCE_FIELD));
                     consumer.accept(new EmbeddedDocument(new Document(id, values),
-                            IndexLayout.writtenVector(vectors.vectorValue(it.index()), norms, doc)));
+                            IndexLayout.writtenVector(vectors.vectorValue(it.index()), originals, doc)));
                 }
             }
             return null;

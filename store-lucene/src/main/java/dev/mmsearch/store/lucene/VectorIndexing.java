@@ -66,8 +66,8 @@ final class VectorIndexing {
      *       indexes {@code cosine}). The ranking and the score are the cosine's (Lucene scores both as
      *       {@code (1 + x) / 2}), but Lucene's COSINE computes both norms in every comparison: DOT_PRODUCT searched
      *       5-12% more queries per second and built the graph 10-18% faster on the same unit vectors (issue 18, ANN
-     *       run 2, docs/benchmarks.md). A vector that was not unit length keeps its length in
-     *       {@value IndexLayout#VECTOR_NORM_FIELD}, so reads give it back as it was written.</li>
+     *       run 2, docs/benchmarks.md). A vector that was not unit length is also kept as written
+     *       ({@value IndexLayout#VECTOR_ORIGINAL_FIELD}), so reads give it back bit for bit.</li>
      *   <li>DOT_PRODUCT: MAXIMUM_INNER_PRODUCT, the form that is correct for vectors of any length.</li>
      *   <li>EUCLIDEAN: EUCLIDEAN.</li>
      * </ul>

@@ -45,8 +45,8 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * COSINE collections index DOT_PRODUCT over unit vectors (format 3): the cosine's ranking and scores for vectors and
- * queries of any length, the vectors given back as written, and collections written before with Lucene's COSINE
- * keeping it, for searches and for new writes.
+ * queries of any length, the vectors given back bit for bit as written (also after a merge and through the full walk
+ * that exports use), and collections written before with Lucene's COSINE keeping it, for searches and new writes.
  */
 class UnitVectorsTest {
     private static final int DOCS = 60;
@@ -87,6 +87,28 @@ class UnitVectorsTest {
         return functions;
     }
 
+    /** The lengths of the vectors Lucene indexed, and how many documents keep their vector as written. */
+    private static long[] unitIndexedAndOriginalsKept(Path path) throws Exception {
+        long unit = 0;
+        long kept = 0;
+        try (FSDirectory directory = FSDirectory.open(path); DirectoryReader reader = DirectoryReader.open(directory)) {
+            for (LeafReaderContext leaf : reader.leaves()) {
+                org.apache.lucene.index.FloatVectorValues values =
+                        leaf.reader().getFloatVectorValues(IndexLayout.VECTOR_FIELD);
+                for (int i = 0; i < values.size(); i++) {
+                    if (Math.abs(VectorIndexing.norm(values.vectorValue(i)) - 1f) <= 1e-5f) {
+                        unit++;
+                    }
+                }
+                org.apache.lucene.index.BinaryDocValues originals = IndexLayout.originals(leaf.reader());
+                while (originals != null && originals.nextDoc() != org.apache.lucene.search.DocIdSetIterator.NO_MORE_DOCS) {
+                    kept++;
+                }
+            }
+        }
+        return new long[] {unit, kept};
+    }
+
     private static Map<String, String> commitData(Path path) throws Exception {
         try (FSDirectory directory = FSDirectory.open(path)) {
             return SegmentInfos.readLatestCommit(directory).getUserData();
@@ -117,14 +139,7 @@ class UnitVectorsTest {
     private static void assertVectorsAsWritten(SearchCollection collection, Map<String, float[]> vectors) {
         Map<String, float[]> read = collection.vectors(new ArrayList<>(vectors.keySet()));
         assertThat(read.keySet()).containsExactlyElementsOf(vectors.keySet());
-        vectors.forEach((id, written) -> {
-            float[] got = read.get(id);
-            for (int d = 0; d < written.length; d++) {
-                assertThat(got[d]).as(id + "[" + d + "]").isCloseTo(written[d], within(1e-5f * Math.abs(written[d]) + 1e-7f));
-            }
-        });
-        // A vector that was unit length is kept as it was written, bit for bit.
-        assertThat(read.get("unit")).containsExactly(vectors.get("unit"));
+        vectors.forEach((id, written) -> assertThat(read.get(id)).as(id).containsExactly(written));
         Map<String, float[]> exported = new HashMap<>();
         try (CollectionView view = collection.openView()) {
             view.forEachDocument(d -> exported.put(d.id(), d.vector()));
@@ -153,7 +168,9 @@ class UnitVectorsTest {
                 .doesNotContainValue(VectorSimilarityFunction.COSINE);
         assertThat(commitData(path)).containsEntry(CommitMetadata.FORMAT, "3")
                 .containsEntry(CommitMetadata.VECTOR_FUNCTION, "DOT_PRODUCT");
-        // Reopened and merged into one segment (the norms' doc values are merged with it): the same answers.
+        // Every indexed vector is unit length; the 60 that were not are also kept as written, "unit" is not.
+        assertThat(unitIndexedAndOriginalsKept(path)).containsExactly(DOCS + 1, DOCS);
+        // Reopened and merged into one segment (the kept originals are merged with it): the same answers.
         try (LuceneCollectionStore store = new LuceneCollectionStore(root)) {
             SearchCollection collection = store.get("c");
             collection.optimize();
@@ -192,7 +209,7 @@ class UnitVectorsTest {
             old.upsert(docs.subList(30, docs.size()));
             old.commit();
             assertCosineRanking(old, vectors, 1e-5);
-            // Lucene's COSINE keeps the vectors as they are: no length is stored, they come back bit for bit.
+            // Lucene's COSINE indexes the vectors as they are: nothing else is kept, they come back bit for bit.
             Map<String, float[]> read = old.vectors(new ArrayList<>(vectors.keySet()));
             vectors.forEach((id, v) -> assertThat(read.get(id)).as(id).containsExactly(v));
         }
