@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # mmsearch vs LanceDB on SciFact (issue 18 item 5), same machine, same run, same vectors. Benchmark-only.
-#   /work/m1/quiet bench/lancedb/run.sh [OUT] [--repeats 3] [--warmup 300] [--build-repeats 3]
+#   /work/m1/quiet bench/lancedb/run.sh [OUT] [--repeats 3] [--warmup 300] [--build-repeats 5]
 # 1. bench/run.sh lancedb prep: writes the documents, the product's bundled bge-small-en-v1.5 vectors and the query
 #    vectors (the product's encoder) to OUT, and measures mmsearch's build and queries in-process (encode excluded);
 # 2. scifact.js: LanceDB 0.31.0 embedded on the same files (npm ci here first; node_modules is not committed);

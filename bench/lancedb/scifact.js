@@ -14,9 +14,10 @@
 //     hybrid-100   the same with limit 100 and the first 10 kept (100 candidates per side, as the product's hybrid)
 //     dense-exact  exact float32 kNN (bypassVectorIndex: brute force over every row, no quantisation)
 //     hybrid-exact dense-exact + fts, RRF, limit 10
+//     scan-10      no search, the first 10 rows: what any query costs through the Node binding
 //   warm-up: the first --warmup queries through every mode; then --repeats passes, each query through every mode.
 // Writes DIR/lancedb.json (same layout as mmsearch.json: per mode the ids of the first pass and every sample in ms).
-// Usage: node bench/lancedb/scifact.js --out DIR [--warmup 300] [--repeats 3] [--build-repeats 3]
+// Usage: node bench/lancedb/scifact.js --out DIR [--warmup 300] [--repeats 3] [--build-repeats 5]
 "use strict";
 const fs = require("fs");
 const path = require("path");
@@ -50,7 +51,7 @@ async function main() {
   const out = o["--out"] || "target/lancedb-scifact";
   const warmup = parseInt(o["--warmup"] || "300", 10);
   const repeats = parseInt(o["--repeats"] || "3", 10);
-  const buildRepeats = parseInt(o["--build-repeats"] || "3", 10);
+  const buildRepeats = parseInt(o["--build-repeats"] || "5", 10);
   const docs = readJsonl(path.join(out, "docs.jsonl"));
   const dv = readF32(path.join(out, "docs.f32"));
   const queries = readJsonl(path.join(out, "queries.jsonl"));
@@ -107,6 +108,8 @@ async function main() {
       .toArray()).slice(0, 10),
     "dense-exact": (q, v) => exact(v).select(cols).limit(10).toArray(),
     "hybrid-exact": (q, v) => exact(v).fullTextSearch(q, ftsOpts).rerank(rrf).select(cols).limit(10).toArray(),
+    // No search at all: the first 10 rows. The floor of a query through the binding (planning, Arrow, JS objects).
+    "scan-10": () => tbl.query().select(cols).limit(10).toArray(),
   };
   const names = Object.keys(modes);
   const n = queries.length;
