@@ -67,6 +67,8 @@ import tools.jackson.databind.JsonNode;
  *   <li>{@code score --out DIR}: nDCG@10 over SciFact's test qrels with the product's {@link RetrievalMetrics} for
  *       {@code mmsearch.json} and {@code lancedb.json} (same layout), p50/p99 per mode, build times, and the table of
  *       ratios mmsearch / LanceDB; prints it and writes {@code table.md} and {@code summary.json}.</li>
+ *   <li>{@code analysis --out DIR}: {@link Bm25AnalysisProbe}, BM25 (and the hybrid built on it) with other analysis
+ *       chains, on the same files.</li>
  * </ul>
  */
 public final class LanceDbBench {
@@ -88,7 +90,7 @@ public final class LanceDbBench {
 
     public static void main(String[] args) throws Exception {
         if (args.length == 0) {
-            throw new IllegalArgumentException("usage: LanceDbBench prep|score --out DIR [options]");
+            throw new IllegalArgumentException("usage: LanceDbBench prep|score|analysis --out DIR [options]");
         }
         Map<String, String> opts = SearchLatencyBench.parse(Arrays.copyOfRange(args, 1, args.length));
         Path out = Path.of(opts.getOrDefault("--out", "target/lancedb-scifact"));
@@ -96,7 +98,8 @@ public final class LanceDbBench {
         switch (args[0]) {
             case "prep" -> prep(out, opts);
             case "score" -> score(out, opts);
-            default -> throw new IllegalArgumentException("unknown phase '" + args[0] + "'; use prep or score");
+            case "analysis" -> Bm25AnalysisProbe.run(out, opts);
+            default -> throw new IllegalArgumentException("unknown phase '" + args[0] + "'; use prep, score or analysis");
         }
     }
 

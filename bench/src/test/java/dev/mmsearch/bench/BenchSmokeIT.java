@@ -239,8 +239,8 @@ class BenchSmokeIT {
 
     /**
      * mmsearch vs LanceDB on 300 SciFact documents and 8 queries: the Java side (files for LanceDB, mmsearch's build
-     * and queries) and the scoring; LanceDB itself (node) is not run, its file is mmsearch's own results renamed, so
-     * every ratio must come out 1.
+     * and queries), the scoring and the BM25 analysis probe; LanceDB itself (node) is not run, its file is mmsearch's
+     * own results renamed, so every ratio must come out 1.
      */
     @Test
     void lanceDbJavaSideAndScoring() throws Exception {
@@ -272,5 +272,9 @@ class BenchSmokeIT {
         assertThat(cell(table, "mmsearch | hybrid", 2)).isBetween(0.0, 1.0);
         assertThat(cell(table, "build ms", 3)).isEqualTo(1.0);
         assertThat(Files.readString(out.resolve("table.md"))).isEqualTo(table.strip() + "\n");
+        String analysis = run(() -> LanceDbBench.main(new String[] {"analysis", "--out", out.toString(),
+                "--beir", shared.resolve("scifact").toString()}));
+        assertThat(cell(analysis, "EnglishAnalyzer (the product's)", 1)).isBetween(0.0, 1.0);
+        assertThat(cell(analysis, "like LanceDB's FTS", 2)).isBetween(0.0, 1.0);
     }
 }
