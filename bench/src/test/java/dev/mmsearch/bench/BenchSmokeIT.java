@@ -236,4 +236,45 @@ class BenchSmokeIT {
         assertThat(cell(out, "(d) speedup bulk merge / re-embed, same bodies (target >= 20)", 3)).isPositive();
         assertThat(cell(out, "(d) speedup single-document PATCH / re-embed", 3)).isPositive();
     }
+
+    /**
+     * mmsearch vs LanceDB on 300 SciFact documents and 8 queries: the Java side (files for LanceDB, mmsearch's build
+     * and queries), the scoring and the BM25 analysis probe; LanceDB itself (node) is not run, its file is mmsearch's
+     * own results renamed, so every ratio must come out 1.
+     */
+    @Test
+    void lanceDbJavaSideAndScoring() throws Exception {
+        Path out = tmp.resolve("lancedb");
+        String printed = run(() -> LanceDbBench.main(new String[] {"prep", "--out", out.toString(),
+                "--beir", shared.resolve("scifact").toString(), "--models", models.toString(), "--limit", "300",
+                "--queries-limit", "8", "--warmup", "2", "--repeats", "1", "--build-repeats", "1"}));
+        assertThat(printed).contains("mmsearch: 300 docs, 8 queries");
+        assertThat(Files.readAllLines(out.resolve("docs.jsonl"))).hasSize(300);
+        assertThat(AnnBench.readMatrix(out.resolve("docs.f32"))).hasNumberOfRows(300);
+        float[][] q = AnnBench.readMatrix(out.resolve("queries.f32"));
+        assertThat(q).hasNumberOfRows(8);
+        assertThat(q[0]).hasSize(384);
+        tools.jackson.databind.node.ObjectNode mm = (tools.jackson.databind.node.ObjectNode)
+                dev.mmsearch.core.Json.MAPPER.readTree(Files.readString(out.resolve("mmsearch.json")));
+        tools.jackson.databind.node.ObjectNode modes = (tools.jackson.databind.node.ObjectNode) mm.get("modes");
+        assertThat(modes.propertyNames()).contains("dense", "bm25", "hybrid", "hybrid-rrf", "raw-knn", "raw-bm25");
+        assertThat(modes.get("hybrid").get("ids").size()).isEqualTo(8);
+        modes.set("fts", modes.get("bm25"));
+        modes.set("hybrid-100", modes.get("hybrid"));
+        modes.remove(List.of("bm25", "hybrid-rrf", "raw-knn", "raw-bm25"));
+        ((tools.jackson.databind.node.ObjectNode) mm.get("meta")).put("diskBytes", mm.get("meta").get("indexBytes").asLong());
+        Files.writeString(out.resolve("lancedb.json"), dev.mmsearch.core.Json.MAPPER.writeValueAsString(mm));
+        String table = run(() -> LanceDbBench.main(new String[] {"score", "--out", out.toString(),
+                "--beir", shared.resolve("scifact").toString()}));
+        assertThat(cell(table, "dense / dense", 2)).isEqualTo(1.0);
+        assertThat(cell(table, "bm25 / fts", 2)).isEqualTo(1.0);
+        assertThat(cell(table, "hybrid / hybrid", 3)).isEqualTo(1.0);
+        assertThat(cell(table, "mmsearch | hybrid", 2)).isBetween(0.0, 1.0);
+        assertThat(cell(table, "build ms", 3)).isEqualTo(1.0);
+        assertThat(Files.readString(out.resolve("table.md"))).isEqualTo(table.strip() + "\n");
+        String analysis = run(() -> LanceDbBench.main(new String[] {"analysis", "--out", out.toString(),
+                "--beir", shared.resolve("scifact").toString()}));
+        assertThat(cell(analysis, "EnglishAnalyzer (the product's)", 1)).isBetween(0.0, 1.0);
+        assertThat(cell(analysis, "like LanceDB's FTS", 2)).isBetween(0.0, 1.0);
+    }
 }
