@@ -22,10 +22,13 @@ import java.util.regex.Pattern;
  *                       template is not used for vectors. Null for a text collection.
  * @param hnsw           how the vector graph is built ({@link HnswOptions#DEFAULT} when null): like Elasticsearch's
  *                       {@code index_options}, part of the mapping a collection is created with
+ * @param analyzer       how the text fields are analysed for BM25 and highlighting ({@link TextAnalyzer#ENGLISH} when
+ *                       null), for documents and queries alike
  * <p>Every field of a document is stored and returned in results.
  */
 public record CollectionSchema(String embedTemplate, List<String> textFields, List<String> keywordFields,
-                               List<String> numericFields, String imageField, HnswOptions hnsw) {
+                               List<String> numericFields, String imageField, HnswOptions hnsw,
+                               TextAnalyzer analyzer) {
     private static final Pattern PLACEHOLDER = Pattern.compile("\\{([A-Za-z0-9_.-]+)}");
 
     /**
@@ -45,6 +48,7 @@ public record CollectionSchema(String embedTemplate, List<String> textFields, Li
         keywordFields = List.copyOf(keywordFields);
         numericFields = numericFields == null ? List.of() : List.copyOf(numericFields);
         hnsw = hnsw == null ? HnswOptions.DEFAULT : hnsw;
+        analyzer = analyzer == null ? TextAnalyzer.ENGLISH : analyzer;
         if (imageField != null && !imageField.matches("[A-Za-z0-9_.-]+")) {
             throw new MmsearchException(ErrorCode.INVALID_ARGUMENT, "image field '" + imageField
                     + "' is not a field name; use letters, digits, '_', '.' and '-'");
@@ -57,15 +61,23 @@ public record CollectionSchema(String embedTemplate, List<String> textFields, Li
         }
     }
 
-    /** A schema with the default HNSW options. */
+    /** A schema with the default HNSW options and the English analyzer. */
     public CollectionSchema(String embedTemplate, List<String> textFields, List<String> keywordFields,
                             List<String> numericFields, String imageField) {
-        this(embedTemplate, textFields, keywordFields, numericFields, imageField, HnswOptions.DEFAULT);
+        this(embedTemplate, textFields, keywordFields, numericFields, imageField, HnswOptions.DEFAULT,
+                TextAnalyzer.ENGLISH);
     }
 
     /** This schema with the graph built as {@code options} says. */
     public CollectionSchema withHnsw(HnswOptions options) {
-        return new CollectionSchema(embedTemplate, textFields, keywordFields, numericFields, imageField, options);
+        return new CollectionSchema(embedTemplate, textFields, keywordFields, numericFields, imageField, options,
+                analyzer);
+    }
+
+    /** This schema with its text analysed by {@code textAnalyzer}. */
+    public CollectionSchema withAnalyzer(TextAnalyzer textAnalyzer) {
+        return new CollectionSchema(embedTemplate, textFields, keywordFields, numericFields, imageField, hnsw,
+                textAnalyzer);
     }
 
     /** A text collection's schema (no image field). */

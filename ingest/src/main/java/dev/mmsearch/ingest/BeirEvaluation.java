@@ -1,6 +1,7 @@
 package dev.mmsearch.ingest;
 
 import dev.mmsearch.core.CollectionSchema;
+import dev.mmsearch.core.TextAnalyzer;
 import dev.mmsearch.core.CollectionStore;
 import dev.mmsearch.core.EncoderProvider;
 import dev.mmsearch.core.SearchCollection;
@@ -58,15 +59,27 @@ public final class BeirEvaluation {
     public static EvalResult run(Path beirDir, Path qrelsOverride, String modelId, String label, Search search,
                                  CollectionStore store, EncoderProvider encoders, IndexProgress progress,
                                  Path reportDir, IndexOptions options) {
+        return run(beirDir, qrelsOverride, modelId, TextAnalyzer.ENGLISH, label, search, store, encoders, progress,
+                reportDir, options);
+    }
+
+    /**
+     * As above, the corpus's text analysed with {@code analyzer} (its collection is named after the analyzer too,
+     * when it is not English, so collections with different analyzers are cached side by side).
+     */
+    public static EvalResult run(Path beirDir, Path qrelsOverride, String modelId, TextAnalyzer analyzer, String label,
+                                 Search search, CollectionStore store, EncoderProvider encoders, IndexProgress progress,
+                                 Path reportDir, IndexOptions options) {
         Objects.requireNonNull(label, "label");
         Objects.requireNonNull(search, "search");
         IndexProgress shown = progress == null ? IndexProgress.NONE : progress;
         long start = System.nanoTime();
         BeirDataset dataset = BeirDataset.load(beirDir, qrelsOverride);
         TextEncoder encoder = encoders.textEncoder(modelId);
-        String name = collectionName(dataset.name(), modelId);
+        String name = collectionName(dataset.name(), modelId, analyzer);
 
-        IndexSummary indexing = prepareCollection(dataset, name, encoder, store, shown, reportDir, options);
+        IndexSummary indexing = prepareCollection(dataset, name, CollectionSchema.BEIR.withAnalyzer(analyzer), encoder,
+                store, shown, reportDir, options);
         Metrics metrics = evaluate(dataset, name + " " + label, text -> search.search(name, text, DEPTH), shown);
         double seconds = (System.nanoTime() - start) / 1e9;
         EvalResult result = new EvalResult(metrics.ndcgAt10(), metrics.recallAt100(), metrics.mrrAt10(), metrics.queries(),
@@ -94,9 +107,16 @@ public final class BeirEvaluation {
      */
     public static String prepare(BeirDataset dataset, String modelId, CollectionStore store, EncoderProvider encoders,
                                  IndexProgress progress, Path reportDir, IndexOptions options) {
-        String name = collectionName(dataset.name(), modelId);
-        prepareCollection(dataset, name, encoders.textEncoder(modelId), store,
-                progress == null ? IndexProgress.NONE : progress, reportDir, options);
+        return prepare(dataset, modelId, TextAnalyzer.ENGLISH, store, encoders, progress, reportDir, options);
+    }
+
+    /** As above, the corpus's text analysed with {@code analyzer}. */
+    public static String prepare(BeirDataset dataset, String modelId, TextAnalyzer analyzer, CollectionStore store,
+                                 EncoderProvider encoders, IndexProgress progress, Path reportDir,
+                                 IndexOptions options) {
+        String name = collectionName(dataset.name(), modelId, analyzer);
+        prepareCollection(dataset, name, CollectionSchema.BEIR.withAnalyzer(analyzer), encoders.textEncoder(modelId),
+                store, progress == null ? IndexProgress.NONE : progress, reportDir, options);
         return name;
     }
 
@@ -127,40 +147,47 @@ public final class BeirEvaluation {
 
     /** {@code beir-<dataset>-<model>} made a valid collection name: lower case, other characters as '-'. */
     public static String collectionName(String datasetName, String modelId) {
-        String raw = ("beir-" + datasetName + "-" + modelId).toLowerCase(Locale.ROOT)
+        return collectionName(datasetName, modelId, TextAnalyzer.ENGLISH);
+    }
+
+    /** As above, with {@code -<analyzer>} after the model for analyzers other than English. */
+    public static String collectionName(String datasetName, String modelId, TextAnalyzer analyzer) {
+        String suffix = analyzer == TextAnalyzer.ENGLISH ? "" : "-" + analyzer.label();
+        String raw = ("beir-" + datasetName + "-" + modelId + suffix).toLowerCase(Locale.ROOT)
                 .replaceAll("[^a-z0-9_-]+", "-").replaceAll("-{2,}", "-").replaceAll("-+$", "");
         return CollectionStore.validateName(raw.length() > 64 ? raw.substring(0, 64).replaceAll("-+$", "") : raw);
     }
 
-    private static IndexSummary prepareCollection(BeirDataset dataset, String name, TextEncoder encoder,
-                                                  CollectionStore store, IndexProgress progress, Path reportDir,
-                                                  IndexOptions options) {
+    private static IndexSummary prepareCollection(BeirDataset dataset, String name, CollectionSchema schema,
+                                                  TextEncoder encoder, CollectionStore store, IndexProgress progress,
+                                                  Path reportDir, IndexOptions options) {
         if (store.exists(name)) {
             SearchCollection existing = store.get(name);
-            if (!existing.stamp().compatibleWith(encoder.stamp()) || !existing.schema().equals(CollectionSchema.BEIR)) {
+            if (!existing.stamp().compatibleWith(encoder.stamp()) || !existing.schema().equals(schema)) {
                 log.info("rebuilding cached corpus collection={} was={} now={}", name, existing.stamp().describe(),
                         encoder.stamp().describe());
                 store.delete(name);
             }
         }
-        IndexSummary summary = indexCorpus(dataset, name, encoder, store, progress, reportDir, options);
+        IndexSummary summary = indexCorpus(dataset, name, schema, encoder, store, progress, reportDir, options);
         long distinct = summary.indexed() + summary.skipped();
         long held = store.get(name).count();
         if (held != distinct) {
             log.info("rebuilding cached corpus collection={} holds={} corpus={}", name, held, distinct);
             store.delete(name);
-            summary = indexCorpus(dataset, name, encoder, store, progress, reportDir, options);
+            summary = indexCorpus(dataset, name, schema, encoder, store, progress, reportDir, options);
         } else if (summary.indexed() == 0) {
             log.info("reusing encoded corpus collection={} documents={}", name, held);
         }
         return summary;
     }
 
-    private static IndexSummary indexCorpus(BeirDataset dataset, String name, TextEncoder encoder, CollectionStore store,
-                                            IndexProgress progress, Path reportDir, IndexOptions options) {
-        SearchCollection collection = store.getOrCreate(name, CollectionSchema.BEIR, encoder.stamp());
+    private static IndexSummary indexCorpus(BeirDataset dataset, String name, CollectionSchema schema,
+                                            TextEncoder encoder, CollectionStore store, IndexProgress progress,
+                                            Path reportDir, IndexOptions options) {
+        SearchCollection collection = store.getOrCreate(name, schema, encoder.stamp());
         try (JsonlSource source = JsonlSource.open(dataset.corpus(), BeirDataset.IGNORED_FIELDS)) {
-            return Indexer.index(source, collection, encoder, CollectionSchema.BEIR, options.withSkipUnchanged(true),
+            return Indexer.index(source, collection, encoder, schema, options.withSkipUnchanged(true),
                     progress, reportDir);
         }
     }

@@ -106,8 +106,10 @@ public final class CollectionImport {
         if (store.exists(name)) {
             collection = store.get(name);
             ModelStamp.requireCompatible(name, collection.stamp(), manifest.stamp());
-            // The fields must match; the graph options and encoding are the collection's own (how it indexes).
-            if (!collection.schema().equals(wanted.schema().withHnsw(collection.schema().hnsw()))) {
+            // The fields must match; the graph options, the encoding and the analyzer are the collection's own
+            // (how it indexes: the text is analysed again on the way in, the vectors are indexed again).
+            if (!collection.schema().equals(wanted.schema().withHnsw(collection.schema().hnsw())
+                    .withAnalyzer(collection.schema().analyzer()))) {
                 throw new MmsearchException(ErrorCode.INVALID_ARGUMENT, "collection '" + name + "' has schema "
                         + collection.schema() + " but the import needs " + wanted.schema()
                         + "; import into a new collection");

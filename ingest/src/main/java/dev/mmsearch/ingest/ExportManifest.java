@@ -6,6 +6,7 @@ import dev.mmsearch.core.ErrorCode;
 import dev.mmsearch.core.Json;
 import dev.mmsearch.core.MmsearchException;
 import dev.mmsearch.core.ModelStamp;
+import dev.mmsearch.core.TextAnalyzer;
 import dev.mmsearch.core.VectorEncoding;
 import dev.mmsearch.core.VectorSimilarity;
 import tools.jackson.core.JacksonException;
@@ -106,6 +107,7 @@ public record ExportManifest(String collection, ModelStamp stamp, CollectionSche
             schemaNode.put("imageField", schema.imageField());
         }
         schemaNode.set("hnsw", schema.hnsw().toJson());
+        schemaNode.put("analyzer", schema.analyzer().label());
         root.put("vectorEncoding", vectorEncoding.label());
         root.put("vectorField", vectorField);
         root.put("count", count);
@@ -166,7 +168,8 @@ public record ExportManifest(String collection, ModelStamp stamp, CollectionSche
                     stringList(schemaNode, "textFields", file), stringList(schemaNode, "keywordFields", file),
                     stringList(schemaNode, "numericFields", file),
                     schemaNode.has("imageField") ? schemaNode.get("imageField").asString() : null,
-                    HnswOptions.fromJson(schemaNode.get("hnsw")));
+                    HnswOptions.fromJson(schemaNode.get("hnsw")),
+                    schemaNode.has("analyzer") ? TextAnalyzer.parse(schemaNode.get("analyzer").asString()) : null);
             JsonNode shardArray = root.get("shards");
             if (shardArray == null || !shardArray.isArray()) {
                 throw invalid(file, "'shards' is missing or not a list");

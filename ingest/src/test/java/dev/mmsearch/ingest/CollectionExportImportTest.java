@@ -225,6 +225,27 @@ class CollectionExportImportTest {
     }
 
     @Test
+    void theAnalyzerTravelsWithTheExportAndAnOlderManifestWithoutOneIsEnglish() throws Exception {
+        SearchCollection zh = source.getOrCreate("zh", SCHEMA.withAnalyzer(dev.mmsearch.core.TextAnalyzer.CJK),
+                encoder.stamp());
+        CollectionImport.importInto(exportOf(original, "plain-for-zh"), source, "zh");
+        assertThat(zh.schema().analyzer()).as("an import into a collection keeps its analyzer")
+                .isEqualTo(dev.mmsearch.core.TextAnalyzer.CJK);
+        Path out = exportOf(zh, "zh-export");
+        assertThat(ExportManifest.read(out).schema().analyzer()).isEqualTo(dev.mmsearch.core.TextAnalyzer.CJK);
+        CollectionImport.importInto(out, target, "zh-copy");
+        assertThat(target.get("zh-copy").schema().analyzer()).isEqualTo(dev.mmsearch.core.TextAnalyzer.CJK);
+        assertThat(target.get("zh-copy").count()).isEqualTo(DOCS);
+        // A manifest written before analyzers were selectable has no "analyzer": English, as its collection was.
+        Path manifestFile = out.resolve(ExportManifest.FILE_NAME);
+        tools.jackson.databind.node.ObjectNode manifest =
+                (tools.jackson.databind.node.ObjectNode) dev.mmsearch.core.Json.MAPPER.readTree(manifestFile.toFile());
+        ((tools.jackson.databind.node.ObjectNode) manifest.get("schema")).remove("analyzer");
+        java.nio.file.Files.writeString(manifestFile, manifest.toString());
+        assertThat(ExportManifest.read(out).schema().analyzer()).isEqualTo(dev.mmsearch.core.TextAnalyzer.ENGLISH);
+    }
+
+    @Test
     void hnswOptionsTravelWithTheExportAndAnImportCanChooseOthersForTheSameVectors() {
         dev.mmsearch.core.HnswOptions wide = new dev.mmsearch.core.HnswOptions(32, 64);
         SearchCollection tuned = source.getOrCreate("tuned", SCHEMA.withHnsw(wide), encoder.stamp());

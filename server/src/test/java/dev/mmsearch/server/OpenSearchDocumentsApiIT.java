@@ -23,6 +23,11 @@ class OpenSearchDocumentsApiIT extends WritePathContract {
     }
 
     @Override
+    protected boolean hasChineseSegmentation() {
+        return false; // the test cluster's nodes have no analysis-smartcn plugin
+    }
+
+    @Override
     protected void stopStore() {
         if (cluster != null) {
             cluster.close();

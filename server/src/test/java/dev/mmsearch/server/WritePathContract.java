@@ -172,6 +172,59 @@ abstract class WritePathContract {
         assertThat(send("GET", "/api/v1/collections/notes", null, (byte[]) null, false).statusCode()).isEqualTo(404);
     }
 
+    /**
+     * Whether the store can build a collection with the {@code chinese} analyzer: the embedded store always; an
+     * OpenSearch cluster only with its analysis-smartcn plugin, which the test cluster does not have.
+     */
+    protected boolean hasChineseSegmentation() {
+        return true;
+    }
+
+    @Test
+    void theAnalyzerIsChosenWithTheCollectionAndSearchesChineseWords() throws Exception {
+        String cjk = "{\"model\": \"" + MODEL + "\", \"textFields\": [\"title\", \"text\"], \"analyzer\": \"cjk\"}";
+        HttpResponse<String> created = send("PUT", "/api/v1/collections/faq", "application/json", cjk, true);
+        assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+        assertThat(json(created).get("schema").get("analyzer").asString()).isEqualTo("cjk");
+        String ndjson = String.join("\n",
+                "{\"id\": \"install\", \"title\": \"如何安装软件包？\", \"text\": \"使用 apt 命令安装软件包。\"}",
+                "{\"id\": \"food\", \"title\": \"包子是什么？\", \"text\": \"包子是一种有馅的中国面食。\"}");
+        HttpResponse<String> written = send("POST", "/api/v1/collections/faq/documents",
+                "application/x-ndjson", ndjson, true);
+        assertThat(written.statusCode()).as(written.body()).isEqualTo(200);
+        // Bigrams: "包子" is one term, so the package answer ("软件包") does not match it; one character at a
+        // time (the English analyzer) it would.
+        HttpResponse<String> found = send("POST", "/api/v1/collections/faq/search", "application/json",
+                "{\"query\": \"包子\", \"topK\": 5, \"retriever\": \"bm25\"}", false);
+        assertThat(found.statusCode()).as(found.body()).isEqualTo(200);
+        List<String> ids = new ArrayList<>();
+        json(found).get("hits").forEach(h -> ids.add(h.get("id").asString()));
+        assertThat(ids).containsExactly("food");
+        // Another analyzer for the same collection is a difference; an unknown one a 400 naming the choices.
+        HttpResponse<String> other = send("PUT", "/api/v1/collections/faq", "application/json",
+                cjk.replace("cjk", "standard"), true);
+        assertThat(other.statusCode()).isEqualTo(409);
+        assertThat(json(other).get("message").asString()).contains("analyzer (cjk, requested standard)");
+        HttpResponse<String> unknown = send("PUT", "/api/v1/collections/bad", "application/json",
+                cjk.replace("cjk", "klingon"), true);
+        assertThat(unknown.statusCode()).isEqualTo(400);
+        assertThat(json(unknown).get("message").asString()).contains("unknown analyzer 'klingon'")
+                .contains("english, chinese, cjk, standard, icu");
+        HttpResponse<String> chinese = send("PUT", "/api/v1/collections/zh", "application/json",
+                cjk.replace("cjk", "chinese"), true);
+        if (hasChineseSegmentation()) {
+            assertThat(chinese.statusCode()).as(chinese.body()).isEqualTo(201);
+            assertThat(json(chinese).get("schema").get("analyzer").asString()).isEqualTo("chinese");
+            assertThat(send("DELETE", "/api/v1/collections/zh", null, (byte[]) null, true).statusCode()).isEqualTo(200);
+        } else {
+            assertThat(chinese.statusCode()).as(chinese.body()).isEqualTo(400);
+            assertThat(json(chinese).get("message").asString()).contains("analysis-smartcn plugin")
+                    .contains("english, cjk or standard");
+            assertThat(send("GET", "/api/v1/collections/zh", null, (byte[]) null, false).statusCode()).isEqualTo(404);
+        }
+        assertThat(send("DELETE", "/api/v1/collections/faq", null, (byte[]) null, true).statusCode()).isEqualTo(200);
+    }
+
     @Test
     void aBulkBodyWithBadDocumentsWritesExactlyTheGoodOnesAndNamesEachBadOne() throws Exception {
         create("mixed");

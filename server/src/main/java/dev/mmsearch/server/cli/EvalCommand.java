@@ -3,6 +3,7 @@ package dev.mmsearch.server.cli;
 import dev.mmsearch.core.ErrorCode;
 import dev.mmsearch.core.Hit;
 import dev.mmsearch.core.Json;
+import dev.mmsearch.core.TextAnalyzer;
 import dev.mmsearch.core.MmsearchException;
 import dev.mmsearch.core.experiment.Layer;
 import dev.mmsearch.core.experiment.Scene;
@@ -67,6 +68,10 @@ public class EvalCommand implements Callable<Integer> {
     @Option(names = "--scene", description = "Experiment scene (default: the config's default scene).")
     String scene;
 
+    @Option(names = "--analyzer", paramLabel = "NAME", defaultValue = "english",
+            description = "How the corpus's text is analysed for BM25: english (default), chinese, cjk, standard, icu.")
+    String analyzer;
+
     @Option(names = "--json", description = "Print JSON.")
     boolean json;
 
@@ -81,7 +86,8 @@ public class EvalCommand implements Callable<Integer> {
             if (arms.isEmpty()) {
                 // An unknown retriever is refused now, not after the corpus was indexed.
                 engine.experiments().current().select(query("eval-check", "check", 1, Map.of(), retriever));
-                EvalResult result = BeirEvaluation.run(beir, qrels, model, retriever, search(engine, Map.of(), retriever),
+                EvalResult result = BeirEvaluation.run(beir, qrels, model, TextAnalyzer.parse(analyzer), retriever,
+                        search(engine, Map.of(), retriever),
                         engine.store(), engine.encoders(), new ConsoleIndexProgress(), engine.dataDirectory().reports(),
                         options);
                 if (json) {
@@ -101,7 +107,7 @@ public class EvalCommand implements Callable<Integer> {
 
     private void compareArms(Engine engine, IndexOptions options, PrintWriter out) {
         BeirDataset dataset = BeirDataset.load(beir, qrels);
-        String collection = BeirEvaluation.prepare(dataset, model, engine.store(), engine.encoders(),
+        String collection = BeirEvaluation.prepare(dataset, model, TextAnalyzer.parse(analyzer), engine.store(), engine.encoders(),
                 new ConsoleIndexProgress(), engine.dataDirectory().reports(), options);
         Scene sceneConfig = engine.experiments().current().config().scene(scene);
         List<Map<String, Object>> rows = new ArrayList<>();

@@ -9,6 +9,7 @@ import dev.mmsearch.core.ImageRoots;
 import dev.mmsearch.ingest.DocumentEmbedder;
 import dev.mmsearch.ingest.ImageFolderSource;
 import dev.mmsearch.core.HnswOptions;
+import dev.mmsearch.core.TextAnalyzer;
 import dev.mmsearch.core.VectorEncoding;
 import dev.mmsearch.ingest.ConsoleIndexProgress;
 import dev.mmsearch.ingest.ErrorPolicy;
@@ -110,6 +111,12 @@ public class IndexCommand implements Callable<Integer> {
             description = "Commit (and checkpoint) at the end of the first window after N batches (default: ${DEFAULT-VALUE}).")
     int commitEvery;
 
+    @Option(names = "--analyzer", paramLabel = "NAME", defaultValue = "english",
+            description = "How a new collection's text fields are analysed for BM25 and highlighting: english"
+                    + " (default), chinese (word segmentation), cjk (bigrams), standard, icu (many languages). An"
+                    + " existing collection keeps its own.")
+    String analyzer;
+
     @Spec
     CommandSpec spec;
 
@@ -124,7 +131,7 @@ public class IndexCommand implements Callable<Integer> {
                 ? new CollectionSchema(embedTemplate, textFields, keywordFields, numericFields)
                 : CollectionSchema.images(imageFieldName, textFieldsGiven ? textFields : List.of("captions", "caption"),
                 keywordFields, numericFields);
-        schema = schema.withHnsw(vectorIndex.hnsw(HnswOptions.DEFAULT));
+        schema = schema.withHnsw(vectorIndex.hnsw(HnswOptions.DEFAULT)).withAnalyzer(TextAnalyzer.parse(analyzer));
         IndexOptions options = IndexOptions.defaults().withBatchSize(common.batchSize).withCommitEvery(commitEvery)
                 .withErrorPolicy(ErrorPolicy.parse(onError)).withResume(resume);
         if (remote.remote()) {

@@ -56,6 +56,7 @@ public final class RemoteCollections {
         body.put("numericFields", schema.numericFields());
         body.put("vectorEncoding", encoding.label());
         body.put("hnsw", schema.hnsw().toJson());
+        body.put("analyzer", schema.analyzer().label());
         RemoteServer.Response response = server.send("PUT", RemoteServer.collectionPath(collection, ""),
                 "application/json", Json.MAPPER.writeValueAsBytes(body));
         if (!response.ok()) {

@@ -5,6 +5,7 @@ import dev.mmsearch.core.CollectionSchema;
 import dev.mmsearch.core.CollectionStore;
 import dev.mmsearch.core.ErrorCode;
 import dev.mmsearch.core.HnswOptions;
+import dev.mmsearch.core.TextAnalyzer;
 import dev.mmsearch.core.MmsearchException;
 import dev.mmsearch.core.ModelStamp;
 import dev.mmsearch.core.SearchCollection;
@@ -48,10 +49,12 @@ class CollectionsController {
      * uploaded with each document (stored in that field, see {@code ImageDocumentsController}), {@code textFields}
      * (default {@code ["captions", "caption"]}, as {@code mmsearch index} of an image folder) are BM25 only, and
      * {@code embed} is not used. {@code hnsw} ({@code {"m": 16, "beamWidth": 100}}, either may be left out) says how
-     * the vector graph is built.
+     * the vector graph is built. {@code analyzer} ({@code english}, the default, {@code chinese}, {@code cjk},
+     * {@code standard} or {@code icu}) how the text fields are analysed for BM25 and highlighting.
      */
     record SchemaBody(String model, String embed, List<String> textFields, List<String> keywordFields,
-                      List<String> numericFields, String vectorEncoding, String imageField, HnswBody hnsw) {
+                      List<String> numericFields, String vectorEncoding, String imageField, HnswBody hnsw,
+                      String analyzer) {
     }
 
     /** HNSW graph options of a new collection; a missing one keeps its default ({@link HnswOptions#DEFAULT}). */
@@ -70,7 +73,8 @@ class CollectionsController {
                     + " \"bge-small-en-v1.5\", \"textFields\": [\"title\", \"text\"], \"keywordFields\": [\"topic\"]}");
         }
         CollectionSchema schema = schema(body).withHnsw(body.hnsw() == null ? HnswOptions.DEFAULT
-                : body.hnsw().options());
+                : body.hnsw().options()).withAnalyzer(body.analyzer() == null ? TextAnalyzer.ENGLISH
+                : TextAnalyzer.parse(body.analyzer()));
         VectorEncoding encoding = body.vectorEncoding() == null ? VectorEncoding.FLOAT32
                 : VectorEncoding.parse(body.vectorEncoding());
         ModelStamp stamp = schema.isImageCollection() ? engine.encoders().imageEncoder(body.model()).stamp()
@@ -153,6 +157,10 @@ class CollectionsController {
                                      VectorEncoding encoding) {
         if (!existing.stamp().equals(stamp)) {
             return "model (" + existing.stamp().describe() + ", requested " + stamp.describe() + ")";
+        }
+        if (existing.schema().analyzer() != schema.analyzer()) {
+            return "analyzer (" + existing.schema().analyzer().label() + ", requested " + schema.analyzer().label()
+                    + ")";
         }
         if (!existing.schema().equals(schema)) {
             return "schema (" + existing.schema() + ", requested " + schema + ")";

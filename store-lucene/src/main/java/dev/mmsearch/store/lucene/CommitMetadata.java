@@ -6,6 +6,7 @@ import dev.mmsearch.core.HnswOptions;
 import dev.mmsearch.core.Json;
 import dev.mmsearch.core.MmsearchException;
 import dev.mmsearch.core.ModelStamp;
+import dev.mmsearch.core.TextAnalyzer;
 import dev.mmsearch.core.VectorEncoding;
 import dev.mmsearch.core.VectorSimilarity;
 import java.nio.file.Path;
@@ -52,9 +53,10 @@ record CommitMetadata(ModelStamp stamp, CollectionSchema schema, Instant created
      * A collection without numeric fields is still written as format 1, so an older mmsearch keeps opening it;
      * one with numeric fields is format 2, so an older mmsearch refuses it instead of silently dropping the
      * numeric fields from its schema on its next commit. Format 3 indexes COSINE as DOT_PRODUCT over unit vectors
-     * ({@value #VECTOR_FUNCTION}, {@value IndexLayout#VECTOR_ORIGINAL_FIELD}); only such collections are written as
-     * format 3, so an older mmsearch refuses them rather than failing on the first write with Lucene's "cannot change
-     * vector similarity" error.
+     * ({@value #VECTOR_FUNCTION}, {@value IndexLayout#VECTOR_ORIGINAL_FIELD}) or analyses text with another analyzer
+     * than English ({@value #SCHEMA_ANALYZER}); only such collections are written as format 3, so an older mmsearch
+     * refuses them rather than failing on the first write with Lucene's "cannot change vector similarity" error or
+     * analysing their text as English.
      */
     static final int FORMAT_VERSION = 3;
 
@@ -75,6 +77,8 @@ record CommitMetadata(ModelStamp stamp, CollectionSchema schema, Instant created
     static final String SCHEMA_IMAGE_FIELD = "mmsearch.schema.imageField";
     /** HNSW options as {@code {"m":16,"beamWidth":100}}; absent in collections written before they were settable. */
     static final String SCHEMA_HNSW = "mmsearch.schema.hnsw";
+    /** The text analyzer's label; absent in collections written before analyzers were selectable: english. */
+    static final String SCHEMA_ANALYZER = "mmsearch.schema.analyzer";
     /** Absent in collections written before int8 vectors existed: read as FLOAT32. */
     static final String VECTOR_ENCODING = "mmsearch.vectorEncoding";
     /** Lucene's function name of the vector field; absent before format 3. */
@@ -103,7 +107,7 @@ record CommitMetadata(ModelStamp stamp, CollectionSchema schema, Instant created
 
     /** The storage format this metadata needs: the oldest that holds everything it uses. */
     private int formatVersion() {
-        if (vectorFunction != VectorIndexing.legacyFunction(stamp.metric())) {
+        if (vectorFunction != VectorIndexing.legacyFunction(stamp.metric()) || schema.analyzer() != TextAnalyzer.ENGLISH) {
             return FORMAT_VERSION;
         }
         return schema.numericFields().isEmpty() ? FORMAT_VERSION_WITHOUT_NUMERIC_FIELDS : 2;
@@ -124,6 +128,7 @@ record CommitMetadata(ModelStamp stamp, CollectionSchema schema, Instant created
             data.put(SCHEMA_IMAGE_FIELD, schema.imageField());
         }
         data.put(SCHEMA_HNSW, schema.hnsw().toJson().toString());
+        data.put(SCHEMA_ANALYZER, schema.analyzer().label());
         data.put(VECTOR_ENCODING, vectorEncoding.name());
         if (vectorFunction != VectorIndexing.legacyFunction(stamp.metric())) {
             data.put(VECTOR_FUNCTION, vectorFunction.name());
@@ -198,7 +203,8 @@ record CommitMetadata(ModelStamp stamp, CollectionSchema schema, Instant created
                     data.containsKey(SCHEMA_NUMERIC_FIELDS)
                             ? Json.MAPPER.readValue(data.get(SCHEMA_NUMERIC_FIELDS), STRING_LIST) : List.of(),
                     data.get(SCHEMA_IMAGE_FIELD), data.containsKey(SCHEMA_HNSW)
-                            ? HnswOptions.fromJson(Json.MAPPER.readTree(data.get(SCHEMA_HNSW))) : HnswOptions.DEFAULT);
+                            ? HnswOptions.fromJson(Json.MAPPER.readTree(data.get(SCHEMA_HNSW))) : HnswOptions.DEFAULT,
+                    data.containsKey(SCHEMA_ANALYZER) ? TextAnalyzer.parse(data.get(SCHEMA_ANALYZER)) : null);
             VectorEncoding vectorEncoding = data.containsKey(VECTOR_ENCODING)
                     ? VectorEncoding.valueOf(data.get(VECTOR_ENCODING)) : VectorEncoding.FLOAT32;
             VectorSimilarityFunction vectorFunction = data.containsKey(VECTOR_FUNCTION)

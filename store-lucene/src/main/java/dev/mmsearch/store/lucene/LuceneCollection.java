@@ -22,7 +22,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.atomic.LongAdder;
 import org.apache.lucene.analysis.Analyzer;
-import org.apache.lucene.analysis.en.EnglishAnalyzer;
 import org.apache.lucene.index.ConcurrentMergeScheduler;
 import org.apache.lucene.index.DirectoryReader;
 import org.apache.lucene.index.IndexCommit;
@@ -116,15 +115,15 @@ public final class LuceneCollection implements SearchCollection {
         try {
             java.nio.file.Files.createDirectories(path);
             directory = FSDirectory.open(path);
-            analyzer = new EnglishAnalyzer();
+            analyzer = TextAnalysis.create(schema.analyzer());
             writer = new IndexWriter(directory, writerConfig(analyzer, OpenMode.CREATE, encoding, schema.hnsw()));
             Instant now = Instant.now();
             CommitMetadata metadata = CommitMetadata.created(stamp, schema, now, encoding);
             writer.setLiveCommitData(metadata.toUserData().entrySet());
             writer.commit();
             searchers = new SearcherManager(directory, ViewSearcher.factory(schema.textFields()));
-            log.info("created collection={} path={} model={} vectorEncoding={} hnsw={}", name, path,
-                    stamp.describe(), encoding.label(), schema.hnsw());
+            log.info("created collection={} path={} model={} vectorEncoding={} hnsw={} analyzer={}", name, path,
+                    stamp.describe(), encoding.label(), schema.hnsw(), schema.analyzer().label());
             return new LuceneCollection(name, path, directory, analyzer, writer, searchers, metadata, Map.of());
         } catch (IOException | RuntimeException e) {
             IOUtils.closeWhileHandlingException(searchers, writer, analyzer, directory);
@@ -140,10 +139,11 @@ public final class LuceneCollection implements SearchCollection {
         SearcherManager searchers = null;
         try {
             directory = FSDirectory.open(path);
-            analyzer = new EnglishAnalyzer();
-            // The metadata says which vector format new segments get, so it is read before the writer opens.
+            // The metadata says which vector format new segments get and how text is analysed, so it is read before
+            // the writer opens.
             Map<String, String> userData = SegmentInfos.readLatestCommit(directory).getUserData();
             CommitMetadata metadata = CommitMetadata.fromUserData(name, path, userData);
+            analyzer = TextAnalysis.create(metadata.schema().analyzer());
             writer = new IndexWriter(directory, writerConfig(analyzer, OpenMode.APPEND, metadata.vectorEncoding(),
                     metadata.schema().hnsw()));
             searchers = new SearcherManager(directory, ViewSearcher.factory(metadata.schema().textFields()));

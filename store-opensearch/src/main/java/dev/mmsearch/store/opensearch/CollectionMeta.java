@@ -2,6 +2,7 @@ package dev.mmsearch.store.opensearch;
 
 import dev.mmsearch.core.CollectionSchema;
 import dev.mmsearch.core.ErrorCode;
+import dev.mmsearch.core.TextAnalyzer;
 import dev.mmsearch.core.HnswOptions;
 import dev.mmsearch.core.Json;
 import dev.mmsearch.core.MmsearchException;
@@ -42,6 +43,7 @@ record CollectionMeta(ModelStamp stamp, CollectionSchema schema, VectorEncoding 
             c.put("imageField", schema.imageField());
         }
         c.set("hnsw", schema.hnsw().toJson());
+        c.put("analyzer", schema.analyzer().label());
         meta.put("encoding", encoding.label());
         meta.put("createdAt", createdAt.toString());
         return meta;
@@ -70,7 +72,8 @@ record CollectionMeta(ModelStamp stamp, CollectionSchema schema, VectorEncoding 
             JsonNode image = c.path("imageField");
             CollectionSchema schema = new CollectionSchema(c.required("embedTemplate").asString(),
                     strings(c.path("textFields")), strings(c.path("keywordFields")), strings(c.path("numericFields")),
-                    image.isString() ? image.asString() : null, HnswOptions.fromJson(c.path("hnsw")));
+                    image.isString() ? image.asString() : null, HnswOptions.fromJson(c.path("hnsw")),
+                    c.path("analyzer").isString() ? TextAnalyzer.parse(c.path("analyzer").asString()) : null);
             return new CollectionMeta(stamp, schema, VectorEncoding.parse(meta.path("encoding").asString("float32")),
                     Instant.parse(meta.required("createdAt").asString()));
         } catch (RuntimeException e) {

@@ -1,6 +1,7 @@
 package dev.mmsearch.store.opensearch;
 
 import dev.mmsearch.core.CollectionSchema;
+import dev.mmsearch.core.TextAnalyzer;
 import dev.mmsearch.core.Document;
 import dev.mmsearch.core.EmbeddedDocument;
 import dev.mmsearch.core.ErrorCode;
@@ -21,8 +22,9 @@ import tools.jackson.databind.node.ObjectNode;
  * {@code dynamic: strict}):
  * <ul>
  *   <li>{@value #FIELDS}: the document's fields as given, stored only ({@code enabled: false}), returned by fetch;</li>
- *   <li>{@value #TEXT}: the schema's text fields joined by line breaks, {@code english} analyzer (the same analysis
- *       as the embedded store's {@code EnglishAnalyzer}), BM25;</li>
+ *   <li>{@value #TEXT}: the schema's text fields joined by line breaks, analysed with OpenSearch's analyzer for the
+ *       collection's {@link TextAnalyzer} ({@link #analyzerName}: the same Lucene analyzers as the embedded store),
+ *       BM25;</li>
  *   <li>{@code txt.<field>}: each text field alone, for per-field boosts;</li>
  *   <li>{@code kw.<field>}: keyword values (as strings), for term/terms filters;</li>
  *   <li>{@code num.<field>}: numeric values as {@code double}, for range filters;</li>
@@ -33,6 +35,30 @@ import tools.jackson.databind.node.ObjectNode;
  */
 final class DocumentLayout {
     /** OpenSearch's limit on a document id, in UTF-8 bytes. */
+    /**
+     * OpenSearch's built-in analyzer for each {@link TextAnalyzer}: {@code english}, {@code cjk} and {@code standard}
+     * ship with OpenSearch; {@code chinese} is {@code smartcn} (the analysis-smartcn plugin, the same Lucene
+     * SmartChineseAnalyzer as the embedded store) and {@code icu} is {@code icu_analyzer} (the analysis-icu plugin).
+     */
+    static String analyzerName(TextAnalyzer analyzer) {
+        return switch (analyzer) {
+            case ENGLISH -> "english";
+            case CHINESE -> "smartcn";
+            case CJK -> "cjk";
+            case STANDARD -> "standard";
+            case ICU -> "icu_analyzer";
+        };
+    }
+
+    /** The OpenSearch plugin {@code analyzer} needs on every node, or null when it is built in. */
+    static String pluginOf(TextAnalyzer analyzer) {
+        return switch (analyzer) {
+            case CHINESE -> "analysis-smartcn";
+            case ICU -> "analysis-icu";
+            default -> null;
+        };
+    }
+
     static final int MAX_ID_BYTES = 512;
     /** Lucene's limit on one exact term (keyword value), in UTF-8 bytes. */
     static final int MAX_TERM_BYTES = 32766;
@@ -62,10 +88,11 @@ final class DocumentLayout {
         mappings.putObject("_meta").set(CollectionMeta.KEY, meta.toJson());
         ObjectNode properties = mappings.putObject("properties");
         properties.putObject(FIELDS).put("type", "object").put("enabled", false);
-        properties.putObject(TEXT).put("type", "text").put("analyzer", "english");
         CollectionSchema schema = meta.schema();
+        String analyzer = analyzerName(schema.analyzer());
+        properties.putObject(TEXT).put("type", "text").put("analyzer", analyzer);
         ObjectNode perField = properties.putObject(TEXT_PREFIX).putObject("properties");
-        schema.textFields().forEach(f -> perField.putObject(f).put("type", "text").put("analyzer", "english"));
+        schema.textFields().forEach(f -> perField.putObject(f).put("type", "text").put("analyzer", analyzer));
         ObjectNode keywords = properties.putObject(KEYWORD_PREFIX).putObject("properties");
         schema.keywordFields().forEach(f -> keywords.putObject(f).put("type", "keyword"));
         ObjectNode numbers = properties.putObject(NUMERIC_PREFIX).putObject("properties");

@@ -204,6 +204,13 @@ public final class OpenSearchCollectionStore implements CollectionStore {
                             options.shards(), options.replicas(), stamp.describe());
                     return new OpenSearchCollection(name, index, meta, http);
                 }
+                String plugin = DocumentLayout.pluginOf(schema.analyzer());
+                if (plugin != null && reply.status() == 400 && reply.describe().contains("analyzer")) {
+                    throw new MmsearchException(ErrorCode.INVALID_ARGUMENT, "collection '" + name + "': analyzer '"
+                            + schema.analyzer().label() + "' needs OpenSearch's " + plugin + " plugin on every node"
+                            + " (bin/opensearch-plugin install " + plugin + "), and this cluster has none ("
+                            + reply.describe() + "); install it, or choose english, cjk or standard");
+                }
                 if (!"resource_already_exists_exception".equals(reply.errorType())
                         && !"invalid_alias_name_exception".equals(reply.errorType())) {
                     require(reply, "create collection '" + name + "'");

@@ -89,7 +89,7 @@ final class OpenSearchView implements CollectionView {
      * {@inheritDoc}
      *
      * <p>One search request for the page (an {@code ids} query sized to it): OpenSearch's unified highlighter over
-     * its stored copies of these documents' {@code txt.<field>} (re-analysed with the {@code english} analyzer, so
+     * its stored copies of these documents' {@code txt.<field>} (re-analysed with the collection's analyzer, e.g. {@code english}, so
      * "running" marks "runs"), matches tagged with private-use characters and split into runs
      * ({@link TaggedHighlights}), at most 3 fragments of about 160 characters per field, best first, as
      * the embedded store. Only the schema's text fields can be highlighted here (the embedded store also highlights
