@@ -10,6 +10,8 @@
 #   bench/run.sh load --url http://127.0.0.1:8765 --server-pid PID ...   (a running server; bench/load/external.sh)
 #   bench/run.sh write [--limit 2000] [--clients 8] [--seconds 20] [--patch 1000] [--compare-micro-batch 0]  (online write API)
 #   bench/run.sh corpus --out DIR/million.jsonl [--n 1000000] [--seed 18]   (issue 18's deterministic Q&A corpus)
+#   bench/run.sh million --export DIR [--stores embedded,opensearch-2] [--vector-encoding INT8] [--out target/million]
+#                                     (import, serve, query, recall at scale; bench/million/README.md)
 # BENCH_JVM_OPTS (e.g. -Xmx512m) is passed to the benchmark's JVM.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -24,8 +26,9 @@ case "${1:-}" in
   load) main=dev.mmsearch.bench.LoadBench ;;
   write) main=dev.mmsearch.bench.WriteBench ;;
   corpus) main=dev.mmsearch.bench.MillionCorpus ;;
+  million) main=dev.mmsearch.bench.MillionBench ;;
   ann) shift; exec bench/ann/run.sh "$@" ;;   # compiles the reactor itself, installs nothing
-  *) echo "usage: bench/run.sh latency|ingest|memory|stores|capacity|load|write|corpus|ann [options]" >&2; exit 2 ;;
+  *) echo "usage: bench/run.sh latency|ingest|memory|stores|capacity|load|write|corpus|million|ann [options]" >&2; exit 2 ;;
 esac
 shift
 # Compiles the reactor and takes the modules' target/classes from it: nothing is installed into ~/.m2.

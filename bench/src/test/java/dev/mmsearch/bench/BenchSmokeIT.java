@@ -221,6 +221,62 @@ class BenchSmokeIT {
         assertThat(lines.getFirst()).contains("\"id\"", "\"bucket\"");
     }
 
+    /**
+     * The million harness on a 200-document slice of the corpus: embedded (fp32 as exported, then int8), imported,
+     * served by a child server JVM, queried, recall against exact search, the in-process thin-pipeline check.
+     */
+    @Test
+    void millionBenchEmbeddedOnly() throws Exception {
+        Path jsonl = tmp.resolve("million-smoke.jsonl");
+        run(() -> MillionCorpus.main(new String[] {"--out", jsonl.toString(), "--n", "200",
+                "--source", shared.resolve("scifact").toString()}));
+        Path export = tmp.resolve("million-smoke-export");
+        CollectionSchema schema = new CollectionSchema("{title} {text}", List.of("title", "text"),
+                List.of("bucket", "tier"), List.of("year"));
+        try (ModelRegistry registry = new ModelRegistry(models);
+             LuceneCollectionStore store = new LuceneCollectionStore(tmp.resolve("million-source"))) {
+            TextEncoder encoder = registry.textEncoder(MODEL);
+            SearchCollection collection = store.getOrCreate(MillionBench.COLLECTION, schema, encoder.stamp());
+            Indexer.index(jsonl, collection, encoder, schema, IndexOptions.defaults().withBatchSize(32),
+                    IndexProgress.NONE, tmp.resolve("million-reports"));
+            CollectionExport.export(collection, export, 100);
+        }
+        for (String encoding : List.of("FLOAT32", "INT8")) {
+            Path out = tmp.resolve("million-" + encoding);
+            String printed = run(() -> MillionBench.main(new String[] {"--export", export.toString(),
+                    "--out", out.toString(), "--models", models.toString(), "--queries", queries.toString(),
+                    "--vector-encoding", encoding, "--n", "8", "--levels", "2", "--seconds", "1",
+                    "--warmup-seconds", "1", "--recall-sample", "20", "--threads", "1", "--xmx", "256m"}));
+            assertThat(printed).contains("## embedded (" + encoding + ")");
+            java.util.Map<String, Double> csv = new java.util.HashMap<>();
+            List<String> lines = Files.readAllLines(out.resolve("million.csv"));
+            assertThat(lines.getFirst()).isEqualTo("store,encoding,figure,value,unit");
+            for (String line : lines.subList(1, lines.size())) {
+                String[] cells = line.split(",", 5);
+                assertThat(cells[0]).isEqualTo("embedded");
+                assertThat(cells[1]).isEqualTo(encoding);
+                csv.put(cells[2], Double.parseDouble(cells[3]));
+            }
+            assertThat(csv.get("import_docs_per_s")).isPositive();
+            assertThat(csv.get("disk_bytes")).isPositive();
+            assertThat(csv.get("server_rss_mb_warm")).isPositive();
+            assertThat(csv.get("server_heap_live_mb_warm")).isPositive();
+            for (String arm : List.of("dense", "bm25", "hybrid", "filtered1", "filtered30")) {
+                assertThat(csv.get(arm + "_p50_ms")).as(arm).isPositive();
+                assertThat(csv.get(arm + "_server_p99_ms")).as(arm).isPositive();
+            }
+            assertThat(csv.get("hybrid_qps_c2")).isPositive();
+            assertThat(csv.get("hybrid_errors_c2")).isZero();
+            assertThat(csv.get("recall_at_10")).isBetween(0.5, 1.0);
+            // ~2 documents a bucket here: the filtered search is exact, and each query gets all its bucket holds
+            assertThat(csv.get("recall_at_10_filtered1")).isEqualTo(1.0);
+            assertThat(csv.get("recall_filtered1_short_answers")).isZero();
+            assertThat(csv.get("thin_ratio")).isPositive();
+            assertThat(Files.readString(out.resolve("summary.md"))).contains("| recall_at_10 |");
+            assertThat(out.resolve("data-embedded-" + encoding.toLowerCase(java.util.Locale.ROOT))).doesNotExist();
+        }
+    }
+
     @Test
     void write() throws Exception {
         Path report = tmp.resolve("write.md");
