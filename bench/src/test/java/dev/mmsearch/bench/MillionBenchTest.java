@@ -1,0 +1,72 @@
+package dev.mmsearch.bench;
+
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class MillionBenchTest {
+
+    @Test
+    void badOptionsAreRefusedWithWhatToDo() {
+        assertThatThrownBy(() -> MillionBench.Options.parse(new String[] {"--n", "5"}))
+                .hasMessageContaining("--export DIR is required");
+        assertThatThrownBy(() -> MillionBench.Options.parse(new String[] {"--export", "x", "--stores",
+                "embedded,opensearch-2", "--vector-encoding", "int8"})).hasMessageContaining("float32 vectors only");
+        assertThatThrownBy(() -> MillionBench.Options.parse(new String[] {"--export", "x", "--stores", "lance"}))
+                .hasMessageContaining("unknown store 'lance'");
+        assertThatThrownBy(() -> MillionBench.Options.parse(new String[] {"--export", "x", "--xmx", "lots"}))
+                .hasMessageContaining("--xmx");
+        assertThatThrownBy(() -> MillionBench.Options.parse(new String[] {"--export", "x", "--phases", "import,fly"}))
+                .hasMessageContaining("unknown phase");
+        assertThatThrownBy(() -> MillionBench.Options.parse(new String[] {"--export", "x", "--sconds", "3"}))
+                .hasMessageContaining("unknown option --sconds");
+        assertThatThrownBy(() -> MillionBench.Options.parse(new String[] {"--export"}))
+                .hasMessageContaining("pairs");
+        assertThatThrownBy(() -> MillionBench.Options.parse(new String[] {"--export", "x", "--vector-encoding",
+                "int3"})).hasMessageContaining("int3");
+        assertThatThrownBy(() -> MillionBench.Options.parse(new String[] {"--export", "x", "--topk", "0"}))
+                .hasMessageContaining("--topk");
+    }
+
+    @Test
+    void defaults() {
+        MillionBench.Options o = MillionBench.Options.parse(new String[] {"--export", "x"});
+        assertThat(o.stores()).containsExactly("embedded");
+        assertThat(o.encoding()).isNull(); // the export's
+        assertThat(o.xmx()).isEqualTo("1g");
+        assertThat(o.levels()).containsExactly(8, 32);
+        assertThat(o.recallSample()).isEqualTo(1000);
+        assertThat(o.topK()).isEqualTo(10);
+        assertThat(o.phases()).containsExactlyInAnyOrder("import", "serve", "recall", "thin");
+        assertThat(o.keepData()).isFalse();
+    }
+
+    @Test
+    void topKKeepsTheBestFirstAndEqualScoresInArrivalOrder() {
+        MillionBench.TopK top = new MillionBench.TopK(3);
+        top.offer(0.1f, "a");
+        top.offer(0.5f, "b");
+        top.offer(0.3f, "c");
+        top.offer(0.5f, "d");
+        top.offer(0.2f, "e");
+        assertThat(top.ids()).containsExactly("b", "d", "c");
+        MillionBench.TopK few = new MillionBench.TopK(10);
+        few.offer(1f, "x");
+        assertThat(few.ids()).containsExactly("x");
+    }
+
+    @Test
+    void recallBucketsAndFormatting() {
+        assertThat(MillionBench.overlap(List.of("a", "b", "c", "d"), List.of("d", "x", "a"))).isEqualTo(0.5);
+        assertThat(MillionBench.overlap(List.of(), List.of("a"))).isEqualTo(1.0);
+        assertThat(MillionBench.bucketIndex("b07")).isEqualTo(7);
+        assertThat(MillionBench.bucketIndex("b7")).isEqualTo(-1);
+        assertThat(MillionBench.bucketFilter(107)).isEqualTo(Map.of("term", Map.of("bucket", "b07")));
+        assertThat(MillionBench.cycle(List.of("p", "q"), 3)).containsExactly("p", "q", "p");
+        assertThat(MillionBench.format(3.0)).isEqualTo("3");
+        assertThat(MillionBench.format(0.12345)).isEqualTo("0.123");
+    }
+}
