@@ -85,7 +85,22 @@ public final class MillionBench {
     /** One figure of the CSV. */
     record Row(String store, String encoding, String figure, double value, String unit) {
         String csv() {
-            return String.join(",", store, encoding, figure, format(value), unit);
+            return String.join(",", store, encoding, figure, format(value),
+                    unit.contains(",") || unit.contains("\"") ? '"' + unit.replace("\"", "\"\"") + '"' : unit);
+        }
+    }
+
+    private static void writeCsv(Path file, List<Row> rows, List<Row> more) throws IOException {
+        try (var w = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
+            w.write("store,encoding,figure,value,unit\n");
+            for (Row r : rows) {
+                w.write(r.csv());
+                w.write('\n');
+            }
+            for (Row r : more) {
+                w.write(r.csv());
+                w.write('\n');
+            }
         }
     }
 
@@ -186,17 +201,13 @@ public final class MillionBench {
         for (String store : opt.stores()) {
             List<Row> storeRows = new ArrayList<>();
             runStore(store, opt, manifest, encoding, texts, sample, exact, storeRows);
+            // after each store, so a failure in the next one keeps what this one measured
+            writeCsv(opt.out().resolve("million.csv"), rows, storeRows);
             rows.addAll(storeRows);
-            md.append(section(store, encoding, storeRows));
         }
-        md.append(ratios(rows));
-        try (var w = Files.newBufferedWriter(opt.out().resolve("million.csv"), StandardCharsets.UTF_8)) {
-            w.write("store,encoding,figure,value,unit\n");
-            for (Row r : rows) {
-                w.write(r.csv());
-                w.write('\n');
-            }
-        }
+        md.append(table(opt.stores(), rows));
+        md.append(acceptance(rows, encoding));
+        writeCsv(opt.out().resolve("million.csv"), rows, List.of());
         Files.writeString(opt.out().resolve("summary.md"), md.toString(), StandardCharsets.UTF_8);
         // A benchmark's report is its output: stdout is the right place for it.
         System.out.println(md);
@@ -321,6 +332,8 @@ public final class MillionBench {
         arms.put("dense", i -> Map.of("retriever", "dense"));
         arms.put("bm25", i -> Map.of("retriever", "bm25"));
         arms.put("hybrid", i -> Map.of("retriever", "hybrid"));
+        // hybrid with stored fields only (no highlighting), as the thin phase's in-process server is measured
+        arms.put("hybrid_plain", i -> Map.of("retriever", "hybrid", "forceArms", Map.of("summary", "plain")));
         arms.put("filtered1", i -> Map.of("retriever", "hybrid", "filter", bucketFilter(i)));
         arms.put("filtered30", i -> Map.of("retriever", "hybrid", "filter", Map.of("term", Map.of("tier", "broad"))));
         Map<String, double[]> roundTrip = new LinkedHashMap<>();
@@ -413,7 +426,7 @@ public final class MillionBench {
             }
             sumFiltered += overlap(exact.filtered().get(i), got);
         }
-        rows.add(new Row(store, enc, "recall_at_10", sum / sample.size(), "dense vs exact, " + sample.size() + " queries"));
+        rows.add(new Row(store, enc, "recall_at_10", sum / sample.size(), "dense vs exact; " + sample.size() + " queries"));
         rows.add(new Row(store, enc, "recall_at_10_filtered1", sumFiltered / sample.size(),
                 "dense + bucket filter vs exact filtered"));
         rows.add(new Row(store, enc, "recall_filtered1_short_answers", shortFiltered,
@@ -429,13 +442,13 @@ public final class MillionBench {
         double raw = m.rawParts("hybrid");
         double server = m.percentiles().get("hybrid.server").at(50);
         rows.add(new Row(store, enc, "raw_encode_p50_ms", m.percentiles().get("encode").at(50), "ms (in process)"));
-        rows.add(new Row(store, enc, "raw_knn_p50_ms", m.percentiles().get("knn").at(50), "ms (in process, k=10, 100 candidates)"));
+        rows.add(new Row(store, enc, "raw_knn_p50_ms", m.percentiles().get("knn").at(50), "ms (in process; k=10; 100 candidates)"));
         rows.add(new Row(store, enc, "raw_bm25_p50_ms", m.percentiles().get("bm25").at(50), "ms (in process)"));
         rows.add(new Row(store, enc, "thin_hybrid_server_p50_ms", server, "ms (in-process server, summary plain)"));
         rows.add(new Row(store, enc, "thin_ratio", server / raw, "hybrid server p50 / raw parts p50 (target <= 1.3)"));
-        rows.stream().filter(r -> r.store().equals(store) && r.figure().equals("hybrid_server_p50_ms")).findFirst()
-                .ifPresent(child -> rows.add(new Row(store, enc, "thin_ratio_child_server", child.value() / raw,
-                        "child server hybrid server p50 / in-process raw parts p50")));
+        rows.stream().filter(r -> r.store().equals(store) && r.figure().equals("hybrid_plain_server_p50_ms"))
+                .findFirst().ifPresent(child -> rows.add(new Row(store, enc, "thin_ratio_child_server",
+                        child.value() / raw, "child server hybrid (summary plain) server p50 / in-process raw parts p50")));
     }
 
     /** The exact top-10 of each sample query, unfiltered and within its bucket, and each bucket's size. */
@@ -772,33 +785,67 @@ public final class MillionBench {
         }
     }
 
-    private static String section(String store, VectorEncoding encoding, List<Row> rows) {
-        StringBuilder md = new StringBuilder(String.format(Locale.ROOT, "## %s (%s)%n%n| figure | value | unit |%n"
-                + "|---|---|---|%n", store, encoding));
+    /**
+     * Every figure, one row each, one column per store (in run order), and opensearch-2 / embedded when both ran
+     * (same run, same machine).
+     */
+    static String table(List<String> stores, List<Row> rows) {
+        Map<String, Map<String, Double>> byFigure = new LinkedHashMap<>();
+        Map<String, String> units = new LinkedHashMap<>();
         for (Row r : rows) {
-            md.append(String.format(Locale.ROOT, "| %s | %s | %s |%n", r.figure(), format(r.value()), r.unit()));
+            byFigure.computeIfAbsent(r.figure(), f -> new LinkedHashMap<>()).put(r.store(), r.value());
+            units.putIfAbsent(r.figure(), r.unit());
+        }
+        boolean both = stores.contains("embedded") && stores.contains("opensearch-2");
+        StringBuilder md = new StringBuilder("| figure | unit |");
+        stores.forEach(s -> md.append(' ').append(s).append(" |"));
+        md.append(both ? " opensearch-2 / embedded |\n" : "\n").append("|---|---|");
+        stores.forEach(s -> md.append("---|"));
+        md.append(both ? "---|\n" : "\n");
+        byFigure.forEach((figure, values) -> {
+            md.append("| ").append(figure).append(" | ").append(units.get(figure)).append(" |");
+            stores.forEach(s -> md.append(' ').append(values.containsKey(s) ? format(values.get(s)) : "-")
+                    .append(" |"));
+            if (both) {
+                Double e = values.get("embedded");
+                Double o = values.get("opensearch-2");
+                md.append(e != null && o != null && e != 0 && !figure.startsWith("page_cache")
+                        ? String.format(Locale.ROOT, " %.3f |", o / e) : " - |");
+            }
+            md.append('\n');
+        });
+        return md.append('\n').toString();
+    }
+
+    /** Issue 18's targets that this run's figures decide, each with its verdict. */
+    static String acceptance(List<Row> rows, VectorEncoding encoding) {
+        StringBuilder md = new StringBuilder("## Issue 18 targets (this run)\n\n");
+        Map<String, Double> e = new LinkedHashMap<>();
+        rows.stream().filter(r -> r.store().equals("embedded")).forEach(r -> e.put(r.figure(), r.value()));
+        check(md, "embedded hybrid server p50 / raw encode+kNN+BM25 p50 <= 1.3 (in process)", e.get("thin_ratio"),
+                v -> v <= 1.3);
+        check(md, "embedded: the same with the child server's hybrid server p50", e.get("thin_ratio_child_server"),
+                v -> v <= 1.3);
+        check(md, "embedded recall@10 (dense vs exact) >= 0.95", e.get("recall_at_10"), v -> v >= 0.95);
+        check(md, "embedded filtered 1% recall@10 >= 0.95", e.get("recall_at_10_filtered1"), v -> v >= 0.95);
+        check(md, "embedded filtered 1% always topK hits (dense; hybrid in the latency arm)",
+                e.containsKey("recall_filtered1_short_answers") || e.containsKey("filtered1_short_answers")
+                        ? e.getOrDefault("recall_filtered1_short_answers", 0.0) + e.getOrDefault("filtered1_short_answers", 0.0)
+                        : null, v -> v == 0);
+        check(md, "embedded RSS <= 2.5 GB serving with -Xmx1g (" + encoding + "; the target is for INT8)",
+                e.get("server_rss_peak_mb_end"), v -> v <= 2560);
+        Double oi = rows.stream().filter(r -> r.store().equals("opensearch-2") && r.figure().equals("import_docs_per_s"))
+                .map(Row::value).findFirst().orElse(null);
+        if (oi != null && e.containsKey("import_docs_per_s")) {
+            md.append(String.format(Locale.ROOT, "- import throughput embedded / opensearch-2: %.2f%n",
+                    e.get("import_docs_per_s") / oi));
         }
         return md.append('\n').toString();
     }
 
-    /** OpenSearch / embedded for each figure both stores have (when both ran). */
-    private static String ratios(List<Row> rows) {
-        Map<String, Double> embedded = new LinkedHashMap<>();
-        Map<String, Double> other = new LinkedHashMap<>();
-        for (Row r : rows) {
-            (r.store().equals("embedded") ? embedded : other).put(r.figure(), r.value());
-        }
-        if (embedded.isEmpty() || other.isEmpty()) {
-            return "";
-        }
-        StringBuilder md = new StringBuilder("## opensearch-2 / embedded (same run)\n\n| figure | ratio |\n|---|---|\n");
-        embedded.forEach((figure, value) -> {
-            Double o = other.get(figure);
-            if (o != null && value != 0 && !figure.startsWith("page_cache")) {
-                md.append(String.format(Locale.ROOT, "| %s | %.3f |%n", figure, o / value));
-            }
-        });
-        return md.append('\n').toString();
+    private static void check(StringBuilder md, String what, Double value, java.util.function.DoublePredicate ok) {
+        md.append("- ").append(what).append(": ").append(value == null ? "not measured (phase not run)"
+                : format(value) + (ok.test(value) ? " (met)" : " (**missed**)")).append('\n');
     }
 
     static String format(double v) {

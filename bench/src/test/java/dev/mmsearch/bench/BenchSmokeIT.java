@@ -247,7 +247,8 @@ class BenchSmokeIT {
                     "--out", out.toString(), "--models", models.toString(), "--queries", queries.toString(),
                     "--vector-encoding", encoding, "--n", "8", "--levels", "2", "--seconds", "1",
                     "--warmup-seconds", "1", "--recall-sample", "20", "--threads", "1", "--xmx", "256m"}));
-            assertThat(printed).contains("## embedded (" + encoding + ")");
+            assertThat(printed).contains("vector encoding " + encoding, "| figure | unit | embedded |",
+                    "## Issue 18 targets");
             java.util.Map<String, Double> csv = new java.util.HashMap<>();
             List<String> lines = Files.readAllLines(out.resolve("million.csv"));
             assertThat(lines.getFirst()).isEqualTo("store,encoding,figure,value,unit");
@@ -261,7 +262,7 @@ class BenchSmokeIT {
             assertThat(csv.get("disk_bytes")).isPositive();
             assertThat(csv.get("server_rss_mb_warm")).isPositive();
             assertThat(csv.get("server_heap_live_mb_warm")).isPositive();
-            for (String arm : List.of("dense", "bm25", "hybrid", "filtered1", "filtered30")) {
+            for (String arm : List.of("dense", "bm25", "hybrid", "hybrid_plain", "filtered1", "filtered30")) {
                 assertThat(csv.get(arm + "_p50_ms")).as(arm).isPositive();
                 assertThat(csv.get(arm + "_server_p99_ms")).as(arm).isPositive();
             }
