@@ -189,25 +189,35 @@ public final class MillionBench {
             return; // only the exact top-10s, cached for the runs that measure
         }
 
+        Path csv = opt.out().resolve("million.csv");
+        List<Row> earlier = Files.exists(csv) ? readCsv(csv) : List.of();
+        String run = String.format(Locale.ROOT, "- %s: %,d documents (%s), %s, encoding %s, stores %s, phases %s,"
+                        + " server -Xmx%s, %d cores; latency %d queries per arm at 1 client; load %s clients x %.0f s"
+                        + " after %.0f s warm-up; recall sample %d, topK %d; queries %s%n",
+                java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS), manifest.count(),
+                opt.export(), manifest.stamp().modelId(), encoding, opt.stores(), new java.util.TreeSet<>(opt.phases()),
+                opt.xmx(), Runtime.getRuntime().availableProcessors(), opt.n(), Arrays.toString(opt.levels()),
+                opt.seconds(), opt.warmupSeconds(), opt.recallSample(), opt.topK(), opt.queries());
+        Files.writeString(opt.out().resolve("runs.md"), run, StandardCharsets.UTF_8,
+                java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.APPEND);
         List<Row> rows = new ArrayList<>();
-        StringBuilder md = new StringBuilder();
-        md.append(String.format(Locale.ROOT, "# mmsearch at scale: %,d documents (%s)%n%n", manifest.count(),
-                opt.export()));
-        md.append(String.format(Locale.ROOT, "- model %s, vector encoding %s, server -Xmx%s, %d cores, queries %s%n",
-                manifest.stamp(), encoding, opt.xmx(), Runtime.getRuntime().availableProcessors(), opt.queries()));
-        md.append(String.format(Locale.ROOT, "- latency: %d queries per arm at 1 client; load: %s clients, %.0f s each,"
-                        + " after %.0f s warm-up; recall sample %d, topK %d%n%n", opt.n(),
-                Arrays.toString(opt.levels()), opt.seconds(), opt.warmupSeconds(), opt.recallSample(), opt.topK()));
         for (String store : opt.stores()) {
             List<Row> storeRows = new ArrayList<>();
-            runStore(store, opt, manifest, encoding, texts, sample, exact, storeRows);
-            // after each store, so a failure in the next one keeps what this one measured
-            writeCsv(opt.out().resolve("million.csv"), rows, storeRows);
-            rows.addAll(storeRows);
+            try {
+                runStore(store, opt, manifest, encoding, texts, sample, exact, storeRows);
+            } finally {
+                // after each store, also when it failed: what was measured is kept
+                rows.addAll(storeRows);
+                writeCsv(csv, merge(earlier, rows), List.of());
+            }
         }
-        md.append(table(opt.stores(), rows));
-        md.append(acceptance(rows, encoding));
-        writeCsv(opt.out().resolve("million.csv"), rows, List.of());
+        List<Row> all = merge(earlier, rows);
+        StringBuilder md = new StringBuilder(String.format(Locale.ROOT,
+                "# mmsearch at scale: %,d documents%n%nRuns into this folder (a figure measured again replaces the"
+                        + " earlier one):%n%n", manifest.count()));
+        md.append(Files.readString(opt.out().resolve("runs.md"))).append('\n');
+        md.append(table(all));
+        md.append(acceptance(all));
         Files.writeString(opt.out().resolve("summary.md"), md.toString(), StandardCharsets.UTF_8);
         // A benchmark's report is its output: stdout is the right place for it.
         System.out.println(md);
@@ -245,20 +255,19 @@ public final class MillionBench {
             if (importing) {
                 importInto(store, opt, manifest, encoding, dataDir, cluster, rows);
             }
-            if (!opt.phases().contains("serve") && !opt.phases().contains("recall")) {
-                return;
-            }
-            try (ChildServer server = ChildServer.start(serverArgs, opt.xmx(), opt.threads(),
-                    opt.out().resolve("server-" + store + "-" + enc.toLowerCase(Locale.ROOT) + ".log"))) {
-                progress("%s: server pid %d on %s (-Xmx%s)", store, server.pid(), server.base(), opt.xmx());
-                Client client = new Client(server.base(), opt.topK());
-                if (opt.phases().contains("serve")) {
-                    serve(store, enc, opt, texts, server, client, cluster, rows);
+            if (opt.phases().contains("serve") || opt.phases().contains("recall")) {
+                try (ChildServer server = ChildServer.start(serverArgs, opt.xmx(), opt.threads(),
+                        opt.out().resolve("server-" + store + "-" + enc.toLowerCase(Locale.ROOT) + ".log"))) {
+                    progress("%s: server pid %d on %s (-Xmx%s)", store, server.pid(), server.base(), opt.xmx());
+                    Client client = new Client(server.base(), opt.topK());
+                    if (opt.phases().contains("serve")) {
+                        serve(store, enc, opt, texts, server, client, cluster, rows);
+                    }
+                    if (opt.phases().contains("recall")) {
+                        recall(store, enc, opt, sample, exact, client, rows);
+                    }
+                    memory(store, enc, "end", server, client, cluster, rows);
                 }
-                if (opt.phases().contains("recall")) {
-                    recall(store, enc, opt, sample, exact, client, rows);
-                }
-                memory(store, enc, "end", server, client, cluster, rows);
             }
         } finally {
             if (cluster != null) {
@@ -786,61 +795,95 @@ public final class MillionBench {
     }
 
     /**
-     * Every figure, one row each, one column per store (in run order), and opensearch-2 / embedded when both ran
-     * (same run, same machine).
+     * Every figure, one row each, one column per store and encoding (in the order first measured), and
+     * opensearch-2 / embedded for each encoding both were measured with.
      */
-    static String table(List<String> stores, List<Row> rows) {
+    static String table(List<Row> rows) {
+        List<String> columns = rows.stream().map(MillionBench::column).distinct().toList();
+        List<String> ratios = columns.stream().filter(c -> c.startsWith("embedded "))
+                .map(c -> c.substring("embedded ".length()))
+                .filter(e -> columns.contains("opensearch-2 " + e)).toList();
         Map<String, Map<String, Double>> byFigure = new LinkedHashMap<>();
         Map<String, String> units = new LinkedHashMap<>();
         for (Row r : rows) {
-            byFigure.computeIfAbsent(r.figure(), f -> new LinkedHashMap<>()).put(r.store(), r.value());
+            byFigure.computeIfAbsent(r.figure(), f -> new LinkedHashMap<>()).put(column(r), r.value());
             units.putIfAbsent(r.figure(), r.unit());
         }
-        boolean both = stores.contains("embedded") && stores.contains("opensearch-2");
         StringBuilder md = new StringBuilder("| figure | unit |");
-        stores.forEach(s -> md.append(' ').append(s).append(" |"));
-        md.append(both ? " opensearch-2 / embedded |\n" : "\n").append("|---|---|");
-        stores.forEach(s -> md.append("---|"));
-        md.append(both ? "---|\n" : "\n");
+        columns.forEach(c -> md.append(' ').append(c).append(" |"));
+        ratios.forEach(e -> md.append(" opensearch-2 / embedded ").append(e).append(" |"));
+        md.append("\n|---|---|").append("---|".repeat(columns.size() + ratios.size())).append('\n');
         byFigure.forEach((figure, values) -> {
             md.append("| ").append(figure).append(" | ").append(units.get(figure)).append(" |");
-            stores.forEach(s -> md.append(' ').append(values.containsKey(s) ? format(values.get(s)) : "-")
+            columns.forEach(c -> md.append(' ').append(values.containsKey(c) ? format(values.get(c)) : "-")
                     .append(" |"));
-            if (both) {
-                Double e = values.get("embedded");
-                Double o = values.get("opensearch-2");
-                md.append(e != null && o != null && e != 0 && !figure.startsWith("page_cache")
-                        ? String.format(Locale.ROOT, " %.3f |", o / e) : " - |");
+            for (String e : ratios) {
+                Double em = values.get("embedded " + e);
+                Double os = values.get("opensearch-2 " + e);
+                md.append(em != null && os != null && em != 0 && !figure.startsWith("page_cache")
+                        ? String.format(Locale.ROOT, " %.3f |", os / em) : " - |");
             }
             md.append('\n');
         });
         return md.append('\n').toString();
     }
 
-    /** Issue 18's targets that this run's figures decide, each with its verdict. */
-    static String acceptance(List<Row> rows, VectorEncoding encoding) {
-        StringBuilder md = new StringBuilder("## Issue 18 targets (this run)\n\n");
-        Map<String, Double> e = new LinkedHashMap<>();
-        rows.stream().filter(r -> r.store().equals("embedded")).forEach(r -> e.put(r.figure(), r.value()));
-        check(md, "embedded hybrid server p50 / raw encode+kNN+BM25 p50 <= 1.3 (in process)", e.get("thin_ratio"),
-                v -> v <= 1.3);
-        check(md, "embedded: the same with the child server's hybrid server p50", e.get("thin_ratio_child_server"),
-                v -> v <= 1.3);
-        check(md, "embedded recall@10 (dense vs exact) >= 0.95", e.get("recall_at_10"), v -> v >= 0.95);
-        check(md, "embedded filtered 1% recall@10 >= 0.95", e.get("recall_at_10_filtered1"), v -> v >= 0.95);
-        check(md, "embedded filtered 1% always topK hits (dense; hybrid in the latency arm)",
-                e.containsKey("recall_filtered1_short_answers") || e.containsKey("filtered1_short_answers")
-                        ? e.getOrDefault("recall_filtered1_short_answers", 0.0) + e.getOrDefault("filtered1_short_answers", 0.0)
-                        : null, v -> v == 0);
-        check(md, "embedded RSS <= 2.5 GB serving with -Xmx1g (" + encoding + "; the target is for INT8)",
-                e.get("server_rss_peak_mb_end"), v -> v <= 2560);
-        Double oi = rows.stream().filter(r -> r.store().equals("opensearch-2") && r.figure().equals("import_docs_per_s"))
-                .map(Row::value).findFirst().orElse(null);
-        if (oi != null && e.containsKey("import_docs_per_s")) {
-            md.append(String.format(Locale.ROOT, "- import throughput embedded / opensearch-2: %.2f%n",
-                    e.get("import_docs_per_s") / oi));
+    private static String column(Row r) {
+        return r.store() + " " + r.encoding();
+    }
+
+    /** {@code earlier} with the figures {@code now} measured again replaced, then {@code now}'s new ones. */
+    static List<Row> merge(List<Row> earlier, List<Row> now) {
+        Map<String, Row> byKey = new LinkedHashMap<>();
+        earlier.forEach(r -> byKey.put(column(r) + " " + r.figure(), r));
+        now.forEach(r -> byKey.put(column(r) + " " + r.figure(), r));
+        return List.copyOf(byKey.values());
+    }
+
+    static List<Row> readCsv(Path file) throws IOException {
+        List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
+        List<Row> rows = new ArrayList<>();
+        for (String line : lines.subList(Math.min(1, lines.size()), lines.size())) {
+            String[] c = line.split(",", 5);
+            if (c.length < 5) {
+                throw new IllegalArgumentException(file + ": not a million.csv row: " + line);
+            }
+            String unit = c[4].startsWith("\"") ? c[4].substring(1, c[4].length() - 1).replace("\"\"", "\"") : c[4];
+            rows.add(new Row(c[0], c[1], c[2], Double.parseDouble(c[3]), unit));
         }
-        return md.append('\n').toString();
+        return rows;
+    }
+
+    /** Issue 18's targets that the figures decide, per embedded encoding, each with its verdict. */
+    static String acceptance(List<Row> rows) {
+        StringBuilder md = new StringBuilder("## Issue 18 targets\n\n");
+        for (String encoding : rows.stream().filter(r -> r.store().equals("embedded")).map(Row::encoding).distinct()
+                .toList()) {
+            Map<String, Double> e = new LinkedHashMap<>();
+            rows.stream().filter(r -> r.store().equals("embedded") && r.encoding().equals(encoding))
+                    .forEach(r -> e.put(r.figure(), r.value()));
+            md.append("embedded ").append(encoding).append(":\n\n");
+            check(md, "hybrid server p50 / raw encode+kNN+BM25 p50 <= 1.3 (in process)", e.get("thin_ratio"),
+                    v -> v <= 1.3);
+            check(md, "the same with the child server's hybrid (summary plain) server p50",
+                    e.get("thin_ratio_child_server"), v -> v <= 1.3);
+            check(md, "recall@10 (dense vs exact) >= 0.95", e.get("recall_at_10"), v -> v >= 0.95);
+            check(md, "filtered 1% recall@10 >= 0.95", e.get("recall_at_10_filtered1"), v -> v >= 0.95);
+            check(md, "filtered 1%, dense: queries with < topK hits = 0", e.get("recall_filtered1_short_answers"),
+                    v -> v == 0);
+            check(md, "filtered 1%, hybrid: queries with < topK hits = 0", e.get("filtered1_short_answers"),
+                    v -> v == 0);
+            check(md, "peak RSS <= 2.5 GB (2560 MB) serving with -Xmx1g (the issue's target is for INT8)",
+                    e.get("server_rss_peak_mb_end"), v -> v <= 2560);
+            Double os = rows.stream().filter(r -> r.store().equals("opensearch-2") && r.encoding().equals(encoding)
+                    && r.figure().equals("import_docs_per_s")).map(Row::value).findFirst().orElse(null);
+            if (os != null && e.containsKey("import_docs_per_s")) {
+                md.append(String.format(Locale.ROOT, "- import throughput embedded / opensearch-2: %.2f%n",
+                        e.get("import_docs_per_s") / os));
+            }
+            md.append('\n');
+        }
+        return md.toString();
     }
 
     private static void check(StringBuilder md, String what, Double value, java.util.function.DoublePredicate ok) {

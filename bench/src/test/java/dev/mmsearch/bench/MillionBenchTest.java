@@ -69,4 +69,23 @@ class MillionBenchTest {
         assertThat(MillionBench.format(3.0)).isEqualTo("3");
         assertThat(MillionBench.format(0.12345)).isEqualTo("0.123");
     }
+
+    @Test
+    void figuresMeasuredAgainReplaceTheEarlierOnesAndTheCsvReadsBack(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        List<MillionBench.Row> earlier = List.of(new MillionBench.Row("embedded", "FLOAT32", "import_seconds", 10, "s"),
+                new MillionBench.Row("embedded", "FLOAT32", "hybrid_qps_c8", 50, "QPS (closed loop, 8 clients)"));
+        List<MillionBench.Row> now = List.of(new MillionBench.Row("embedded", "FLOAT32", "hybrid_qps_c8", 60,
+                "QPS (closed loop, 8 clients)"), new MillionBench.Row("opensearch-2", "FLOAT32", "hybrid_qps_c8", 30,
+                "QPS \"quoted\", too"));
+        List<MillionBench.Row> merged = MillionBench.merge(earlier, now);
+        assertThat(merged).extracting(MillionBench.Row::value).containsExactly(10.0, 60.0, 30.0);
+        java.nio.file.Path csv = dir.resolve("million.csv");
+        java.nio.file.Files.write(csv, java.util.stream.Stream.concat(java.util.stream.Stream.of("store,encoding,figure,value,unit"),
+                merged.stream().map(MillionBench.Row::csv)).toList());
+        assertThat(MillionBench.readCsv(csv)).isEqualTo(merged);
+        String table = MillionBench.table(merged);
+        assertThat(table).contains("| figure | unit | embedded FLOAT32 | opensearch-2 FLOAT32 | opensearch-2 / embedded FLOAT32 |",
+                "| hybrid_qps_c8 | QPS (closed loop, 8 clients) | 60 | 30 | 0.500 |", "| import_seconds | s | 10 | - | - |");
+    }
 }
