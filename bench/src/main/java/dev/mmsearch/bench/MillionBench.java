@@ -658,7 +658,7 @@ public final class MillionBench {
      * runs) on this JVM's class path, with the launcher's JVM flags, {@code -Xmx}, and its per-client rate limit off
      * (one address sends all the load). Its output goes to {@code log}.
      */
-    record ChildServer(Process process, URI base, Path log) implements AutoCloseable {
+    record ChildServer(Process process, URI base, Path log, Thread reaper) implements AutoCloseable {
         static ChildServer start(List<String> serveArgs, String xmx, int threads, Path log) throws Exception {
             int port;
             try (ServerSocket socket = new ServerSocket(0)) {
@@ -672,7 +672,10 @@ public final class MillionBench {
             command.addAll(serveArgs);
             Process process = new ProcessBuilder(command).redirectErrorStream(true)
                     .redirectOutput(log.toAbsolutePath().toFile()).start();
-            ChildServer server = new ChildServer(process, URI.create("http://127.0.0.1:" + port), log);
+            // An interrupted bench (Ctrl-C) must not leave the server running.
+            Thread reaper = new Thread(process::destroyForcibly, "million-server-reaper");
+            Runtime.getRuntime().addShutdownHook(reaper);
+            ChildServer server = new ChildServer(process, URI.create("http://127.0.0.1:" + port), log, reaper);
             try {
                 server.awaitHealthy(Duration.ofMinutes(15));
             } catch (Exception | Error e) {
@@ -732,6 +735,11 @@ public final class MillionBench {
             process.destroy();
             if (!process.waitFor(60, TimeUnit.SECONDS)) {
                 process.destroyForcibly().waitFor();
+            }
+            try {
+                Runtime.getRuntime().removeShutdownHook(reaper);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook runs anyway
             }
         }
     }
