@@ -247,7 +247,8 @@ class BenchSmokeIT {
             String printed = run(() -> MillionBench.main(new String[] {"--export", export.toString(),
                     "--out", out.toString(), "--models", models.toString(), "--queries", queries.toString(),
                     "--vector-encoding", encoding, "--n", "8", "--levels", "2", "--seconds", "1",
-                    "--warmup-seconds", "1", "--recall-sample", "20", "--threads", "1", "--xmx", "256m"}));
+                    "--warmup-seconds", "1", "--recall-sample", "20", "--thin-warmup", "4", "--threads", "1",
+                    "--xmx", "256m"}));
             assertThat(printed).contains("encoding " + encoding, "| embedded " + encoding + " |",
                     "## Issue 18 targets", "embedded " + encoding + ":");
             java.util.Map<String, Double> csv = new java.util.HashMap<>();

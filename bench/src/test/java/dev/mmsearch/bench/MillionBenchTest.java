@@ -42,6 +42,7 @@ class MillionBenchTest {
         assertThat(o.topK()).isEqualTo(10);
         assertThat(o.phases()).containsExactlyInAnyOrder("import", "serve", "recall", "thin");
         assertThat(o.keepData()).isFalse();
+        assertThat(o.thinWarmup()).isEqualTo(1000);
     }
 
     @Test
@@ -87,5 +88,18 @@ class MillionBenchTest {
         String table = MillionBench.table(merged);
         assertThat(table).contains("| figure | unit | embedded FLOAT32 | opensearch-2 FLOAT32 | opensearch-2 / embedded FLOAT32 |",
                 "| hybrid_qps_c8 | QPS (closed loop, 8 clients) | 60 | 30 | 0.500 |", "| import_seconds | s | 10 | - | - |");
+    }
+
+    @Test
+    void theChildServerRatioIsDerivedFromWhicheverRunsMeasuredItsSides() {
+        List<MillionBench.Row> serve = List.of(new MillionBench.Row("embedded", "INT8", "hybrid_plain_server_p50_ms", 6,
+                "ms"));
+        List<MillionBench.Row> thin = List.of(new MillionBench.Row("embedded", "INT8", "raw_encode_p50_ms", 3, "ms"),
+                new MillionBench.Row("embedded", "INT8", "raw_knn_p50_ms", 0.5, "ms"),
+                new MillionBench.Row("embedded", "INT8", "raw_bm25_p50_ms", 0.5, "ms"));
+        List<MillionBench.Row> merged = MillionBench.merge(serve, thin);
+        assertThat(merged).filteredOn(r -> r.figure().equals("thin_ratio_child_server"))
+                .extracting(MillionBench.Row::value).containsExactly(1.5);
+        assertThat(MillionBench.merge(serve, List.of())).noneMatch(r -> r.figure().equals("thin_ratio_child_server"));
     }
 }
