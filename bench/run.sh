@@ -11,6 +11,8 @@
 #   bench/run.sh write [--limit 2000] [--clients 8] [--seconds 20] [--patch 1000] [--compare-micro-batch 0]  (online write API)
 #   bench/run.sh corpus --out DIR/million.jsonl [--n 1000000] [--seed 18]   (issue 18's deterministic Q&A corpus)
 #   bench/run.sh lancedb prep|score|analysis --out DIR [--repeats 3] [--warmup 300]   (mmsearch side of bench/lancedb/run.sh)
+#   bench/run.sh million --export DIR [--stores embedded,opensearch-2] [--vector-encoding INT8] [--out target/million]
+#                                     (import, serve, query, recall at scale; bench/million/README.md)
 # BENCH_JVM_OPTS (e.g. -Xmx512m) is passed to the benchmark's JVM.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -26,8 +28,9 @@ case "${1:-}" in
   write) main=dev.mmsearch.bench.WriteBench ;;
   corpus) main=dev.mmsearch.bench.MillionCorpus ;;
   lancedb) main=dev.mmsearch.bench.LanceDbBench ;;
+  million) main=dev.mmsearch.bench.MillionBench ;;
   ann) shift; exec bench/ann/run.sh "$@" ;;   # compiles the reactor itself, installs nothing
-  *) echo "usage: bench/run.sh latency|ingest|memory|stores|capacity|load|write|corpus|lancedb|ann [options]" >&2; exit 2 ;;
+  *) echo "usage: bench/run.sh latency|ingest|memory|stores|capacity|load|write|corpus|lancedb|million|ann [options]" >&2; exit 2 ;;
 esac
 shift
 # Compiles the reactor and takes the modules' target/classes from it: nothing is installed into ~/.m2.

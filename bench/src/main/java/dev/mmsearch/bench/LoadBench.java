@@ -59,7 +59,7 @@ import tools.jackson.databind.JsonNode;
  */
 public final class LoadBench {
 
-    private record Result(String name, int concurrency, long ok, long errors, double seconds, Percentiles latency) {
+    record Result(String name, int concurrency, long ok, long errors, double seconds, Percentiles latency) {
         double qps() {
             return ok / seconds;
         }
@@ -271,7 +271,7 @@ public final class LoadBench {
     }
 
     @FunctionalInterface
-    private interface Call {
+    interface Call {
         boolean run(String query) throws Exception;
     }
 
@@ -286,7 +286,7 @@ public final class LoadBench {
     }
 
     /** C clients, each sending the next request when the last returned, for {@code seconds}. */
-    private static Result closedLoop(String name, int clients, double seconds, List<String> queries, Call call)
+    static Result closedLoop(String name, int clients, double seconds, List<String> queries, Call call)
             throws InterruptedException {
         ConcurrentLinkedQueue<Double> latencies = new ConcurrentLinkedQueue<>();
         AtomicLong ok = new AtomicLong();
@@ -383,14 +383,14 @@ public final class LoadBench {
     }
 
     /** A metric's value from the actuator ({@code /actuator/metrics/NAME}, NAME may carry a {@code ?tag=} filter). */
-    private static double gauge(HttpClient http, URI base, String name) throws Exception {
+    static double gauge(HttpClient http, URI base, String name) throws Exception {
         HttpResponse<String> r = http.send(HttpRequest.newBuilder(base.resolve("/actuator/metrics/" + name)).GET().build(),
                 HttpResponse.BodyHandlers.ofString());
         return Json.MAPPER.readTree(r.body()).get("measurements").get(0).get("value").asDouble();
     }
 
     /** The resident set of process {@code pid} in KiB ({@code /proc/PID/status} VmRSS), or -1 when unknown. */
-    private static long rssKb(long pid) {
+    static long rssKb(long pid) {
         if (pid < 0) {
             return -1;
         }

@@ -50,7 +50,35 @@ public final class SearchLatencyBench {
         // Summary arm forced for every request ("plain" = stored fields without highlighting); "" = the config's choice.
         String summaryArm = opts.getOrDefault("--summary", "plain");
         List<String> queries = readQueries(queriesFile, n + warmup);
+        Measured m = measure(dataDir, collectionName, queries, warmup, threads, arms, summaryArm);
+        // A benchmark's report is its output: stdout is the right place for it.
+        System.out.println(m.table());
+        System.out.println(Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(m.json()));
+    }
 
+    /**
+     * What {@link #measure} found: the percentiles per measure ({@code encode}, {@code knn}, {@code bm25}, and
+     * {@code ARM.server}, {@code ARM.roundtrip}, {@code ARM.STAGE} per arm), the markdown table and the JSON report.
+     */
+    record Measured(Map<String, Percentiles> percentiles, String table, Map<String, Object> json) {
+        /** encode p50 + kNN p50 (+ BM25 p50 for hybrid; BM25 alone for bm25): what the arm's pipeline is held to. */
+        double rawParts(String arm) {
+            double dense = percentiles.get("encode").at(50) + percentiles.get("knn").at(50);
+            return arm.equals("hybrid") ? dense + percentiles.get("bm25").at(50)
+                    : arm.equals("bm25") ? percentiles.get("bm25").at(50) : dense;
+        }
+    }
+
+    /**
+     * Starts the search service in this process on {@code dataDir} and measures, query by query (the first
+     * {@code warmup} not counted), the raw encode, kNN and BM25 calls and the full search over HTTP per arm.
+     */
+    static Measured measure(DataDirectory dataDir, String collectionName, List<String> queries, int warmup,
+                            int threads, List<String> arms, String summaryArm) throws Exception {
+        if (queries.size() <= warmup) {
+            throw new IllegalArgumentException("need more queries than the " + warmup + " of the warm-up, got "
+                    + queries.size());
+        }
         ConfigurableApplicationContext context = SearchService.start(dataDir, 0, new EngineOptions(threads, 32));
         try {
             Engine engine = context.getBean(Engine.class);
@@ -128,9 +156,7 @@ public final class SearchLatencyBench {
                 table.append(String.format(Locale.ROOT, "| ratio %s server p50 / raw parts p50 (%.2f ms) | %.3f | |%n", arm, raw, ratio));
                 result.put(arm + "_overhead_ratio_p50", ratio);
             }
-            // A benchmark's report is its output: stdout is the right place for it.
-            System.out.println(table);
-            System.out.println(Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(result));
+            return new Measured(p, table.toString(), result);
         } finally {
             context.close();
         }

@@ -221,6 +221,70 @@ class BenchSmokeIT {
         assertThat(lines.getFirst()).contains("\"id\"", "\"bucket\"");
     }
 
+    /**
+     * The million harness on a 200-document slice of the corpus: embedded (fp32 as exported, then int8), imported,
+     * served by a child server JVM, queried, recall against exact search, the in-process thin-pipeline check.
+     */
+    @Test
+    void millionBenchEmbeddedOnly() throws Exception {
+        Path jsonl = tmp.resolve("million-smoke.jsonl");
+        run(() -> MillionCorpus.main(new String[] {"--out", jsonl.toString(), "--n", "200",
+                "--source", shared.resolve("scifact").toString()}));
+        Path export = tmp.resolve("million-smoke-export");
+        CollectionSchema schema = new CollectionSchema("{title} {text}", List.of("title", "text"),
+                List.of("bucket", "tier"), List.of("year"));
+        try (ModelRegistry registry = new ModelRegistry(models);
+             LuceneCollectionStore store = new LuceneCollectionStore(tmp.resolve("million-source"))) {
+            TextEncoder encoder = registry.textEncoder(MODEL);
+            SearchCollection collection = store.getOrCreate(MillionBench.COLLECTION, schema, encoder.stamp());
+            Indexer.index(jsonl, collection, encoder, schema, IndexOptions.defaults().withBatchSize(32),
+                    IndexProgress.NONE, tmp.resolve("million-reports"));
+            CollectionExport.export(collection, export, 100);
+        }
+        // Both encodings into one folder: the second run's figures join the first's (one column each).
+        Path out = tmp.resolve("million-out");
+        for (String encoding : List.of("FLOAT32", "INT8")) {
+            String printed = run(() -> MillionBench.main(new String[] {"--export", export.toString(),
+                    "--out", out.toString(), "--models", models.toString(), "--queries", queries.toString(),
+                    "--vector-encoding", encoding, "--n", "8", "--levels", "2", "--seconds", "1",
+                    "--warmup-seconds", "1", "--recall-sample", "20", "--thin-warmup", "4", "--threads", "1",
+                    "--xmx", "256m"}));
+            assertThat(printed).contains("encoding " + encoding, "| embedded " + encoding + " |",
+                    "## Issue 18 targets", "embedded " + encoding + ":");
+            java.util.Map<String, Double> csv = new java.util.HashMap<>();
+            List<String> lines = Files.readAllLines(out.resolve("million.csv"));
+            assertThat(lines.getFirst()).isEqualTo("store,encoding,figure,value,unit");
+            for (String line : lines.subList(1, lines.size())) {
+                String[] cells = line.split(",", 5);
+                assertThat(cells[0]).isEqualTo("embedded");
+                if (cells[1].equals(encoding)) {
+                    csv.put(cells[2], Double.parseDouble(cells[3]));
+                }
+            }
+            assertThat(csv.get("import_docs_per_s")).isPositive();
+            assertThat(csv.get("disk_bytes")).isPositive();
+            assertThat(csv.get("server_rss_mb_warm")).isPositive();
+            assertThat(csv.get("server_rss_anon_mb_warm")).isPositive();
+            assertThat(csv.get("server_heap_live_mb_warm")).isPositive();
+            for (String arm : List.of("dense", "bm25", "hybrid", "hybrid_plain", "filtered1", "filtered30")) {
+                assertThat(csv.get(arm + "_p50_ms")).as(arm).isPositive();
+                assertThat(csv.get(arm + "_server_p99_ms")).as(arm).isPositive();
+            }
+            assertThat(csv.get("hybrid_qps_c2")).isPositive();
+            assertThat(csv.get("hybrid_errors_c2")).isZero();
+            assertThat(csv.get("recall_at_10")).isBetween(0.5, 1.0);
+            // ~2 documents a bucket here: the filtered search is exact, and each query gets all its bucket holds
+            assertThat(csv.get("recall_at_10_filtered1")).isEqualTo(1.0);
+            assertThat(csv.get("recall_filtered1_short_answers")).isZero();
+            assertThat(csv.get("thin_ratio")).isPositive();
+            assertThat(csv.get("thin_ratio_child_server")).isPositive();
+            assertThat(out.resolve("data-embedded-" + encoding.toLowerCase(java.util.Locale.ROOT))).doesNotExist();
+        }
+        assertThat(Files.readString(out.resolve("summary.md"))).contains("| figure | unit | embedded FLOAT32 |"
+                + " embedded INT8 |", "| recall_at_10 |");
+        assertThat(Files.readAllLines(out.resolve("runs.md"))).hasSize(2);
+    }
+
     @Test
     void write() throws Exception {
         Path report = tmp.resolve("write.md");
