@@ -397,7 +397,7 @@ public final class AnnBench {
                          int segments) {
         /** {@code lucene-fp32}, {@code lucene-int8-m32}, {@code lucene-fp32-m24-bw200}: non-default options named. */
         String system(boolean forceMerge) {
-            return "lucene-" + (encoding == VectorEncoding.FLOAT32 ? "fp32" : "int8")
+            return "lucene-" + (encoding == VectorEncoding.FLOAT32 ? "fp32" : encoding.label())
                     + (hnsw.m() != HnswOptions.DEFAULT.m() ? "-m" + hnsw.m() : "")
                     + (hnsw.beamWidth() != HnswOptions.DEFAULT.beamWidth() ? "-bw" + hnsw.beamWidth() : "")
                     + (forceMerge ? "" : "-unmerged");
@@ -498,8 +498,8 @@ public final class AnnBench {
         LuceneCollectionStore store = new LuceneCollectionStore(dir);
         LuceneCollection collection = store.get(name);
         long indexBytes = sizeOf(dir, f -> true);
-        // What HNSW search touches off-heap: the vectors it scores (.vec, or .veq for int8) and the graph (.vex).
-        long vectorBytes = sizeOf(dir, f -> encoding == VectorEncoding.INT8
+        // What HNSW search touches off-heap: the vectors it scores (.vec, or .veq when quantised) and the graph (.vex).
+        long vectorBytes = sizeOf(dir, f -> encoding != VectorEncoding.FLOAT32
                 ? f.endsWith(".veq") || f.endsWith(".vex") || f.endsWith(".vemq")
                 : f.endsWith(".vec") || f.endsWith(".vex"));
         int segments;

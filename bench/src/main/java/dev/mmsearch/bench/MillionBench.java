@@ -132,9 +132,9 @@ public final class MillionBench {
             }
             VectorEncoding encoding = o.containsKey("--vector-encoding")
                     ? VectorEncoding.parse(o.get("--vector-encoding")) : null;
-            if (encoding == VectorEncoding.INT8 && stores.contains("opensearch-2")) {
-                throw new IllegalArgumentException("the OpenSearch store keeps float32 vectors only (INT8 is refused);"
-                        + " run opensearch-2 without --vector-encoding INT8");
+            if (encoding != null && encoding != VectorEncoding.FLOAT32 && stores.contains("opensearch-2")) {
+                throw new IllegalArgumentException("the OpenSearch store keeps float32 vectors only (" + encoding
+                        + " is refused); run opensearch-2 without --vector-encoding " + encoding);
             }
             String xmx = o.getOrDefault("--xmx", "1g");
             if (!xmx.matches("[0-9]+[kKmMgG]?")) {

@@ -32,7 +32,7 @@ public class ReindexCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, description = "Model id to embed with (see `mmsearch models list`).")
     String model;
 
-    @Option(names = "--vector-encoding", description = "float32 or int8; default: keep the collection's.")
+    @Option(names = "--vector-encoding", description = "float32, int8, int4 or int1; default: keep the collection's.")
     String vectorEncoding;
 
     @Option(names = "--no-progress", description = "Do not draw a progress bar.")

@@ -9,10 +9,11 @@ import picocli.CommandLine.Option;
  * ({@code index} and {@code import}). Each is null when not given, so {@code import} can keep the export's value.
  */
 final class VectorIndexOptions {
-    @Option(names = "--vector-encoding", paramLabel = "float32|int8",
-            description = "How a new collection indexes its vectors: float32, or int8 (scalar-quantised HNSW, the exact"
-                    + " floats kept for rescoring). Default: float32 for index, the export's for import. An existing"
-                    + " collection keeps its own.")
+    @Option(names = "--vector-encoding", paramLabel = "float32|int8|int4|int1",
+            description = "How a new collection indexes its vectors: float32, int8 (scalar-quantised HNSW, the exact"
+                    + " floats kept for rescoring), or int4 / int1 (4-bit / 1-bit quantised HNSW, every search"
+                    + " rescored 3x with the exact floats). Default: float32 for index, the export's for import. An"
+                    + " existing collection keeps its own.")
     String vectorEncoding;
 
     @Option(names = "--hnsw-m", paramLabel = "M",

@@ -44,7 +44,7 @@ class CollectionsController {
     /**
      * The schema of a collection to create: {@code model} (a model id this node serves), {@code textFields} (BM25,
      * and what is embedded), {@code embed} (the embed template; default: the text fields joined by ". "),
-     * {@code keywordFields} and {@code numericFields} (filters), {@code vectorEncoding} (float32 or int8).
+     * {@code keywordFields} and {@code numericFields} (filters), {@code vectorEncoding} (float32, int8, int4 or int1).
      * {@code imageField} makes an image collection: {@code model} must be a CLIP model, vectors come from the image
      * uploaded with each document (stored in that field, see {@code ImageDocumentsController}), {@code textFields}
      * (default {@code ["captions", "caption"]}, as {@code mmsearch index} of an image folder) are BM25 only, and

@@ -87,7 +87,8 @@ public final class LuceneCollection implements SearchCollection {
         this.searchers = searchers;
         this.metadata = metadata;
         this.layout = new IndexLayout(name, metadata);
-        this.queries = new LuceneQueries(name, metadata.schema(), metadata.unitVectors(), analyzer);
+        this.queries = new LuceneQueries(name, metadata.schema(), metadata.unitVectors(),
+                metadata.vectorEncoding().rescoreOversample(), analyzer);
         this.highlighter = Highlighting.highlighter(analyzer);
     }
 

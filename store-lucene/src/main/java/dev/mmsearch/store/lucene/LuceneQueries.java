@@ -21,6 +21,7 @@ import org.apache.lucene.search.BooleanQuery;
 import org.apache.lucene.search.BoostQuery;
 import org.apache.lucene.search.IndexSearcher;
 import org.apache.lucene.search.KnnFloatVectorQuery;
+import org.apache.lucene.search.RescoreTopNQuery;
 import org.apache.lucene.search.MatchAllDocsQuery;
 import org.apache.lucene.search.Query;
 import org.apache.lucene.search.TermInSetQuery;
@@ -41,11 +42,16 @@ final class LuceneQueries {
     private final Analyzer analyzer;
     private final FilterTranslator<Query> filters;
     private final boolean unitVectors;
+    private final int oversample;
 
-    /** {@code unitVectors}: the collection holds unit vectors (see {@link CommitMetadata#unitVectors()}). */
-    LuceneQueries(String collection, CollectionSchema schema, boolean unitVectors, Analyzer analyzer) {
+    /**
+     * {@code unitVectors}: the collection holds unit vectors (see {@link CommitMetadata#unitVectors()});
+     * {@code oversample}: its encoding's {@link dev.mmsearch.core.VectorEncoding#rescoreOversample()}.
+     */
+    LuceneQueries(String collection, CollectionSchema schema, boolean unitVectors, int oversample, Analyzer analyzer) {
         this.analyzer = analyzer;
         this.unitVectors = unitVectors;
+        this.oversample = oversample;
         this.filters = new Filters(collection, schema);
     }
 
@@ -56,12 +62,19 @@ final class LuceneQueries {
 
     /**
      * The kNN query, exploring {@code max(k, numCandidates)} candidates, with the filter inside it; the query vector
-     * made unit length when the collection's are.
+     * made unit length when the collection's are. For an encoding that rescores (oversample {@code o > 1}) the graph
+     * gives {@code o * k} candidates (exploring at least that many) and those are ranked again with the
+     * full-precision vectors ({@link RescoreTopNQuery}), so hits and scores are exact similarities.
      */
     Query vector(VectorQuery query) {
         float[] vector = unitVectors ? VectorIndexing.unit(query.vector()) : query.vector().clone();
-        return new KnnFloatVectorQuery(IndexLayout.VECTOR_FIELD, vector, query.explored(),
+        if (oversample <= 1) {
+            return new KnnFloatVectorQuery(IndexLayout.VECTOR_FIELD, vector, query.explored(), filter(query.filter()));
+        }
+        int candidates = oversample * query.k();
+        Query graph = new KnnFloatVectorQuery(IndexLayout.VECTOR_FIELD, vector, Math.max(query.explored(), candidates),
                 filter(query.filter()));
+        return RescoreTopNQuery.createFullPrecisionRescorerQuery(graph, vector, IndexLayout.VECTOR_FIELD, candidates);
     }
 
     /**

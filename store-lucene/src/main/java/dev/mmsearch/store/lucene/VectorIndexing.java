@@ -16,7 +16,8 @@ import org.apache.lucene.util.quantization.QuantizedByteVectorValues.ScalarEncod
  * stamp's metric. The {@link VectorEncoding} of a collection picks the vector format: FLOAT32 is
  * Lucene's float HNSW, INT8 its scalar-quantised HNSW ({@link Lucene104HnswScalarQuantizedVectorsFormat},
  * one unsigned byte per dimension, with the raw floats kept in the same segment for exact reads and
- * re-quantisation on merge). Readers need nothing: Lucene records the per-field format name in the
+ * re-quantisation on merge); INT4 and INT1 the same format with 4-bit and 1-bit (4-bit query) encodings, whose
+ * searches {@link LuceneQueries} rescore with the raw floats. Readers need nothing: Lucene records the per-field format name in the
  * segment and looks it up by SPI, so the codec only matters for writing.
  */
 final class VectorIndexing {
@@ -49,6 +50,10 @@ final class VectorIndexing {
             case FLOAT32 -> new Lucene99HnswVectorsFormat(hnsw.m(), hnsw.beamWidth());
             case INT8 -> new Lucene104HnswScalarQuantizedVectorsFormat(ScalarEncoding.UNSIGNED_BYTE, hnsw.m(),
                     hnsw.beamWidth());
+            case INT4 -> new Lucene104HnswScalarQuantizedVectorsFormat(ScalarEncoding.PACKED_NIBBLE, hnsw.m(),
+                    hnsw.beamWidth());
+            case INT1 -> new Lucene104HnswScalarQuantizedVectorsFormat(ScalarEncoding.SINGLE_BIT_QUERY_NIBBLE,
+                    hnsw.m(), hnsw.beamWidth());
         };
     }
 
