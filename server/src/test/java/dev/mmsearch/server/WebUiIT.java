@@ -556,4 +556,38 @@ class WebUiIT {
         assertThat(driver.findElements(tiles).getFirst().getDomAttribute("data-id")).isEqualTo(id);
         screenshot("image-grid.png");
     }
+
+    /**
+     * Chinese (issue 19): eight answers of the Debian FAQ in Chinese (the demo's bundled corpus), indexed with
+     * bge-small-zh-v1.5 and the chinese analyzer while the app runs; a Chinese question typed in the search box
+     * finds its answer first and the answer's matching Chinese words are marked, whole words as segmented.
+     */
+    @Test
+    void aChineseQuestionFindsItsAnswerWithTheChineseWordsHighlighted() throws Exception {
+        List<String> sections = List.of("faq-2.4", "faq-2.6", "faq-8.4", "faq-11.1", "faq-12.4", "faq-12.5", "faq-13.1",
+                "faq-16.2");
+        List<String> lines = new ArrayList<>();
+        try (var in = new java.io.BufferedReader(new java.io.InputStreamReader(new java.util.zip.GZIPInputStream(
+                WebUiIT.class.getResourceAsStream("/demo/debian-faq-zh/corpus.jsonl.gz")), StandardCharsets.UTF_8))) {
+            in.lines().filter(l -> sections.contains(Json.MAPPER.readTree(l).get("_id").asString())).forEach(lines::add);
+        }
+        assertThat(lines).hasSize(sections.size());
+        Path input = dataDir.resolve("zh-faq.jsonl");
+        Files.write(input, lines, StandardCharsets.UTF_8);
+        Cli.Result indexed = Cli.run("index", "--data-dir", dataDir.resolve("data").toString(), "--collection", "zh-faq",
+                "--input", input.toString(), "--model", "bge-small-zh-v1.5", "--analyzer", "chinese", "--no-progress");
+        assertThat(indexed.exitCode()).as(indexed.err()).isZero();
+
+        open("/?collection=zh-faq&recall=hybrid", "ui-user-zh");
+        search("如何报告 Debian 中的缺陷？"); // "How do I report a bug in Debian?"
+        WebElement top = hits().getFirst();
+        assertThat(top.getDomAttribute("data-id")).isEqualTo("faq-12.5");
+        List<String> marked = top.findElements(By.cssSelector(".hit-text em")).stream()
+                .map(e -> e.getDomProperty("textContent")).toList();
+        // 缺陷 (bug) and 报告 (report) as words, not one mark per Han character.
+        assertThat(marked).contains("缺陷", "报告").allSatisfy(m -> assertThat(m).isNotBlank());
+        assertThat(marked).noneMatch(m -> m.equals("缺") || m.equals("陷"));
+        assertThat(byId("status").getText()).contains("zh-faq (bge-small-zh-v1.5)");
+        screenshot("search-chinese.png");
+    }
 }

@@ -12,9 +12,10 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-/** {@code mmsearch demo}: index the bundled SciFact corpus once, then serve it. */
+/** {@code mmsearch demo}: index the bundled SciFact corpus and Chinese Debian FAQ once, then serve them. */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        description = "Index the bundled SciFact corpus into collection 'scifact' (once), then serve the API and UI.")
+        description = "Index the bundled SciFact corpus into collection 'scifact' and the Debian FAQ in Chinese into"
+                + " collection '" + DemoData.ZH_COLLECTION + "' (once), then serve the API and UI.")
 public class DemoCommand implements Callable<Integer> {
     @Mixin
     DataDirOption common;
@@ -36,6 +37,12 @@ public class DemoCommand implements Callable<Integer> {
                     + " first.")
     String model;
 
+    @Option(names = "--chinese", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Also serve the Debian FAQ in Chinese as collection '" + DemoData.ZH_COLLECTION + "' ("
+                    + DemoData.ZH_MODEL + ", analyzer chinese, bundled vectors; default: on). --no-chinese skips it"
+                    + " and its model.")
+    boolean chinese;
+
     @Spec
     CommandSpec spec;
 
@@ -47,6 +54,13 @@ public class DemoCommand implements Callable<Integer> {
             out.println("demo collection '" + DemoData.collectionFor(model) + "' ready ("
                     + outcome.name().toLowerCase(java.util.Locale.ROOT) + ", "
                     + engine.store().get(DemoData.collectionFor(model)).count() + " documents, model " + model + ")");
+            if (chinese) {
+                DemoData.Outcome zh = DemoData.ensureChineseIndexed(engine, new ConsoleIndexProgress());
+                out.println("demo collection '" + DemoData.ZH_COLLECTION + "' ready ("
+                        + zh.name().toLowerCase(java.util.Locale.ROOT) + ", "
+                        + engine.store().get(DemoData.ZH_COLLECTION).count() + " documents, model " + DemoData.ZH_MODEL
+                        + ", analyzer chinese)");
+            }
             out.flush();
         }
         if (indexOnly) {
@@ -59,6 +73,12 @@ public class DemoCommand implements Callable<Integer> {
                 try: curl -s -XPOST localhost:%d/api/v1/collections/%s/search -H 'content-type: application/json' \\
                        -d '{"query": "Do open access articles get cited more?", "topK": 5}'
                 """, actualPort, actualPort, DemoData.collectionFor(model));
+        if (chinese) {
+            out.printf("""
+                    in Chinese: curl -s -XPOST localhost:%d/api/v1/collections/%s/search -H 'content-type: application/json' \\
+                       -d '{"query": "如何报告 Debian 中的缺陷？", "topK": 5}'
+                    """, actualPort, DemoData.ZH_COLLECTION);
+        }
         out.flush();
         return ServeCommand.KEEP_RUNNING;
     }
