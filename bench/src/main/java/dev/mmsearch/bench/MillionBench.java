@@ -1,14 +1,7 @@
 package dev.mmsearch.bench;
 
 import dev.mmsearch.core.CollectionStore;
-import dev.mmsearch.core.EmbeddedDocument;
-import dev.mmsearch.core.ErrorCode;
-import dev.mmsearch.core.Json;
-import dev.mmsearch.core.MmsearchException;
-import dev.mmsearch.core.ModelStamp;
-import dev.mmsearch.core.TextEncoder;
 import dev.mmsearch.core.VectorEncoding;
-import dev.mmsearch.inference.ModelRegistry;
 import dev.mmsearch.ingest.CollectionImport;
 import dev.mmsearch.ingest.ExportManifest;
 import dev.mmsearch.opensearch.testcluster.OpenSearchTestCluster;
@@ -17,15 +10,9 @@ import dev.mmsearch.store.lucene.LuceneCollectionStore;
 import dev.mmsearch.store.opensearch.OpenSearchCollectionStore;
 import dev.mmsearch.store.opensearch.OpenSearchStoreOptions;
 import java.io.IOException;
-import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
@@ -34,12 +21,26 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
-import java.util.stream.IntStream;
-import java.util.stream.Stream;
-import org.apache.lucene.util.VectorUtil;
 import tools.jackson.databind.JsonNode;
+
+import static dev.mmsearch.bench.MillionProcesses.deleteTree;
+import static dev.mmsearch.bench.MillionProcesses.directorySize;
+import static dev.mmsearch.bench.MillionProcesses.linkModels;
+import static dev.mmsearch.bench.MillionProcesses.meminfoKb;
+import static dev.mmsearch.bench.MillionProcesses.segmentBytes;
+import static dev.mmsearch.bench.MillionProcesses.statusKb;
+import static dev.mmsearch.bench.MillionExact.bucketFilter;
+import static dev.mmsearch.bench.MillionExact.exact;
+import static dev.mmsearch.bench.MillionExact.overlap;
+import static dev.mmsearch.bench.MillionResults.acceptance;
+import static dev.mmsearch.bench.MillionResults.format;
+import static dev.mmsearch.bench.MillionResults.merge;
+import static dev.mmsearch.bench.MillionResults.readCsv;
+import static dev.mmsearch.bench.MillionResults.table;
+
+import dev.mmsearch.bench.MillionExact.Exact;
+import dev.mmsearch.bench.MillionProcesses.ChildServer;
+import dev.mmsearch.bench.MillionProcesses.Client;
 
 /**
  * Issue 18 scope 2 and 3: an {@code mmsearch export} (vectors included, so no model runs at import) served at scale,
@@ -80,7 +81,7 @@ import tools.jackson.databind.JsonNode;
  */
 public final class MillionBench {
     static final String COLLECTION = "million";
-    private static final int BUCKETS = 100;
+    static final int BUCKETS = 100;
 
     /** One figure of the CSV. */
     record Row(String store, String encoding, String figure, double value, String unit) {
@@ -462,151 +463,6 @@ public final class MillionBench {
 
     }
 
-    /** The exact top-10 of each sample query, unfiltered and within its bucket, and each bucket's size. */
-    record Exact(List<List<String>> unfiltered, List<List<String>> filtered, List<Integer> filteredSize) {
-        static final int K = 10;
-    }
-
-    /**
-     * One streamed pass over the export: every document's normalised vector scored against every sample query
-     * (cosine), kept in the query's top 10, and in its filtered top 10 when the document's bucket is the query's.
-     */
-    static Exact exact(Options opt, ExportManifest manifest, List<String> sample) throws Exception {
-        Path cache = opt.out().resolve(String.format(Locale.ROOT, "exact-%d-%d.tsv", manifest.count(), sample.size()));
-        if (Files.exists(cache)) {
-            List<List<String>> u = new ArrayList<>();
-            List<List<String>> f = new ArrayList<>();
-            List<Integer> sizes = new ArrayList<>();
-            for (String line : Files.readAllLines(cache)) {
-                String[] parts = line.split("\t", -1);
-                u.add(parts[0].isEmpty() ? List.of() : List.of(parts[0].split(",")));
-                f.add(parts[1].isEmpty() ? List.of() : List.of(parts[1].split(",")));
-                sizes.add(Integer.parseInt(parts[2]));
-            }
-            progress("exact top-10s read from %s", cache);
-            return new Exact(u, f, sizes);
-        }
-        long t0 = System.nanoTime();
-        float[][] queries = new float[sample.size()][];
-        try (ModelRegistry models = new ModelRegistry(opt.models())) {
-            TextEncoder encoder = models.textEncoder(manifest.stamp().modelId());
-            ModelStamp stamp = manifest.stamp();
-            if (!encoder.stamp().equals(stamp)) {
-                throw new MmsearchException(ErrorCode.MODEL_MISMATCH, "export " + opt.export() + " was embedded with "
-                        + stamp + " but the registered model is " + encoder.stamp());
-            }
-            // One query per call, as the server encodes them: a dynamically quantised model's activations are
-            // scaled per batch, so a query encoded in a batch of 32 is not the vector the server searches with.
-            for (int q = 0; q < sample.size(); q++) {
-                queries[q] = AnnBench.normalised(encoder.encodeQuery(sample.get(q)));
-            }
-        }
-        int nq = queries.length;
-        TopK[] all = new TopK[nq];
-        TopK[] filtered = new TopK[nq];
-        int[] sizes = new int[nq];
-        for (int q = 0; q < nq; q++) {
-            all[q] = new TopK(Exact.K);
-            filtered[q] = new TopK(Exact.K);
-        }
-        progress("exact search: %d queries x %,d documents (brute force, %d cores)", nq, manifest.count(),
-                Runtime.getRuntime().availableProcessors());
-        CollectionImport.stream(opt.export(), manifest, 2048, batch -> {
-            int size = batch.size();
-            float[][] vectors = new float[size][];
-            String[] ids = new String[size];
-            int[] buckets = new int[size];
-            for (int d = 0; d < size; d++) {
-                EmbeddedDocument doc = batch.get(d);
-                vectors[d] = AnnBench.normalised(doc.vector());
-                ids[d] = doc.id();
-                Object b = doc.document().fields().get("bucket");
-                buckets[d] = b == null ? -1 : bucketIndex(b.toString());
-            }
-            IntStream.range(0, nq).parallel().forEach(q -> {
-                int qb = Math.floorMod(q, BUCKETS);
-                for (int d = 0; d < size; d++) {
-                    float s = VectorUtil.dotProduct(vectors[d], queries[q]);
-                    all[q].offer(s, ids[d]);
-                    if (buckets[d] == qb) {
-                        filtered[q].offer(s, ids[d]);
-                        sizes[q]++;
-                    }
-                }
-            });
-        });
-        List<List<String>> u = new ArrayList<>();
-        List<List<String>> f = new ArrayList<>();
-        List<Integer> sz = new ArrayList<>();
-        List<String> lines = new ArrayList<>();
-        for (int q = 0; q < nq; q++) {
-            u.add(all[q].ids());
-            f.add(filtered[q].ids());
-            sz.add(sizes[q]);
-            lines.add(String.join(",", u.getLast()) + "\t" + String.join(",", f.getLast()) + "\t" + sizes[q]);
-        }
-        Files.write(cache, lines);
-        progress("exact search done in %.1f s (cached in %s)", (System.nanoTime() - t0) / 1e9, cache);
-        return new Exact(u, f, sz);
-    }
-
-    /** The best {@code k} (score, id) pairs offered, best first. */
-    static final class TopK {
-        private final float[] scores;
-        private final String[] ids;
-        private int size;
-
-        TopK(int k) {
-            scores = new float[k];
-            ids = new String[k];
-        }
-
-        void offer(float score, String id) {
-            int k = scores.length;
-            if (size == k && score <= scores[k - 1]) {
-                return;
-            }
-            int pos = size == k ? k - 1 : size;
-            while (pos > 0 && scores[pos - 1] < score) {
-                scores[pos] = scores[pos - 1];
-                ids[pos] = ids[pos - 1];
-                pos--;
-            }
-            scores[pos] = score;
-            ids[pos] = id;
-            if (size < k) {
-                size++;
-            }
-        }
-
-        List<String> ids() {
-            return List.of(Arrays.copyOf(ids, size));
-        }
-    }
-
-    /** {@code b07} -> 7; -1 for a value outside b00..b99. */
-    static int bucketIndex(String bucket) {
-        if (bucket.length() == 3 && bucket.charAt(0) == 'b' && Character.isDigit(bucket.charAt(1))
-                && Character.isDigit(bucket.charAt(2))) {
-            return Integer.parseInt(bucket.substring(1));
-        }
-        return -1;
-    }
-
-    /** The ~1% filter of query {@code i}: bucket {@code b(i mod 100)}. */
-    static Map<String, Object> bucketFilter(int i) {
-        return Map.of("term", Map.of("bucket", String.format(Locale.ROOT, "b%02d", Math.floorMod(i, BUCKETS))));
-    }
-
-    /** Share of {@code expected} found in {@code got}; 1 when nothing is expected. */
-    static double overlap(List<String> expected, List<String> got) {
-        if (expected.isEmpty()) {
-            return 1;
-        }
-        Set<String> want = new HashSet<>(expected);
-        return got.stream().filter(want::contains).count() / (double) expected.size();
-    }
-
     private static List<String> ids(JsonNode answer) {
         List<String> ids = new ArrayList<>();
         answer.get("hits").forEach(h -> ids.add(h.get("id").asString()));
@@ -621,309 +477,7 @@ public final class MillionBench {
         return out;
     }
 
-    /** The search endpoint of the served collection, over HTTP/1.1 as a user's client calls it. */
-    static final class Client {
-        final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                .executor(Executors.newVirtualThreadPerTaskExecutor()).build();
-        private final URI search;
-        private final int topK;
-
-        Client(URI base, int topK) {
-            this.search = base.resolve("/api/v1/collections/" + COLLECTION + "/search");
-            this.topK = topK;
-        }
-
-        HttpResponse<String> send(String q, Map<String, Object> extra) throws Exception {
-            Map<String, Object> body = new LinkedHashMap<>(Map.of("query", q, "topK", topK));
-            body.putAll(extra);
-            return http.send(HttpRequest.newBuilder(search).timeout(Duration.ofSeconds(60))
-                    .header("content-type", "application/json")
-                    .POST(HttpRequest.BodyPublishers.ofString(Json.MAPPER.writeValueAsString(body))).build(),
-                    HttpResponse.BodyHandlers.ofString());
-        }
-
-        boolean ok(String q, Map<String, Object> extra) throws Exception {
-            return send(q, extra).statusCode() == 200;
-        }
-
-        JsonNode search(String q, Map<String, Object> extra) throws Exception {
-            HttpResponse<String> r = send(q, extra);
-            if (r.statusCode() != 200) {
-                throw new IllegalStateException("search " + extra + " failed: " + r.statusCode() + " " + r.body());
-            }
-            return Json.MAPPER.readTree(r.body());
-        }
-    }
-
-    /**
-     * The real server in its own JVM: {@code dev.mmsearch.server.cli.Main serve} (what {@code ./mmsearch serve}
-     * runs) on this JVM's class path, with the launcher's JVM flags, {@code -Xmx}, and its per-client rate limit off
-     * (one address sends all the load). Its output goes to {@code log}.
-     */
-    record ChildServer(Process process, URI base, Path log, Thread reaper) implements AutoCloseable {
-        static ChildServer start(List<String> serveArgs, String xmx, int threads, Path log) throws Exception {
-            int port;
-            try (ServerSocket socket = new ServerSocket(0)) {
-                port = socket.getLocalPort();
-            }
-            List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java")
-                            .toString(), "-Xmx" + xmx, "--add-modules", "jdk.incubator.vector",
-                    "--enable-native-access=ALL-UNNAMED", "-Dmmsearch.security.rate-limit.per-second=0",
-                    "-cp", System.getProperty("java.class.path"), "dev.mmsearch.server.cli.Main", "serve",
-                    "--port", Integer.toString(port), "--threads", Integer.toString(threads)));
-            command.addAll(serveArgs);
-            Process process = new ProcessBuilder(command).redirectErrorStream(true)
-                    .redirectOutput(log.toAbsolutePath().toFile()).start();
-            // An interrupted bench (Ctrl-C) must not leave the server running.
-            Thread reaper = new Thread(process::destroyForcibly, "million-server-reaper");
-            Runtime.getRuntime().addShutdownHook(reaper);
-            ChildServer server = new ChildServer(process, URI.create("http://127.0.0.1:" + port), log, reaper);
-            try {
-                server.awaitHealthy(Duration.ofMinutes(15));
-            } catch (Exception | Error e) {
-                server.close();
-                throw e;
-            }
-            return server;
-        }
-
-        long pid() {
-            return process.pid();
-        }
-
-        private void awaitHealthy(Duration timeout) throws Exception {
-            HttpClient http = HttpClient.newHttpClient();
-            long deadline = System.nanoTime() + timeout.toNanos();
-            while (System.nanoTime() < deadline) {
-                if (!process.isAlive()) {
-                    throw new IllegalStateException("the server exited with " + process.exitValue() + "; its log "
-                            + log + " ends:\n" + tail(log));
-                }
-                try {
-                    HttpResponse<String> r = http.send(HttpRequest.newBuilder(base.resolve("/actuator/health"))
-                            .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
-                    if (r.statusCode() == 200) {
-                        return;
-                    }
-                } catch (IOException e) {
-                    // not listening yet
-                }
-                TimeUnit.MILLISECONDS.sleep(500);
-            }
-            throw new IllegalStateException("the server was not healthy within " + timeout + "; log " + log);
-        }
-
-        /** A full GC in the server ({@code jcmd PID GC.run}), so the heap gauge reads the live heap. */
-        void gc() throws Exception {
-            Process jcmd = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
-                    Long.toString(pid()), "GC.run").redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-            if (!jcmd.waitFor(60, TimeUnit.SECONDS)) {
-                jcmd.destroyForcibly();
-            }
-        }
-
-        private static String tail(Path log) {
-            try {
-                List<String> lines = Files.readAllLines(log);
-                return String.join("\n", lines.subList(Math.max(0, lines.size() - 20), lines.size()));
-            } catch (IOException e) {
-                return "(unreadable: " + e + ")";
-            }
-        }
-
-        @Override
-        public void close() throws Exception {
-            process.destroy();
-            if (!process.waitFor(60, TimeUnit.SECONDS)) {
-                process.destroyForcibly().waitFor();
-            }
-            try {
-                Runtime.getRuntime().removeShutdownHook(reaper);
-            } catch (IllegalStateException shuttingDown) {
-                // the hook runs anyway
-            }
-        }
-    }
-
-    private static void linkModels(DataDirectory dataDir, Path modelCache) throws IOException {
-        Files.createDirectories(dataDir.root());
-        Path models = dataDir.models();
-        if (!Files.exists(models) && Files.isDirectory(modelCache)) {
-            // Saves extracting the built-in model again: the cache's copy, for the server and the thin phase.
-            Files.createSymbolicLink(models, modelCache.toAbsolutePath());
-        }
-    }
-
-    /** Bytes of the benchmark index's segments, primaries only or all copies ({@code _cat/segments}). */
-    private static long segmentBytes(String host, boolean primariesOnly) throws Exception {
-        HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(host
-                + "/_cat/segments/mmsearch-" + COLLECTION + "*?bytes=b&h=prirep,size")).build(),
-                HttpResponse.BodyHandlers.ofString());
-        if (response.statusCode() != 200) {
-            throw new IllegalStateException("segment sizes unavailable: " + response.statusCode() + " "
-                    + response.body());
-        }
-        return response.body().lines().map(String::strip).filter(l -> !l.isEmpty())
-                .filter(l -> !primariesOnly || l.startsWith("p "))
-                .mapToLong(l -> Long.parseLong(l.substring(2).strip())).sum();
-    }
-
-    static long directorySize(Path dir) throws IOException {
-        try (Stream<Path> walk = Files.walk(dir)) {
-            return walk.filter(Files::isRegularFile).mapToLong(p -> p.toFile().length()).sum();
-        }
-    }
-
-    /** A {@code /proc/meminfo} line's value in KiB, or -1. */
-    static long meminfoKb(String key) {
-        return procKb(Path.of("/proc/meminfo"), key);
-    }
-
-    /** A {@code /proc/PID/status} line's value in KiB ({@code VmHWM}, ...), or -1. */
-    static long statusKb(long pid, String key) {
-        return procKb(Path.of("/proc/" + pid + "/status"), key);
-    }
-
-    private static long procKb(Path file, String key) {
-        try {
-            for (String line : Files.readAllLines(file)) {
-                if (line.startsWith(key + ":")) {
-                    return Long.parseLong(line.replaceAll("[^0-9]", ""));
-                }
-            }
-        } catch (IOException | NumberFormatException e) {
-            return -1;
-        }
-        return -1;
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        if (Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-            AnnBench.deleteTree(dir);
-        }
-    }
-
-    /**
-     * Every figure, one row each, one column per store and encoding (in the order first measured), and
-     * opensearch-2 / embedded for each encoding both were measured with.
-     */
-    static String table(List<Row> rows) {
-        List<String> columns = rows.stream().map(MillionBench::column).distinct().toList();
-        List<String> ratios = columns.stream().filter(c -> c.startsWith("embedded "))
-                .map(c -> c.substring("embedded ".length()))
-                .filter(e -> columns.contains("opensearch-2 " + e)).toList();
-        Map<String, Map<String, Double>> byFigure = new LinkedHashMap<>();
-        Map<String, String> units = new LinkedHashMap<>();
-        for (Row r : rows) {
-            byFigure.computeIfAbsent(r.figure(), f -> new LinkedHashMap<>()).put(column(r), r.value());
-            units.putIfAbsent(r.figure(), r.unit());
-        }
-        StringBuilder md = new StringBuilder("| figure | unit |");
-        columns.forEach(c -> md.append(' ').append(c).append(" |"));
-        ratios.forEach(e -> md.append(" opensearch-2 / embedded ").append(e).append(" |"));
-        md.append("\n|---|---|").append("---|".repeat(columns.size() + ratios.size())).append('\n');
-        byFigure.forEach((figure, values) -> {
-            md.append("| ").append(figure).append(" | ").append(units.get(figure)).append(" |");
-            columns.forEach(c -> md.append(' ').append(values.containsKey(c) ? format(values.get(c)) : "-")
-                    .append(" |"));
-            for (String e : ratios) {
-                Double em = values.get("embedded " + e);
-                Double os = values.get("opensearch-2 " + e);
-                md.append(em != null && os != null && em != 0 && !figure.startsWith("page_cache")
-                        ? String.format(Locale.ROOT, " %.3f |", os / em) : " - |");
-            }
-            md.append('\n');
-        });
-        return md.append('\n').toString();
-    }
-
-    private static String column(Row r) {
-        return r.store() + " " + r.encoding();
-    }
-
-    /**
-     * {@code earlier} with the figures {@code now} measured again replaced, then {@code now}'s new ones; and
-     * {@code thin_ratio_child_server} (re)derived from the merged figures, whichever runs measured its two sides.
-     */
-    static List<Row> merge(List<Row> earlier, List<Row> now) {
-        Map<String, Row> byKey = new LinkedHashMap<>();
-        earlier.forEach(r -> byKey.put(column(r) + " " + r.figure(), r));
-        now.forEach(r -> byKey.put(column(r) + " " + r.figure(), r));
-        for (Row child : List.copyOf(byKey.values())) {
-            if (!child.figure().equals("hybrid_plain_server_p50_ms")) {
-                continue;
-            }
-            String key = column(child) + " ";
-            Row encode = byKey.get(key + "raw_encode_p50_ms");
-            Row knn = byKey.get(key + "raw_knn_p50_ms");
-            Row bm25 = byKey.get(key + "raw_bm25_p50_ms");
-            if (encode != null && knn != null && bm25 != null) {
-                byKey.put(key + "thin_ratio_child_server", new Row(child.store(), child.encoding(),
-                        "thin_ratio_child_server", child.value() / (encode.value() + knn.value() + bm25.value()),
-                        "child server hybrid (summary plain) server p50 / in-process raw parts p50"));
-            }
-        }
-        return List.copyOf(byKey.values());
-    }
-
-    static List<Row> readCsv(Path file) throws IOException {
-        List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
-        List<Row> rows = new ArrayList<>();
-        for (String line : lines.subList(Math.min(1, lines.size()), lines.size())) {
-            String[] c = line.split(",", 5);
-            if (c.length < 5) {
-                throw new IllegalArgumentException(file + ": not a million.csv row: " + line);
-            }
-            String unit = c[4].startsWith("\"") ? c[4].substring(1, c[4].length() - 1).replace("\"\"", "\"") : c[4];
-            rows.add(new Row(c[0], c[1], c[2], Double.parseDouble(c[3]), unit));
-        }
-        return rows;
-    }
-
-    /** Issue 18's targets that the figures decide, per embedded encoding, each with its verdict. */
-    static String acceptance(List<Row> rows) {
-        StringBuilder md = new StringBuilder("## Issue 18 targets\n\n");
-        for (String encoding : rows.stream().filter(r -> r.store().equals("embedded")).map(Row::encoding).distinct()
-                .toList()) {
-            Map<String, Double> e = new LinkedHashMap<>();
-            rows.stream().filter(r -> r.store().equals("embedded") && r.encoding().equals(encoding))
-                    .forEach(r -> e.put(r.figure(), r.value()));
-            md.append("embedded ").append(encoding).append(":\n\n");
-            check(md, "hybrid server p50 / raw encode+kNN+BM25 p50 <= 1.3 (in process)", e.get("thin_ratio"),
-                    v -> v <= 1.3);
-            check(md, "the same with the child server's hybrid (summary plain) server p50",
-                    e.get("thin_ratio_child_server"), v -> v <= 1.3);
-            check(md, "recall@10 (dense vs exact) >= 0.95", e.get("recall_at_10"), v -> v >= 0.95);
-            check(md, "filtered 1% recall@10 >= 0.95", e.get("recall_at_10_filtered1"), v -> v >= 0.95);
-            check(md, "filtered 1%, dense: queries with < topK hits = 0", e.get("recall_filtered1_short_answers"),
-                    v -> v == 0);
-            check(md, "filtered 1%, hybrid: queries with < topK hits = 0", e.get("filtered1_short_answers"),
-                    v -> v == 0);
-            check(md, "peak RSS <= 2.5 GB (2560 MB) serving with -Xmx1g (the issue's target is for INT8)",
-                    e.get("server_rss_peak_mb_end"), v -> v <= 2560);
-            Double os = rows.stream().filter(r -> r.store().equals("opensearch-2") && r.encoding().equals(encoding)
-                    && r.figure().equals("import_docs_per_s")).map(Row::value).findFirst().orElse(null);
-            if (os != null && e.containsKey("import_docs_per_s")) {
-                md.append(String.format(Locale.ROOT, "- import throughput embedded / opensearch-2: %.2f%n",
-                        e.get("import_docs_per_s") / os));
-            }
-            md.append('\n');
-        }
-        return md.toString();
-    }
-
-    private static void check(StringBuilder md, String what, Double value, java.util.function.DoublePredicate ok) {
-        md.append("- ").append(what).append(": ").append(value == null ? "not measured (phase not run)"
-                : format(value) + (ok.test(value) ? " (met)" : " (**missed**)")).append('\n');
-    }
-
-    static String format(double v) {
-        return v == Math.rint(v) && Math.abs(v) < 1e15 ? Long.toString((long) v)
-                : String.format(Locale.ROOT, "%.3f", v);
-    }
-
-    private static void progress(String format, Object... args) {
+    static void progress(String format, Object... args) {
         System.err.printf(Locale.ROOT, "[million %tT] %s%n", System.currentTimeMillis(),
                 String.format(Locale.ROOT, format, args));
     }

@@ -47,28 +47,28 @@ class MillionBenchTest {
 
     @Test
     void topKKeepsTheBestFirstAndEqualScoresInArrivalOrder() {
-        MillionBench.TopK top = new MillionBench.TopK(3);
+        MillionExact.TopK top = new MillionExact.TopK(3);
         top.offer(0.1f, "a");
         top.offer(0.5f, "b");
         top.offer(0.3f, "c");
         top.offer(0.5f, "d");
         top.offer(0.2f, "e");
         assertThat(top.ids()).containsExactly("b", "d", "c");
-        MillionBench.TopK few = new MillionBench.TopK(10);
+        MillionExact.TopK few = new MillionExact.TopK(10);
         few.offer(1f, "x");
         assertThat(few.ids()).containsExactly("x");
     }
 
     @Test
     void recallBucketsAndFormatting() {
-        assertThat(MillionBench.overlap(List.of("a", "b", "c", "d"), List.of("d", "x", "a"))).isEqualTo(0.5);
-        assertThat(MillionBench.overlap(List.of(), List.of("a"))).isEqualTo(1.0);
-        assertThat(MillionBench.bucketIndex("b07")).isEqualTo(7);
-        assertThat(MillionBench.bucketIndex("b7")).isEqualTo(-1);
-        assertThat(MillionBench.bucketFilter(107)).isEqualTo(Map.of("term", Map.of("bucket", "b07")));
+        assertThat(MillionExact.overlap(List.of("a", "b", "c", "d"), List.of("d", "x", "a"))).isEqualTo(0.5);
+        assertThat(MillionExact.overlap(List.of(), List.of("a"))).isEqualTo(1.0);
+        assertThat(MillionExact.bucketIndex("b07")).isEqualTo(7);
+        assertThat(MillionExact.bucketIndex("b7")).isEqualTo(-1);
+        assertThat(MillionExact.bucketFilter(107)).isEqualTo(Map.of("term", Map.of("bucket", "b07")));
         assertThat(MillionBench.cycle(List.of("p", "q"), 3)).containsExactly("p", "q", "p");
-        assertThat(MillionBench.format(3.0)).isEqualTo("3");
-        assertThat(MillionBench.format(0.12345)).isEqualTo("0.123");
+        assertThat(MillionResults.format(3.0)).isEqualTo("3");
+        assertThat(MillionResults.format(0.12345)).isEqualTo("0.123");
     }
 
     @Test
@@ -79,13 +79,13 @@ class MillionBenchTest {
         List<MillionBench.Row> now = List.of(new MillionBench.Row("embedded", "FLOAT32", "hybrid_qps_c8", 60,
                 "QPS (closed loop, 8 clients)"), new MillionBench.Row("opensearch-2", "FLOAT32", "hybrid_qps_c8", 30,
                 "QPS \"quoted\", too"));
-        List<MillionBench.Row> merged = MillionBench.merge(earlier, now);
+        List<MillionBench.Row> merged = MillionResults.merge(earlier, now);
         assertThat(merged).extracting(MillionBench.Row::value).containsExactly(10.0, 60.0, 30.0);
         java.nio.file.Path csv = dir.resolve("million.csv");
         java.nio.file.Files.write(csv, java.util.stream.Stream.concat(java.util.stream.Stream.of("store,encoding,figure,value,unit"),
                 merged.stream().map(MillionBench.Row::csv)).toList());
-        assertThat(MillionBench.readCsv(csv)).isEqualTo(merged);
-        String table = MillionBench.table(merged);
+        assertThat(MillionResults.readCsv(csv)).isEqualTo(merged);
+        String table = MillionResults.table(merged);
         assertThat(table).contains("| figure | unit | embedded FLOAT32 | opensearch-2 FLOAT32 | opensearch-2 / embedded FLOAT32 |",
                 "| hybrid_qps_c8 | QPS (closed loop, 8 clients) | 60 | 30 | 0.500 |", "| import_seconds | s | 10 | - | - |");
     }
@@ -97,9 +97,9 @@ class MillionBenchTest {
         List<MillionBench.Row> thin = List.of(new MillionBench.Row("embedded", "INT8", "raw_encode_p50_ms", 3, "ms"),
                 new MillionBench.Row("embedded", "INT8", "raw_knn_p50_ms", 0.5, "ms"),
                 new MillionBench.Row("embedded", "INT8", "raw_bm25_p50_ms", 0.5, "ms"));
-        List<MillionBench.Row> merged = MillionBench.merge(serve, thin);
+        List<MillionBench.Row> merged = MillionResults.merge(serve, thin);
         assertThat(merged).filteredOn(r -> r.figure().equals("thin_ratio_child_server"))
                 .extracting(MillionBench.Row::value).containsExactly(1.5);
-        assertThat(MillionBench.merge(serve, List.of())).noneMatch(r -> r.figure().equals("thin_ratio_child_server"));
+        assertThat(MillionResults.merge(serve, List.of())).noneMatch(r -> r.figure().equals("thin_ratio_child_server"));
     }
 }
