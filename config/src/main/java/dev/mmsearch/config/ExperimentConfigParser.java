@@ -34,6 +34,8 @@ import tools.jackson.dataformat.yaml.YAMLMapper;
  * <pre>{@code
  * version: "2026-11-26.1"        # required; reported in every response; must change with every change
  * defaultScene: qa               # optional; default = the first scene
+ * collectionScenes:              # optional: collection -> the scene its requests run when they name none
+ *   faq-zh: qa-zh                #   (a request naming a scene gets that one; unlisted collections: defaultScene)
  * scenes:                        # required, at least one
  *   qa:                          # scene name: letters, digits, '_', '.', '-'
  *     layers:                    # optional (none = every stage uses its default); at most one per stage
@@ -57,7 +59,7 @@ public final class ExperimentConfigParser {
     private static final ObjectMapper YAML = YAMLMapper.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
     private static final ObjectMapper JSON = JsonMapper.builder().enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION).build();
 
-    private static final List<String> TOP_KEYS = List.of("version", "defaultScene", "scenes");
+    private static final List<String> TOP_KEYS = List.of("version", "defaultScene", "collectionScenes", "scenes");
     private static final List<String> SCENE_KEYS = List.of("layers");
     private static final List<String> LAYER_KEYS = List.of("name", "stage", "salt", "arms");
     private static final List<String> ARM_KEYS = List.of("name", "weight", "params");
@@ -152,10 +154,36 @@ public final class ExperimentConfigParser {
                             + scenesNode.propertyNames());
                 }
             }
+            Map<String, String> collectionScenes = collectionScenes(root.get("collectionScenes"),
+                    Where.ROOT.key("collectionScenes"), scenesNode);
             if (!problems.isEmpty()) {
                 return null;
             }
-            return build(Where.ROOT, () -> new ExperimentConfig(version, defaultScene, scenes));
+            return build(Where.ROOT, () -> new ExperimentConfig(version, defaultScene, scenes, collectionScenes));
+        }
+
+        private Map<String, String> collectionScenes(JsonNode node, Where at, JsonNode scenesNode) {
+            Map<String, String> out = new LinkedHashMap<>();
+            if (node == null || node.isNull()) {
+                return out;
+            }
+            if (!node.isObject()) {
+                problem(at, "must be a mapping of collection name to scene name");
+                return out;
+            }
+            for (Map.Entry<String, JsonNode> entry : node.properties()) {
+                Where entryAt = at.key(entry.getKey());
+                JsonNode value = entry.getValue();
+                if (!value.isString() || value.stringValue().isBlank()) {
+                    problem(entryAt, "must be a scene name");
+                } else if (scenesNode != null && scenesNode.isObject() && !scenesNode.has(value.stringValue())) {
+                    problem(entryAt, "scene '" + value.stringValue() + "' is not defined; scenes: "
+                            + scenesNode.propertyNames());
+                } else {
+                    out.put(entry.getKey(), value.stringValue());
+                }
+            }
+            return out;
         }
 
         private Scene scene(String name, JsonNode node, Where at) {

@@ -94,11 +94,11 @@ class ExperimentConfigParserTest {
     void unknownKeysAreErrorsWithPathLineAndSuggestion() {
         assertInvalid(BASE.replace("version: \"v1\"", "version: \"v1\"\ndefaultScen: qa"))
                 .hasMessageContaining("defaultScen: unknown key; did you mean 'defaultScene'? (line 2)".replace(
-                        "? (line 2)", "? allowed here: version, defaultScene, scenes (line 2)"));
+                        "? (line 2)", "? allowed here: version, defaultScene, collectionScenes, scenes (line 2)"));
         assertInvalid(BASE.replace("    layers:", "    layer:"))
                 .hasMessageContaining("scenes.qa.layer: unknown key; did you mean 'layers'? allowed here: layers (line 4)");
         assertInvalid("version: v1\nscene:\n  qa:\n")
-                .hasMessageContaining("scene: unknown key; did you mean 'scenes'? allowed here: version, defaultScene, scenes (line 2)")
+                .hasMessageContaining("scene: unknown key; did you mean 'scenes'? allowed here: version, defaultScene, collectionScenes, scenes (line 2)")
                 .hasMessageEndingWith("; scenes: is required: a mapping of scene name to scene");
         assertInvalid(BASE.replace("{name: rrf, weight: 1,", "{name: rrf, weigth: 1,"))
                 .hasMessageContaining("scenes.qa.layers[1].arms[0].weigth: unknown key; did you mean 'weight'? (line 15)".replace(
@@ -185,5 +185,25 @@ class ExperimentConfigParserTest {
                         .anySatisfy(p -> assertThat(p).startsWith("version: is required"))
                         .anySatisfy(p -> assertThat(p).startsWith("scenes.qa.layers[1].stage: unknown stage"))
                         .anySatisfy(p -> assertThat(p).startsWith("scenes.qa.layers[1].arms[0].weight: must be >= 0")));
+    }
+
+    @Test
+    void collectionScenesPickTheSceneOfRequestsThatNameNone() {
+        String text = BASE.replace("version: \"v1\"\n", "version: \"v1\"\ncollectionScenes:\n  faq-zh: zh\n")
+                + "  zh:\n    layers: []\n";
+        ExperimentConfig config = ExperimentConfigParser.parse(text, "test.yaml");
+        assertThat(config.collectionScenes()).containsExactly(Map.entry("faq-zh", "zh"));
+        assertThat(config.scene(null, "faq-zh").name()).isEqualTo("zh");
+        assertThat(config.scene("", "faq-zh").name()).isEqualTo("zh");
+        assertThat(config.scene(null, "scifact").name()).as("unlisted: the default scene").isEqualTo("qa");
+        assertThat(config.scene("qa", "faq-zh").name()).as("a named scene wins").isEqualTo("qa");
+        assertThatThrownBy(() -> config.scene("nope", "faq-zh")).hasMessageContaining("unknown scene 'nope'");
+
+        assertInvalid(BASE.replace("version: \"v1\"\n", "version: \"v1\"\ncollectionScenes:\n  faq-zh: zh\n"))
+                .hasMessageContaining("collectionScenes.faq-zh: scene 'zh' is not defined; scenes: [qa]");
+        assertInvalid(BASE.replace("version: \"v1\"\n", "version: \"v1\"\ncollectionScenes: [qa]\n"))
+                .hasMessageContaining("collectionScenes: must be a mapping of collection name to scene name");
+        assertInvalid(BASE.replace("version: \"v1\"\n", "version: \"v1\"\ncollectionScenes:\n  faq-zh: 3\n"))
+                .hasMessageContaining("collectionScenes.faq-zh: must be a scene name");
     }
 }

@@ -148,7 +148,7 @@ public final class CompiledExperiments {
      *                           retriever that is not an arm of the scene's recall layer
      */
     public Pipeline select(SearchQuery query) {
-        Scene scene = config.scene(query.scene());
+        Scene scene = config.scene(query.scene(), query.collection());
         ArmSelection selection = Bucketing.assign(scene, query.userId(), forcedArms(scene, query));
         List<String> key = new ArrayList<>(StageKind.values().length);
         for (StageKind kind : StageKind.values()) {
