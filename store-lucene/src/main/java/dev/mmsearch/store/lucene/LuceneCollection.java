@@ -38,6 +38,7 @@ import org.apache.lucene.search.SearcherManager;
 import org.apache.lucene.store.AlreadyClosedException;
 import org.apache.lucene.store.Directory;
 import org.apache.lucene.store.FSDirectory;
+import org.apache.lucene.store.NIOFSDirectory;
 import org.apache.lucene.util.BytesRef;
 import org.apache.lucene.util.IOUtils;
 import org.slf4j.Logger;
@@ -183,13 +184,17 @@ public final class LuceneCollection implements SearchCollection {
      * reads and checksums the commit, segment and field infos) and verifies the checksum of every other file of
      * every segment ({@link LeafReader#checkIntegrity}). Lucene checks those only on demand, so a flipped bit in a
      * vector or postings file would otherwise be served as garbage or fail some later search. The reader holds
-     * the commit's files open, so a concurrent writer's merges do not disturb the check. Reads every byte once.
+     * the commit's files open, so a concurrent writer's merges do not disturb the check. Reads every byte once,
+     * through {@link NIOFSDirectory} (positional reads into a small buffer), not the memory map the collection
+     * serves from: mapped, every page read would count in the process's resident set until the kernel reclaims it,
+     * so verifying a 2.3 GB int8 collection at 1M documents lifted the server's peak RSS from ~1.2 GB to 2.57 GB
+     * (issue 18's memory target is 2.5 GB); read this way the pages are only page cache.
      *
      * @return the collection's info as of that commit
      * @throws MmsearchException COLLECTION_UNAVAILABLE naming the collection and the damaged file
      */
     static CollectionInfo verify(String name, Path path) {
-        try (Directory directory = FSDirectory.open(path);
+        try (Directory directory = new NIOFSDirectory(path);
              DirectoryReader reader = DirectoryReader.open(directory)) {
             IndexCommit commit = reader.getIndexCommit();
             CommitMetadata metadata = CommitMetadata.fromUserData(name, path, commit.getUserData());
