@@ -33,8 +33,8 @@ import org.apache.lucene.util.BytesRef;
  * queries. Immutable and thread-safe (the analyzer is).
  *
  * <p>Filters become non-scoring clauses over {@code kw.*} and {@code num.*}: dense search hands the filter to
- * {@link KnnFloatVectorQuery}, so it is applied during the HNSW search (Lucene switches to an exact scan of the
- * matching documents when the filter is selective); BM25 adds it as a FILTER clause, so scores are those of the
+ * {@link KnnFloatVectorQuery}, so it is applied during the HNSW search, and a segment where few documents pass it
+ * ({@link #EXACT_FILTER_BELOW}) scores them exactly instead ({@link SelectiveFilterKnnQuery}); BM25 adds it as a FILTER clause, so scores are those of the
  * unfiltered search. Free text is analysed like the indexed text and its terms are OR-ed; it is never parsed as
  * query syntax, so any characters are safe.
  */
@@ -68,13 +68,24 @@ final class LuceneQueries {
      */
     Query vector(VectorQuery query) {
         float[] vector = unitVectors ? VectorIndexing.unit(query.vector()) : query.vector().clone();
+        Query filter = filter(query.filter());
         if (oversample <= 1) {
-            return new KnnFloatVectorQuery(IndexLayout.VECTOR_FIELD, vector, query.explored(), filter(query.filter()));
+            return knn(vector, query.explored(), filter);
         }
         int candidates = oversample * query.k();
-        Query graph = new KnnFloatVectorQuery(IndexLayout.VECTOR_FIELD, vector, Math.max(query.explored(), candidates),
-                filter(query.filter()));
+        Query graph = knn(vector, Math.max(query.explored(), candidates), filter);
         return RescoreTopNQuery.createFullPrecisionRescorerQuery(graph, vector, IndexLayout.VECTOR_FIELD, candidates);
+    }
+
+    /**
+     * Segments where at most this many documents pass a filter are scored exactly instead of through the graph
+     * ({@link SelectiveFilterKnnQuery}). Chosen on the 1M collection (docs/benchmarks.md, "embedded at 1M").
+     */
+    static final int EXACT_FILTER_BELOW = 20_000;
+
+    private static Query knn(float[] vector, int k, Query filter) {
+        return filter == null ? new KnnFloatVectorQuery(IndexLayout.VECTOR_FIELD, vector, k)
+                : new SelectiveFilterKnnQuery(IndexLayout.VECTOR_FIELD, vector, k, filter, EXACT_FILTER_BELOW);
     }
 
     /**
