@@ -72,7 +72,9 @@ async function refresh() {
   for (const [sceneName, scene] of Object.entries(c.config.scenes || {})) {
     const section = el('section', 'scene');
     section.dataset.scene = sceneName;
-    section.appendChild(el('h3', null, `Scene ${sceneName}${sceneName === c.config.defaultScene ? ' (default)' : ''}`));
+    const served = Object.entries(c.config.collectionScenes || {}).filter(([, s]) => s === sceneName).map(([col]) => col);
+    section.appendChild(el('h3', null, `Scene ${sceneName}${sceneName === c.config.defaultScene ? ' (default)' : ''}`
+      + (served.length ? ` · collections ${served.join(', ')}` : '')));
     for (const layer of scene.layers || []) {
       section.appendChild(el('h4', null, `Layer ${layer.name} · stage ${layer.stage} · salt ${layer.salt}`));
       section.appendChild(layerTable(sceneName, layer, byArm));

@@ -418,20 +418,24 @@ class WebUiIT {
         assertThat(latency.get("p95").asDouble()).isLessThanOrEqualTo(latency.get("p99").asDouble());
 
         open("/#experiments", "ui-user-6");
-        By bm25Requests = By.cssSelector("table.arms[data-layer='recall'] tr[data-arm='bm25'] td.requests");
+        String inDefault = "section.scene[data-scene='default'] ";
+        By bm25Requests = By.cssSelector(inDefault + "table.arms[data-layer='recall'] tr[data-arm='bm25'] td.requests");
         waitFor(d -> !d.findElements(bm25Requests).isEmpty());
         assertThat(byId("tab-experiments").getDomAttribute("aria-current")).isEqualTo("page");
         assertThat(byId("view-search").isDisplayed()).isFalse();
         assertThat(byId("experiments-summary").getText()).startsWith("Config builtin-2 from built-in");
-        assertThat(driver.findElements(By.cssSelector("table.arms[data-layer='recall'] tbody tr")))
+        assertThat(driver.findElement(By.cssSelector("section.scene[data-scene='qa-zh'] h3")).getText())
+                .as("the built-in config serves the Chinese demo collection with its own scene")
+                .isEqualTo("Scene qa-zh · collections debian-faq-zh");
+        assertThat(driver.findElements(By.cssSelector(inDefault + "table.arms[data-layer='recall'] tbody tr")))
                 .extracting(e -> e.getDomAttribute("data-arm")).containsExactly("hybrid", "dense", "bm25");
-        assertThat(driver.findElements(By.cssSelector("table.arms[data-layer='recall'] td.ratio")))
+        assertThat(driver.findElements(By.cssSelector(inDefault + "table.arms[data-layer='recall'] td.ratio")))
                 .extracting(WebElement::getText).containsExactly("50 %", "50 %", "0 %");
         long shown = Long.parseLong(driver.findElement(bm25Requests).getText());
         assertThat(shown).isGreaterThanOrEqualTo(before + 2);
-        String zeroShown = driver.findElement(By.cssSelector("table.arms[data-layer='recall'] tr[data-arm='bm25'] td.zero")).getText();
+        String zeroShown = driver.findElement(By.cssSelector(inDefault + "table.arms[data-layer='recall'] tr[data-arm='bm25'] td.zero")).getText();
         assertThat(zeroShown).matches("\\d+\\.\\d %").isNotEqualTo("0.0 %");
-        assertThat(driver.findElement(By.cssSelector("table.arms[data-layer='recall'] tr[data-arm='bm25'] td.p95")).getText())
+        assertThat(driver.findElement(By.cssSelector(inDefault + "table.arms[data-layer='recall'] tr[data-arm='bm25'] td.p95")).getText())
                 .matches("\\d+\\.\\d");
         screenshot("experiments.png");
         // One more request: the page picks it up by itself within a refresh period or two.
