@@ -237,8 +237,7 @@ def plot(out):
                     "n/a" if base_q is None else "%.0f" % base_q, ratio))
         # the same QPS as ratios to each reference peer measured (hnswlib, USearch, faiss HNSW)
         for target in (0.90, 0.95, 0.99):
-            refs = [(name, best_of(ds, name, target)) for name in REFERENCES
-                    if best_of(ds, name, target) is not None]
+            refs = [(name, q) for name, q in ((n, best_of(ds, n, target)) for n in REFERENCES) if q is not None]
             for sysname in sorted(k[1] for k in summary if k[0] == ds and k[1] != "faiss-flat"):
                 q = qps_at([(p[1], p[2]) for p in summary[(ds, sysname)]], target)
                 parts = ["%s=%s" % (name, "n/a" if q is None or rq is None else "%.2f" % (q / rq))

@@ -187,10 +187,14 @@ class ExperimentConfigParserTest {
                         .anySatisfy(p -> assertThat(p).startsWith("scenes.qa.layers[1].arms[0].weight: must be >= 0")));
     }
 
+    /** {@link #BASE} with a top-level {@code collectionScenes} entry (YAML text, indented under the key). */
+    private static String withCollectionScenes(String value) {
+        return BASE.replace("version: \"v1\"\n", "version: \"v1\"\ncollectionScenes:" + value + "\n");
+    }
+
     @Test
     void collectionScenesPickTheSceneOfRequestsThatNameNone() {
-        String text = BASE.replace("version: \"v1\"\n", "version: \"v1\"\ncollectionScenes:\n  faq-zh: zh\n")
-                + "  zh:\n    layers: []\n";
+        String text = withCollectionScenes("\n  faq-zh: zh") + "  zh:\n    layers: []\n";
         ExperimentConfig config = ExperimentConfigParser.parse(text, "test.yaml");
         assertThat(config.collectionScenes()).containsExactly(Map.entry("faq-zh", "zh"));
         assertThat(config.scene(null, "faq-zh").name()).isEqualTo("zh");
@@ -199,11 +203,11 @@ class ExperimentConfigParserTest {
         assertThat(config.scene("qa", "faq-zh").name()).as("a named scene wins").isEqualTo("qa");
         assertThatThrownBy(() -> config.scene("nope", "faq-zh")).hasMessageContaining("unknown scene 'nope'");
 
-        assertInvalid(BASE.replace("version: \"v1\"\n", "version: \"v1\"\ncollectionScenes:\n  faq-zh: zh\n"))
+        assertInvalid(withCollectionScenes("\n  faq-zh: zh"))
                 .hasMessageContaining("collectionScenes.faq-zh: scene 'zh' is not defined; scenes: [qa]");
-        assertInvalid(BASE.replace("version: \"v1\"\n", "version: \"v1\"\ncollectionScenes: [qa]\n"))
+        assertInvalid(withCollectionScenes(" [qa]"))
                 .hasMessageContaining("collectionScenes: must be a mapping of collection name to scene name");
-        assertInvalid(BASE.replace("version: \"v1\"\n", "version: \"v1\"\ncollectionScenes:\n  faq-zh: 3\n"))
+        assertInvalid(withCollectionScenes("\n  faq-zh: 3"))
                 .hasMessageContaining("collectionScenes.faq-zh: must be a scene name");
     }
 }

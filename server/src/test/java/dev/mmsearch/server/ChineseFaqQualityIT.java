@@ -43,7 +43,7 @@ class ChineseFaqQualityIT {
 
     @Test
     void theServedChineseSceneBeatsTheStartingPointOnTheSharedHalf() throws Exception {
-        BeirDataset faq = BeirDataset.load(sharedData().resolve("debian-faq-zh"), null);
+        BeirDataset faq = BeirDataset.load(TestPaths.sharedData().resolve("debian-faq-zh"), null);
         List<String> ids = faq.evaluatedQueryIds();
         assertThat(ids).hasSize(55);
         Cli.Result demo = Cli.run("demo", "--index-only", "--data-dir", dataDir.toString());
@@ -88,13 +88,5 @@ class ChineseFaqQualityIT {
         } finally {
             app.close();
         }
-    }
-
-    /** The shared data ({@code mmsearch.sharedData}, else {@code ../shared/data} beside the repository). */
-    static Path sharedData() {
-        String data = System.getProperty("mmsearch.sharedData");
-        Path root = data != null ? Path.of(data) : Path.of(System.getProperty("user.dir")).getParent()
-                .resolve("../shared/data");
-        return root.toAbsolutePath().normalize();
     }
 }

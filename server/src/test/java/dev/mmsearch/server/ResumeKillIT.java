@@ -53,10 +53,7 @@ class ResumeKillIT {
     }
 
     static Path corpus() {
-        String data = System.getProperty("mmsearch.sharedData");
-        Path root = data != null ? Path.of(data) : Path.of(System.getProperty("user.dir")).getParent()
-                .resolve("../shared/data");
-        return root.resolve("scifact/corpus.jsonl").toAbsolutePath().normalize();
+        return TestPaths.sharedData().resolve("scifact/corpus.jsonl");
     }
 
     /** A data dir whose model cache is the shared test cache (a link, so the model is not extracted again). */

@@ -467,10 +467,7 @@ abstract class WritePathContract {
 
     /** {@code scifact/corpus.jsonl} of the shared data ({@code mmsearch.sharedData}, else {@code ../shared/data}). */
     static Path scifactCorpus() {
-        String data = System.getProperty("mmsearch.sharedData");
-        Path root = data != null ? Path.of(data) : Path.of(System.getProperty("user.dir")).getParent()
-                .resolve("../shared/data");
-        return root.resolve("scifact/corpus.jsonl").toAbsolutePath().normalize();
+        return TestPaths.sharedData().resolve("scifact/corpus.jsonl");
     }
 
     static final int VISIBILITY_DOCUMENTS = 1_000;

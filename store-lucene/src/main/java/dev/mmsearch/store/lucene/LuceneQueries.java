@@ -34,8 +34,8 @@ import org.apache.lucene.util.BytesRef;
  *
  * <p>Filters become non-scoring clauses over {@code kw.*} and {@code num.*}: dense search hands the filter to
  * {@link KnnFloatVectorQuery}, so it is applied during the HNSW search, and a segment where few documents pass it
- * ({@link #EXACT_FILTER_BELOW}) scores them exactly instead ({@link SelectiveFilterKnnQuery}); BM25 adds it as a FILTER clause, so scores are those of the
- * unfiltered search. Free text is analysed like the indexed text and its terms are OR-ed; it is never parsed as
+ * ({@link #EXACT_FILTER_BELOW}) scores them exactly instead ({@link SelectiveFilterKnnQuery}); BM25 adds it as a
+ * FILTER clause, so scores are those of the unfiltered search. Free text is analysed like the indexed text and its terms are OR-ed; it is never parsed as
  * query syntax, so any characters are safe.
  */
 final class LuceneQueries {
