@@ -13,6 +13,7 @@
 #   bench/run.sh lancedb prep|score|analysis --out DIR [--repeats 3] [--warmup 300]   (mmsearch side of bench/lancedb/run.sh)
 #   bench/run.sh million --export DIR [--stores embedded,opensearch-2] [--vector-encoding INT8] [--out target/million]
 #                                     (import, serve, query, recall at scale; bench/million/README.md)
+#   bench/run.sh filterprobe --collection DATA_DIR/collections/NAME --queries OUT/million.query.f32 [--values 1,2,3,5]  (filtered kNN: graph vs exact)
 # BENCH_JVM_OPTS (e.g. -Xmx512m) is passed to the benchmark's JVM.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -29,8 +30,9 @@ case "${1:-}" in
   corpus) main=dev.mmsearch.bench.MillionCorpus ;;
   lancedb) main=dev.mmsearch.bench.LanceDbBench ;;
   million) main=dev.mmsearch.bench.MillionBench ;;
+  filterprobe) main=dev.mmsearch.bench.FilteredKnnProbe ;;   # filtered kNN, graph vs exact (FilteredKnnProbe)
   ann) shift; exec bench/ann/run.sh "$@" ;;   # compiles the reactor itself, installs nothing
-  *) echo "usage: bench/run.sh latency|ingest|memory|stores|capacity|load|write|corpus|lancedb|million|ann [options]" >&2; exit 2 ;;
+  *) echo "usage: bench/run.sh latency|ingest|memory|stores|capacity|load|write|corpus|lancedb|million|filterprobe|ann [options]" >&2; exit 2 ;;
 esac
 shift
 # Compiles the reactor and takes the modules' target/classes from it: nothing is installed into ~/.m2.

@@ -341,4 +341,43 @@ class BenchSmokeIT {
         assertThat(cell(analysis, "EnglishAnalyzer (the product's)", 1)).isBetween(0.0, 1.0);
         assertThat(cell(analysis, "like LanceDB's FTS", 2)).isBetween(0.0, 1.0);
     }
+
+    @Test
+    void filteredKnnProbeOnASmallKeywordCollection() throws Exception {
+        Path root = tmp.resolve("probe-store");
+        java.util.Random random = new java.util.Random(3);
+        dev.mmsearch.core.ModelStamp stamp = new dev.mmsearch.core.ModelStamp("probe", "p".repeat(64), 16,
+                dev.mmsearch.core.VectorSimilarity.COSINE);
+        try (LuceneCollectionStore store = new LuceneCollectionStore(root)) {
+            SearchCollection collection = store.getOrCreate("probe",
+                    new CollectionSchema("{title}", List.of("title"), List.of("bucket")), stamp);
+            List<dev.mmsearch.core.EmbeddedDocument> documents = new java.util.ArrayList<>();
+            for (int i = 0; i < 400; i++) {
+                documents.add(new dev.mmsearch.core.EmbeddedDocument(new dev.mmsearch.core.Document("d" + i,
+                        java.util.Map.of("title", "doc " + i, "bucket", "b" + (i % 20))), unit(random, 16)));
+            }
+            collection.upsert(documents);
+            collection.commit();
+        }
+        float[][] queries = new float[20][];
+        for (int q = 0; q < queries.length; q++) {
+            queries[q] = unit(random, 16);
+        }
+        Path queryFile = tmp.resolve("probe-queries.f32");
+        AnnBench.writeMatrix(queryFile, queries);
+        String out = run(() -> FilteredKnnProbe.main(new String[] {"--collection", root.resolve("probe").toString(),
+                "--queries", queryFile.toString(), "--nq", "20", "--values", "1,2", "--k", "20"}));
+        assertThat(out).contains("400 documents, 20 queries, k=20, field kw.bucket (20 values)");
+        assertThat(cell(out, "1 ", 1)).as("one value passes 20 documents").isEqualTo(20.0);
+        assertThat(cell(out, "2 ", 1)).as("two values pass 40").isEqualTo(40.0);
+        assertThat(cell(out, "2 ", 4)).as("graph overlap with exact").isBetween(0.0, 1.0);
+    }
+
+    private static float[] unit(java.util.Random random, int dimension) {
+        float[] v = new float[dimension];
+        for (int i = 0; i < dimension; i++) {
+            v[i] = (float) random.nextGaussian();
+        }
+        return org.apache.lucene.util.VectorUtil.l2normalize(v);
+    }
 }

@@ -25,13 +25,16 @@ import org.apache.lucene.search.knn.KnnCollectorManager;
  * <p>How: Lucene's own decision in {@code AbstractKnnVectorQuery} runs the exact scan when the approximate search
  * reports that it stopped early (an incomplete total); this query reports exactly that, without searching, when
  * the segment's filter cost is small enough, so the exact path is Lucene's, with its scorer and its timeout.
+ *
+ * <p>Public for {@code bench}'s {@code FilteredKnnProbe}, which measures both paths on a real collection
+ * ({@code exactBelow} {@link Integer#MAX_VALUE}: always exact; -1: always the graph) to choose the threshold.
  */
-final class SelectiveFilterKnnQuery extends KnnFloatVectorQuery {
+public final class SelectiveFilterKnnQuery extends KnnFloatVectorQuery {
     private static final TopDocs INCOMPLETE = new TopDocs(new TotalHits(0, TotalHits.Relation.GREATER_THAN_OR_EQUAL_TO),
             new ScoreDoc[0]);
     private final int exactBelow;
 
-    SelectiveFilterKnnQuery(String field, float[] target, int k, Query filter, int exactBelow) {
+    public SelectiveFilterKnnQuery(String field, float[] target, int k, Query filter, int exactBelow) {
         super(field, target, k, Objects.requireNonNull(filter, "filter"));
         this.exactBelow = exactBelow;
     }
