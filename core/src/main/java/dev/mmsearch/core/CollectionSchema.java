@@ -24,11 +24,13 @@ import java.util.regex.Pattern;
  *                       {@code index_options}, part of the mapping a collection is created with
  * @param analyzer       how the text fields are analysed for BM25 and highlighting ({@link TextAnalyzer#ENGLISH} when
  *                       null), for documents and queries alike
+ * @param passages       how a long embedded text field is split into passages, one vector each; null: one vector per
+ *                       document, its text cut at the model's limit
  * <p>Every field of a document is stored and returned in results.
  */
 public record CollectionSchema(String embedTemplate, List<String> textFields, List<String> keywordFields,
                                List<String> numericFields, String imageField, HnswOptions hnsw,
-                               TextAnalyzer analyzer) {
+                               TextAnalyzer analyzer, PassageOptions passages) {
     private static final Pattern PLACEHOLDER = Pattern.compile("\\{([A-Za-z0-9_.-]+)}");
 
     /**
@@ -53,12 +55,28 @@ public record CollectionSchema(String embedTemplate, List<String> textFields, Li
             throw new MmsearchException(ErrorCode.INVALID_ARGUMENT, "image field '" + imageField
                     + "' is not a field name; use letters, digits, '_', '.' and '-'");
         }
+        if (passages != null) {
+            if (imageField != null) {
+                throw new MmsearchException(ErrorCode.INVALID_ARGUMENT, "an image collection cannot split text into"
+                        + " passages; leave passages out");
+            }
+            if (PLACEHOLDER.matcher(embedTemplate).results().noneMatch(r -> r.group(1).equals(passages.field()))) {
+                throw new MmsearchException(ErrorCode.INVALID_ARGUMENT, "passage field '" + passages.field()
+                        + "' is not in the embed template '" + embedTemplate + "'; split a field the template embeds");
+            }
+        }
         for (String field : numericFields) {
             if (keywordFields.contains(field)) {
                 throw new MmsearchException(ErrorCode.INVALID_ARGUMENT, "field '" + field
                         + "' is both a keyword and a numeric field; make it one or the other");
             }
         }
+    }
+
+    /** A schema without passages. */
+    public CollectionSchema(String embedTemplate, List<String> textFields, List<String> keywordFields,
+                            List<String> numericFields, String imageField, HnswOptions hnsw, TextAnalyzer analyzer) {
+        this(embedTemplate, textFields, keywordFields, numericFields, imageField, hnsw, analyzer, null);
     }
 
     /** A schema with the default HNSW options and the English analyzer. */
@@ -71,13 +89,24 @@ public record CollectionSchema(String embedTemplate, List<String> textFields, Li
     /** This schema with the graph built as {@code options} says. */
     public CollectionSchema withHnsw(HnswOptions options) {
         return new CollectionSchema(embedTemplate, textFields, keywordFields, numericFields, imageField, options,
-                analyzer);
+                analyzer, passages);
     }
 
     /** This schema with its text analysed by {@code textAnalyzer}. */
     public CollectionSchema withAnalyzer(TextAnalyzer textAnalyzer) {
         return new CollectionSchema(embedTemplate, textFields, keywordFields, numericFields, imageField, hnsw,
-                textAnalyzer);
+                textAnalyzer, passages);
+    }
+
+    /** This schema with {@code options} for passages (null: none). */
+    public CollectionSchema withPassages(PassageOptions options) {
+        return new CollectionSchema(embedTemplate, textFields, keywordFields, numericFields, imageField, hnsw,
+                analyzer, options);
+    }
+
+    /** Whether documents are split into passages ({@link #passages()} set). */
+    public boolean hasPassages() {
+        return passages != null;
     }
 
     /** A text collection's schema (no image field). */

@@ -43,6 +43,14 @@ public final class FieldValues {
         return new IndexedText(all.isEmpty() ? null : all.toString(), perField);
     }
 
+    /**
+     * A field's text as BM25, highlighting and passages see it: list values joined by line breaks, "" for none. Passage
+     * offsets ({@link Passage}) count in this form.
+     */
+    public static String joinedText(Object value) {
+        return String.join("\n", strings(value));
+    }
+
     /** A field value as the strings it indexes as: lists contribute each element, null nothing. */
     public static List<String> strings(Object value) {
         if (value == null) {

@@ -1,7 +1,9 @@
 package dev.mmsearch.retrieval;
 
 import com.fasterxml.jackson.annotation.JsonIgnore;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.mmsearch.core.DocRef;
+import dev.mmsearch.core.PassageMatch;
 import dev.mmsearch.core.ScoredId;
 import java.util.Collections;
 import java.util.Comparator;
@@ -20,8 +22,11 @@ import java.util.Objects;
  *               the document has no entry (absent, not 0)
  * @param doc    where the request's view keeps the document ({@link DocRef#doc()}), -1 when unknown; lets the
  *               summary read it without looking the id up again (not part of the debug output)
+ * @param passage in a collection with passages, the passage a vector recall matched best (null otherwise, and for
+ *               candidates only other recalls found); the summary shows and highlights it
  */
-public record Candidate(String id, float score, Map<String, Float> scores, @JsonIgnore int doc) {
+public record Candidate(String id, float score, Map<String, Float> scores, @JsonIgnore int doc,
+                        @JsonInclude(JsonInclude.Include.NON_NULL) PassageMatch passage) {
     /** Best score first; equal scores by id, so every ranking is a total, reproducible order. */
     public static final Comparator<Candidate> BY_SCORE_THEN_ID =
             Comparator.comparingDouble((Candidate c) -> c.score).reversed().thenComparing(Candidate::id);
@@ -33,12 +38,17 @@ public record Candidate(String id, float score, Map<String, Float> scores, @Json
 
     /** A candidate without a known position in the view. */
     public Candidate(String id, float score, Map<String, Float> scores) {
-        this(id, score, scores, DocRef.UNKNOWN);
+        this(id, score, scores, DocRef.UNKNOWN, null);
+    }
+
+    /** A candidate without a matched passage. */
+    public Candidate(String id, float score, Map<String, Float> scores, int doc) {
+        this(id, score, scores, doc, null);
     }
 
     /** A store hit found by one recall: its score map holds just that recall's score; its position is kept. */
     public static Candidate recalled(ScoredId hit, String recall) {
-        return new Candidate(hit.id(), hit.score(), Map.of(recall, hit.score()), hit.doc());
+        return new Candidate(hit.id(), hit.score(), Map.of(recall, hit.score()), hit.doc(), hit.passage());
     }
 
     /** The reference to hand to the request's view. */
@@ -55,14 +65,14 @@ public record Candidate(String id, float score, Map<String, Float> scores, @Json
     public Candidate rescored(String stage, float newScore) {
         Map<String, Float> copy = new LinkedHashMap<>(scores);
         copy.put(stage, newScore);
-        return new Candidate(id, newScore, copy, doc);
+        return new Candidate(id, newScore, copy, doc, passage);
     }
 
     /** This candidate with one more score-map entry; the score itself is unchanged. */
     public Candidate annotated(String stage, float value) {
         Map<String, Float> copy = new LinkedHashMap<>(scores);
         copy.put(stage, value);
-        return new Candidate(id, score, copy, doc);
+        return new Candidate(id, score, copy, doc, passage);
     }
 
     /** The score recorded under {@code name}, or null when that recall/stage did not score it. */

@@ -4,6 +4,8 @@ import dev.mmsearch.core.Document;
 import dev.mmsearch.core.HighlightFragment;
 import dev.mmsearch.core.Hit;
 import dev.mmsearch.retrieval.Candidate;
+import dev.mmsearch.core.FieldValues;
+import dev.mmsearch.core.PassageMatch;
 import dev.mmsearch.retrieval.ParamChecks;
 import dev.mmsearch.retrieval.RequestContext;
 import dev.mmsearch.retrieval.SummaryStage;
@@ -24,6 +26,12 @@ import java.util.Map;
  */
 public final class FieldsSummary implements SummaryStage {
     public static final String TYPE = "fields";
+    /**
+     * Field holding, in a hit of a collection with passages, the passage that matched best:
+     * {@code {"field", "index", "start", "end", "text"}}, offsets in the field's text; its highlights are the passage's.
+     */
+    public static final String PASSAGE_FIELD = "_passage";
+
     /** Field holding the highlights in a hit. */
     public static final String HIGHLIGHTS_FIELD = "_highlights";
     private static final String ELLIPSIS = "…";
@@ -57,7 +65,7 @@ public final class FieldsSummary implements SummaryStage {
         Map<String, Map<String, List<HighlightFragment>>> highlights =
                 params.highlight().isEmpty() || context.queryText().isBlank() || docs.isEmpty()
                         ? Map.of()
-                        : context.view().highlight(List.copyOf(docs.values()), context.queryText(), params.highlight());
+                        : context.view().highlight(highlighted(docs, page), context.queryText(), params.highlight());
         List<Hit> hits = new ArrayList<>(page.size());
         for (int i = 0; i < page.size(); i++) {
             Candidate c = page.get(i);
@@ -67,9 +75,48 @@ public final class FieldsSummary implements SummaryStage {
             if (marked != null && !marked.isEmpty()) {
                 fields.put(HIGHLIGHTS_FIELD, marked);
             }
+            if (c.passage() != null && doc != null) {
+                fields.put(PASSAGE_FIELD, passage(c.passage(), doc));
+            }
             hits.add(new Hit(c.id(), offset + i + 1, c.score(), c.scores(), java.util.Collections.unmodifiableMap(fields)));
         }
         return hits;
+    }
+
+    /**
+     * The page's documents as the highlighter sees them: a document that a passage matched has its passage field
+     * replaced by that passage, so the highlight shows the text that answers, not the field's first match.
+     */
+    private static List<Document> highlighted(Map<String, Document> docs, List<Candidate> page) {
+        List<Document> out = new ArrayList<>(docs.size());
+        Map<String, PassageMatch> passages = new LinkedHashMap<>();
+        page.stream().filter(c -> c.passage() != null).forEach(c -> passages.put(c.id(), c.passage()));
+        for (Document doc : docs.values()) {
+            PassageMatch match = passages.get(doc.id());
+            if (match == null) {
+                out.add(doc);
+                continue;
+            }
+            Map<String, Object> fields = new LinkedHashMap<>(doc.fields());
+            fields.put(match.field(), passageText(match, doc));
+            out.add(new Document(doc.id(), fields));
+        }
+        return out;
+    }
+
+    private static String passageText(PassageMatch match, Document doc) {
+        String text = FieldValues.joinedText(doc.fields().get(match.field()));
+        return match.end() <= text.length() ? text.substring(match.start(), match.end()) : "";
+    }
+
+    private static Map<String, Object> passage(PassageMatch match, Document doc) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("field", match.field());
+        out.put("index", match.index());
+        out.put("start", match.start());
+        out.put("end", match.end());
+        out.put("text", passageText(match, doc));
+        return out;
     }
 
     private Map<String, Object> select(Map<String, Object> stored) {

@@ -1,12 +1,14 @@
 package dev.mmsearch.retrieval.stages;
 
 import dev.mmsearch.retrieval.Candidate;
+import dev.mmsearch.core.PassageMatch;
 import dev.mmsearch.retrieval.NestedStages;
 import dev.mmsearch.retrieval.RecallStage;
 import dev.mmsearch.retrieval.RequestContext;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -92,11 +94,15 @@ public final class MultiRecall implements RecallStage {
         }
         Map<String, Map<String, Float>> scores = new LinkedHashMap<>();
         Map<String, Slot> best = new LinkedHashMap<>();
+        Map<String, PassageMatch> passages = new HashMap<>();
         for (int l = 0; l < lists.size(); l++) {
             List<Candidate> list = lists.get(l);
             for (int r = 0; r < list.size(); r++) {
                 Candidate c = list.get(r);
                 scores.computeIfAbsent(c.id(), id -> new LinkedHashMap<>()).putAll(c.scores());
+                if (c.passage() != null) {
+                    passages.putIfAbsent(c.id(), c.passage());
+                }
                 Slot slot = best.get(c.id());
                 if (slot == null || r < slot.rank()) {
                     best.put(c.id(), new Slot(r, l, c));
@@ -110,7 +116,7 @@ public final class MultiRecall implements RecallStage {
         List<Candidate> merged = new ArrayList<>(ordered.size());
         for (Map.Entry<String, Slot> e : ordered) {
             merged.add(new Candidate(e.getKey(), e.getValue().first().score(), scores.get(e.getKey()),
-                    e.getValue().first().doc()));
+                    e.getValue().first().doc(), passages.get(e.getKey())));
         }
         return merged;
     }

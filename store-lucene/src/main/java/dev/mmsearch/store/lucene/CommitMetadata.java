@@ -7,6 +7,7 @@ import dev.mmsearch.core.Json;
 import dev.mmsearch.core.MmsearchException;
 import dev.mmsearch.core.ModelStamp;
 import dev.mmsearch.core.TextAnalyzer;
+import dev.mmsearch.core.PassageOptions;
 import dev.mmsearch.core.VectorEncoding;
 import dev.mmsearch.core.VectorSimilarity;
 import java.nio.file.Path;
@@ -56,9 +57,13 @@ record CommitMetadata(ModelStamp stamp, CollectionSchema schema, Instant created
      * ({@value #VECTOR_FUNCTION}, {@value IndexLayout#VECTOR_ORIGINAL_FIELD}) or analyses text with another analyzer
      * than English ({@value #SCHEMA_ANALYZER}); only such collections are written as format 3, so an older mmsearch
      * refuses them rather than failing on the first write with Lucene's "cannot change vector similarity" error or
-     * analysing their text as English.
+     * analysing their text as English. Format 4 stores documents with passages as blocks ({@link IndexLayout},
+     * {@value #SCHEMA_PASSAGES}); only collections with passages are written as format 4.
      */
-    static final int FORMAT_VERSION = 3;
+    static final int FORMAT_VERSION = 4;
+
+    /** Format 3, the newest without passages. */
+    static final int FORMAT_VERSION_WITHOUT_PASSAGES = 3;
 
     /** The format of collections without numeric fields. */
     static final int FORMAT_VERSION_WITHOUT_NUMERIC_FIELDS = 1;
@@ -79,6 +84,8 @@ record CommitMetadata(ModelStamp stamp, CollectionSchema schema, Instant created
     static final String SCHEMA_HNSW = "mmsearch.schema.hnsw";
     /** The text analyzer's label; absent in collections written before analyzers were selectable: english. */
     static final String SCHEMA_ANALYZER = "mmsearch.schema.analyzer";
+    /** Passage options ({@link PassageOptions#toJson()}); present only in collections with passages (format 4). */
+    static final String SCHEMA_PASSAGES = "mmsearch.schema.passages";
     /** Absent in collections written before int8 vectors existed: read as FLOAT32. */
     static final String VECTOR_ENCODING = "mmsearch.vectorEncoding";
     /** Lucene's function name of the vector field; absent before format 3. */
@@ -107,8 +114,11 @@ record CommitMetadata(ModelStamp stamp, CollectionSchema schema, Instant created
 
     /** The storage format this metadata needs: the oldest that holds everything it uses. */
     private int formatVersion() {
-        if (vectorFunction != VectorIndexing.legacyFunction(stamp.metric()) || schema.analyzer() != TextAnalyzer.ENGLISH) {
+        if (schema.hasPassages()) {
             return FORMAT_VERSION;
+        }
+        if (vectorFunction != VectorIndexing.legacyFunction(stamp.metric()) || schema.analyzer() != TextAnalyzer.ENGLISH) {
+            return FORMAT_VERSION_WITHOUT_PASSAGES;
         }
         return schema.numericFields().isEmpty() ? FORMAT_VERSION_WITHOUT_NUMERIC_FIELDS : 2;
     }
@@ -129,6 +139,9 @@ record CommitMetadata(ModelStamp stamp, CollectionSchema schema, Instant created
         }
         data.put(SCHEMA_HNSW, schema.hnsw().toJson().toString());
         data.put(SCHEMA_ANALYZER, schema.analyzer().label());
+        if (schema.hasPassages()) {
+            data.put(SCHEMA_PASSAGES, schema.passages().toJson().toString());
+        }
         data.put(VECTOR_ENCODING, vectorEncoding.name());
         if (vectorFunction != VectorIndexing.legacyFunction(stamp.metric())) {
             data.put(VECTOR_FUNCTION, vectorFunction.name());
@@ -204,7 +217,9 @@ record CommitMetadata(ModelStamp stamp, CollectionSchema schema, Instant created
                             ? Json.MAPPER.readValue(data.get(SCHEMA_NUMERIC_FIELDS), STRING_LIST) : List.of(),
                     data.get(SCHEMA_IMAGE_FIELD), data.containsKey(SCHEMA_HNSW)
                             ? HnswOptions.fromJson(Json.MAPPER.readTree(data.get(SCHEMA_HNSW))) : HnswOptions.DEFAULT,
-                    data.containsKey(SCHEMA_ANALYZER) ? TextAnalyzer.parse(data.get(SCHEMA_ANALYZER)) : null);
+                    data.containsKey(SCHEMA_ANALYZER) ? TextAnalyzer.parse(data.get(SCHEMA_ANALYZER)) : null,
+                    data.containsKey(SCHEMA_PASSAGES)
+                            ? PassageOptions.fromJson(Json.MAPPER.readTree(data.get(SCHEMA_PASSAGES))) : null);
             VectorEncoding vectorEncoding = data.containsKey(VECTOR_ENCODING)
                     ? VectorEncoding.valueOf(data.get(VECTOR_ENCODING)) : VectorEncoding.FLOAT32;
             VectorSimilarityFunction vectorFunction = data.containsKey(VECTOR_FUNCTION)

@@ -23,9 +23,18 @@ import org.apache.lucene.document.StoredField;
 import org.apache.lucene.document.StringField;
 import org.apache.lucene.document.TextField;
 import org.apache.lucene.index.IndexWriter;
+import org.apache.lucene.index.Term;
 import org.apache.lucene.index.LeafReader;
 import org.apache.lucene.index.BinaryDocValues;
 import org.apache.lucene.util.BytesRef;
+import org.apache.lucene.document.NumericDocValuesField;
+import org.apache.lucene.search.FieldExistsQuery;
+import org.apache.lucene.search.Query;
+import org.apache.lucene.search.join.BitSetProducer;
+import org.apache.lucene.search.join.QueryBitSetProducer;
+import java.util.ArrayList;
+import java.util.List;
+import dev.mmsearch.core.Passage;
 import tools.jackson.core.JacksonException;
 
 /**
@@ -45,6 +54,15 @@ import tools.jackson.core.JacksonException;
  *   <li>{@code num.<field>} per schema numeric field: a {@link DoubleField} per value (points for range queries
  *       plus sorted-numeric doc values), for range filters.</li>
  * </ul>
+ *
+ * <p>In a collection with passages (format 4) a document is a Lucene block, as Elasticsearch's nested documents are:
+ * one child per passage, in text order, then the document itself. Every document of the block holds the id as the
+ * indexed term {@value #BLOCK_FIELD} (not stored, no doc values), so a delete or an update by that term removes the
+ * whole block ({@value #ID_FIELD} itself cannot be on the children: Lucene wants one doc-values type per field). A
+ * child holds its vector in
+ * {@value #VECTOR_FIELD} (and {@value #VECTOR_ORIGINAL_FIELD} as above) and {@value #PASSAGE_FIELD}, its offsets as
+ * numeric doc values ({@code start << 32 | end}). The document holds everything else and no vector. Parents are the
+ * documents with {@value #ID_FIELD} doc values ({@link #PARENTS}).
  */
 final class IndexLayout {
     static final String ID_FIELD = "_id";
@@ -55,6 +73,13 @@ final class IndexLayout {
     static final String KEYWORD_FIELD_PREFIX = "kw.";
     static final String NUMERIC_FIELD_PREFIX = "num.";
     static final String TEXT_FIELD_PREFIX = "txt.";
+    static final String PASSAGE_FIELD = "_passage";
+    static final String BLOCK_FIELD = "_block";
+
+    /** The documents of a collection, without its passages: the ones with id doc values. */
+    static final Query DOCUMENTS = new FieldExistsQuery(ID_FIELD);
+    /** The parents of passage blocks, for the block-join queries (cached per segment). */
+    static final BitSetProducer PARENTS = new QueryBitSetProducer(DOCUMENTS);
 
     private final String collection;
     private final ModelStamp stamp;
@@ -106,15 +131,33 @@ final class IndexLayout {
     }
 
     /**
-     * The Lucene document for {@code embedded}.
+     * The Lucene documents for {@code embedded}: the document itself, after its passages when it has some.
      *
      * @throws MmsearchException INVALID_INPUT for an id or keyword over Lucene's term length, a vector that does not
      *                           fit the collection, fields that are not JSON, or a numeric field that is not numbers
      */
-    org.apache.lucene.document.Document toLucene(EmbeddedDocument embedded) {
+    List<org.apache.lucene.document.Document> toLucene(EmbeddedDocument embedded) {
         String id = embedded.id();
         FieldValues.requireTermLength(id, "id", id, IndexWriter.MAX_TERM_LENGTH);
-        FieldValues.requireValidVector(collection, stamp, embedded);
+        if (schema.hasPassages() != !embedded.passages().isEmpty()) {
+            throw new MmsearchException(ErrorCode.INVALID_INPUT, "document '" + id + "': collection '" + collection
+                    + (schema.hasPassages() ? "' splits field '" + schema.passages().field() + "' into passages, but"
+                    + " the document has none" : "' has no passages, but the document has "
+                    + embedded.passages().size()));
+        }
+        List<org.apache.lucene.document.Document> block = new ArrayList<>(embedded.passages().size() + 1);
+        for (Passage passage : embedded.passages()) {
+            FieldValues.requireValidVector(collection, stamp, new EmbeddedDocument(embedded.document(),
+                    passage.vector()));
+            org.apache.lucene.document.Document child = new org.apache.lucene.document.Document();
+            child.add(new StringField(BLOCK_FIELD, id, Field.Store.NO));
+            addVector(child, passage.vector());
+            child.add(new NumericDocValuesField(PASSAGE_FIELD, ((long) passage.start() << 32) | passage.end()));
+            block.add(child);
+        }
+        if (!schema.hasPassages()) {
+            FieldValues.requireValidVector(collection, stamp, embedded);
+        }
         Document document = embedded.document();
         byte[] source;
         try {
@@ -127,6 +170,9 @@ final class IndexLayout {
         doc.add(new StringField(ID_FIELD, id, Field.Store.YES));
         doc.add(new SortedDocValuesField(ID_FIELD, new BytesRef(id)));
         doc.add(new StoredField(SOURCE_FIELD, source));
+        if (schema.hasPassages()) {
+            doc.add(new StringField(BLOCK_FIELD, id, Field.Store.NO));
+        }
         FieldValues.IndexedText text = FieldValues.indexedText(schema, document.fields());
         for (Map.Entry<String, String> field : text.perField().entrySet()) {
             doc.add(new TextField(textField(field.getKey()), field.getValue(), Field.Store.NO));
@@ -134,17 +180,9 @@ final class IndexLayout {
         if (text.all() != null) {
             doc.add(new TextField(TEXT_FIELD, text.all(), Field.Store.NO));
         }
-        float[] vector = embedded.vector().clone();
-        if (unitVectors) {
-            float norm = VectorIndexing.norm(vector);
-            if (Math.abs(norm - 1f) > VectorIndexing.UNIT_TOLERANCE) {
-                ByteBuffer original = ByteBuffer.allocate(vector.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
-                original.asFloatBuffer().put(vector);
-                doc.add(new BinaryDocValuesField(VECTOR_ORIGINAL_FIELD, new BytesRef(original.array())));
-                vector = VectorIndexing.scaled(vector, 1f / norm);
-            }
+        if (!schema.hasPassages()) {
+            addVector(doc, embedded.vector());
         }
-        doc.add(new KnnFloatVectorField(VECTOR_FIELD, vector, vectorFieldType));
         for (String field : schema.keywordFields()) {
             String luceneField = keywordField(field);
             for (String value : FieldValues.strings(document.fields().get(field))) {
@@ -159,6 +197,37 @@ final class IndexLayout {
                 doc.add(new DoubleField(luceneField, value, Field.Store.NO));
             }
         }
-        return doc;
+        block.add(doc);
+        return block;
+    }
+
+    /** The vector fields of {@code doc}: the indexed vector, and the written one when it differs (see above). */
+    private void addVector(org.apache.lucene.document.Document doc, float[] written) {
+        float[] vector = written.clone();
+        if (unitVectors) {
+            float norm = VectorIndexing.norm(vector);
+            if (Math.abs(norm - 1f) > VectorIndexing.UNIT_TOLERANCE) {
+                ByteBuffer original = ByteBuffer.allocate(vector.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+                original.asFloatBuffer().put(vector);
+                doc.add(new BinaryDocValuesField(VECTOR_ORIGINAL_FIELD, new BytesRef(original.array())));
+                vector = VectorIndexing.scaled(vector, 1f / norm);
+            }
+        }
+        doc.add(new KnnFloatVectorField(VECTOR_FIELD, vector, vectorFieldType));
+    }
+
+    /** The term that a write or delete of document {@code id} replaces by: its whole block with passages. */
+    Term idTerm(String id) {
+        return new Term(schema.hasPassages() ? BLOCK_FIELD : ID_FIELD, id);
+    }
+
+    /** Documents in {@code reader}: its live documents, less their passages in a collection with passages. */
+    static int documentCount(org.apache.lucene.index.IndexReader reader, boolean passages) throws IOException {
+        return passages ? new org.apache.lucene.search.IndexSearcher(reader).count(DOCUMENTS) : reader.numDocs();
+    }
+
+    /** A passage's offsets as {@value #PASSAGE_FIELD} holds them: {@code [start, end]}. */
+    static int[] passageOffsets(long packed) {
+        return new int[] {(int) (packed >>> 32), (int) packed};
     }
 }

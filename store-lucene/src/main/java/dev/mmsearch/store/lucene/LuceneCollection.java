@@ -172,6 +172,11 @@ public final class LuceneCollection implements SearchCollection {
             for (SegmentCommitInfo segment : infos) {
                 documents += segment.info.maxDoc() - segment.getDelCount() - segment.getSoftDelCount();
             }
+            if (metadata.schema().hasPassages()) {
+                try (DirectoryReader reader = DirectoryReader.open(directory)) {
+                    documents = IndexLayout.documentCount(reader, true);
+                }
+            }
             return new CollectionInfo(name, metadata.stamp(), metadata.schema(), documents,
                     LuceneErrors.sizeOf(directory, infos.files(true)), metadata.committedAt());
         } catch (IOException | RuntimeException e) {
@@ -201,7 +206,8 @@ public final class LuceneCollection implements SearchCollection {
             for (LeafReaderContext leaf : reader.leaves()) {
                 leaf.reader().checkIntegrity();
             }
-            return new CollectionInfo(name, metadata.stamp(), metadata.schema(), reader.numDocs(),
+            return new CollectionInfo(name, metadata.stamp(), metadata.schema(),
+                    IndexLayout.documentCount(reader, metadata.schema().hasPassages()),
                     LuceneErrors.sizeOf(directory, commit.getFileNames()), metadata.committedAt());
         } catch (IOException | RuntimeException e) {
             throw LuceneErrors.openFailure(name, path, "verify", e);
@@ -257,7 +263,7 @@ public final class LuceneCollection implements SearchCollection {
             DirectoryReader reader = (DirectoryReader) view.searcher().getIndexReader();
             IndexCommit commit = reader.getIndexCommit();
             Instant committedAt = CommitMetadata.fromUserData(name, path, commit.getUserData()).committedAt();
-            return new CollectionInfo(name, stamp(), schema(), reader.numDocs(),
+            return new CollectionInfo(name, stamp(), schema(), view.count(),
                     LuceneErrors.sizeOf(directory, commit.getFileNames()), committedAt);
         } catch (IOException e) {
             throw readFailure(e);
@@ -336,13 +342,19 @@ public final class LuceneCollection implements SearchCollection {
     public void upsert(List<EmbeddedDocument> documents) {
         Objects.requireNonNull(documents, "documents");
         ensureOpen();
-        List<org.apache.lucene.document.Document> prepared = new ArrayList<>(documents.size());
+        List<List<org.apache.lucene.document.Document>> prepared = new ArrayList<>(documents.size());
         for (EmbeddedDocument document : documents) {
             prepared.add(layout.toLucene(document));
         }
         try {
             for (int i = 0; i < prepared.size(); i++) {
-                writer.updateDocument(new Term(IndexLayout.ID_FIELD, documents.get(i).id()), prepared.get(i));
+                Term id = layout.idTerm(documents.get(i).id());
+                if (prepared.get(i).size() == 1) {
+                    writer.updateDocument(id, prepared.get(i).getFirst());
+                } else {
+                    // One block, replaced atomically: a reader sees all of the old passages or all of the new.
+                    writer.updateDocuments(id, prepared.get(i));
+                }
             }
         } catch (IOException | AlreadyClosedException e) {
             throw writeFailure(e);
@@ -367,7 +379,7 @@ public final class LuceneCollection implements SearchCollection {
                 throw new MmsearchException(ErrorCode.INVALID_ARGUMENT, "cannot delete from collection '" + name
                         + "': id " + (i + 1) + " of " + terms.length + " is " + (id == null ? "null" : "blank"));
             }
-            terms[i] = new Term(IndexLayout.ID_FIELD, id);
+            terms[i] = layout.idTerm(id);
         }
         if (terms.length == 0) {
             return;
@@ -391,6 +403,14 @@ public final class LuceneCollection implements SearchCollection {
             matched = view.searcher().count(query);
         } catch (IOException e) {
             throw readFailure(e);
+        }
+        if (schema().hasPassages()) {
+            // The filter matches documents; their passages go with them in the same delete, or the blocks would break.
+            query = new org.apache.lucene.search.BooleanQuery.Builder()
+                    .add(query, org.apache.lucene.search.BooleanClause.Occur.SHOULD)
+                    .add(new org.apache.lucene.search.join.ToChildBlockJoinQuery(query, IndexLayout.PARENTS),
+                            org.apache.lucene.search.BooleanClause.Occur.SHOULD)
+                    .build();
         }
         try {
             writer.deleteDocuments(query);

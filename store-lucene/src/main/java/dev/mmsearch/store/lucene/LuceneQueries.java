@@ -27,6 +27,8 @@ import org.apache.lucene.search.Query;
 import org.apache.lucene.search.TermInSetQuery;
 import org.apache.lucene.search.TermQuery;
 import org.apache.lucene.util.BytesRef;
+import org.apache.lucene.search.join.DiversifyingChildrenFloatKnnVectorQuery;
+import org.apache.lucene.search.join.ToChildBlockJoinQuery;
 
 /**
  * The Lucene queries of a collection's {@link VectorQuery vector}, {@link TextQuery text} and {@link Filter filter}
@@ -43,6 +45,7 @@ final class LuceneQueries {
     private final FilterTranslator<Query> filters;
     private final boolean unitVectors;
     private final int oversample;
+    private final boolean passages;
 
     /**
      * {@code unitVectors}: the collection holds unit vectors (see {@link CommitMetadata#unitVectors()});
@@ -52,7 +55,8 @@ final class LuceneQueries {
         this.analyzer = analyzer;
         this.unitVectors = unitVectors;
         this.oversample = oversample;
-        this.filters = new Filters(collection, schema);
+        this.passages = schema.hasPassages();
+        this.filters = new Filters(collection, schema, passages ? IndexLayout.DOCUMENTS : new MatchAllDocsQuery());
     }
 
     /** The Lucene query of a filter, or null for none (checked against the schema). */
@@ -69,11 +73,33 @@ final class LuceneQueries {
     Query vector(VectorQuery query) {
         float[] vector = unitVectors ? VectorIndexing.unit(query.vector()) : query.vector().clone();
         Query filter = filter(query.filter());
+        if (passages) {
+            return passageVector(vector, query, filter);
+        }
         if (oversample <= 1) {
             return knn(vector, query.explored(), filter);
         }
         int candidates = oversample * query.k();
         Query graph = knn(vector, Math.max(query.explored(), candidates), filter);
+        return RescoreTopNQuery.createFullPrecisionRescorerQuery(graph, vector, IndexLayout.VECTOR_FIELD, candidates);
+    }
+
+    /**
+     * The kNN query of a collection with passages: the passages nearest to {@code vector}, at most one per document
+     * (its best: {@link DiversifyingChildrenFloatKnnVectorQuery}, the query behind Elasticsearch's nested kNN), so
+     * {@code k} hits are {@code k} distinct documents; the document filter moved onto the passages
+     * ({@link ToChildBlockJoinQuery}), so it still applies inside the graph search. Hits are passages: the view maps
+     * them to their documents. Rescoring encodings rescore the best passages with their full-precision vectors.
+     */
+    private Query passageVector(float[] vector, VectorQuery query, Query filter) {
+        Query passageFilter = filter == null ? null : new ToChildBlockJoinQuery(filter, IndexLayout.PARENTS);
+        if (oversample <= 1) {
+            return new DiversifyingChildrenFloatKnnVectorQuery(IndexLayout.VECTOR_FIELD, vector, passageFilter,
+                    query.explored(), IndexLayout.PARENTS);
+        }
+        int candidates = oversample * query.k();
+        Query graph = new DiversifyingChildrenFloatKnnVectorQuery(IndexLayout.VECTOR_FIELD, vector, passageFilter,
+                Math.max(query.explored(), candidates), IndexLayout.PARENTS);
         return RescoreTopNQuery.createFullPrecisionRescorerQuery(graph, vector, IndexLayout.VECTOR_FIELD, candidates);
     }
 
@@ -159,8 +185,12 @@ final class LuceneQueries {
 
     /** Filters over {@code kw.<field>} and {@code num.<field>}; range bounds made inclusive with nextUp/nextDown. */
     private static final class Filters extends FilterTranslator<Query> {
-        Filters(String collection, CollectionSchema schema) {
+        /** What a negation is taken from: every document (never a passage, so block joins can take the filter). */
+        private final Query all;
+
+        Filters(String collection, CollectionSchema schema, Query all) {
             super(collection, schema);
+            this.all = all;
         }
 
         @Override
@@ -195,7 +225,7 @@ final class LuceneQueries {
         @Override
         protected Query not(Query clause) {
             return new BooleanQuery.Builder()
-                    .add(new MatchAllDocsQuery(), BooleanClause.Occur.FILTER)
+                    .add(all, BooleanClause.Occur.FILTER)
                     .add(clause, BooleanClause.Occur.MUST_NOT)
                     .build();
         }

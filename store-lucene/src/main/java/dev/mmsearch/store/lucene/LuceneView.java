@@ -43,6 +43,10 @@ import org.apache.lucene.search.ScoreDoc;
 import org.apache.lucene.search.TopDocs;
 import org.apache.lucene.store.AlreadyClosedException;
 import org.apache.lucene.util.Bits;
+import org.apache.lucene.util.BitSet;
+import org.apache.lucene.index.NumericDocValues;
+import dev.mmsearch.core.Passage;
+import dev.mmsearch.core.PassageMatch;
 import org.apache.lucene.util.BytesRef;
 
 /**
@@ -58,10 +62,12 @@ final class LuceneView implements CollectionView {
     private final LuceneCollection collection;
     private final ViewSearcher searcher;
     private final List<LeafReaderContext> leaves;
+    private final boolean passages;
     private boolean closed;
 
     LuceneView(LuceneCollection collection, ViewSearcher searcher) {
         this.collection = collection;
+        this.passages = collection.schema().hasPassages();
         this.searcher = searcher;
         this.leaves = searcher.getIndexReader().leaves();
     }
@@ -73,8 +79,7 @@ final class LuceneView implements CollectionView {
 
     @Override
     public long count() {
-        ensureOpen();
-        return searcher.getIndexReader().numDocs();
+        return read(() -> IndexLayout.documentCount(searcher.getIndexReader(), passages));
     }
 
     @Override
@@ -82,8 +87,42 @@ final class LuceneView implements CollectionView {
         Objects.requireNonNull(query, "query");
         QueryChecks.requireValid(collection.name(), collection.stamp(), query);
         VectorSimilarity metric = collection.stamp().metric();
+        if (passages) {
+            return searchPassages(collection.queries().vector(query), query.k(), metric);
+        }
         return search(collection.queries().vector(query), query.k(),
                 score -> VectorIndexing.similarity(metric, score));
+    }
+
+    /**
+     * A passage kNN query's hits (best passages, one per document) as their documents, each with the passage that
+     * matched: its number in the block and its offsets.
+     */
+    private List<ScoredId> searchPassages(Query query, int k, VectorSimilarity metric) {
+        return read(() -> {
+            ScoreDoc[] best = searcher.search(query, k).scoreDocs;
+            ScoreDoc[] documents = new ScoreDoc[best.length];
+            PassageMatch[] matched = new PassageMatch[best.length];
+            String field = collection.schema().passages().field();
+            for (int i = 0; i < best.length; i++) {
+                LeafReaderContext leaf = leaves.get(ReaderUtil.subIndex(best[i].doc, leaves));
+                int child = best[i].doc - leaf.docBase;
+                BitSet parents = IndexLayout.PARENTS.getBitSet(leaf);
+                int parent = parents.nextSetBit(child);
+                int index = child - (child == 0 ? -1 : parents.prevSetBit(child - 1)) - 1;
+                NumericDocValues offsets = DocValues.getNumeric(leaf.reader(), IndexLayout.PASSAGE_FIELD);
+                int[] span = offsets.advanceExact(child) ? IndexLayout.passageOffsets(offsets.longValue()) : new int[2];
+                documents[i] = new ScoreDoc(leaf.docBase + parent, best[i].score);
+                matched[i] = new PassageMatch(field, index, span[0], span[1]);
+            }
+            String[] ids = idsOf(documents);
+            List<ScoredId> hits = new ArrayList<>(best.length);
+            for (int i = 0; i < best.length; i++) {
+                hits.add(new ScoredId(ids[i], VectorIndexing.similarity(metric, documents[i].score), documents[i].doc,
+                        matched[i]));
+            }
+            return hits;
+        });
     }
 
     @Override
@@ -200,10 +239,11 @@ final class LuceneView implements CollectionView {
                 docsPerLeaf.add(new TreeMap<>());
             }
             Map<String, Integer> located = locate(refs);
-            located.forEach((id, doc) -> {
-                int leaf = ReaderUtil.subIndex(doc, leaves);
-                docsPerLeaf.get(leaf).put(doc - leaves.get(leaf).docBase, id);
-            });
+            for (Map.Entry<String, Integer> entry : located.entrySet()) {
+                int leaf = ReaderUtil.subIndex(entry.getValue(), leaves);
+                int doc = entry.getValue() - leaves.get(leaf).docBase;
+                docsPerLeaf.get(leaf).put(passages ? firstPassage(leaves.get(leaf), doc) : doc, entry.getKey());
+            }
             Map<String, float[]> byId = new HashMap<>();
             for (int i = 0; i < leaves.size(); i++) {
                 if (docsPerLeaf.get(i).isEmpty()) {
@@ -231,6 +271,12 @@ final class LuceneView implements CollectionView {
             }
             return found;
         });
+    }
+
+    /** The first passage of the document at leaf doc {@code parent} (the one after the previous document). */
+    private static int firstPassage(LeafReaderContext leaf, int parent) throws IOException {
+        BitSet parents = IndexLayout.PARENTS.getBitSet(leaf);
+        return parent == 0 ? 0 : parents.prevSetBit(parent - 1) + 1;
     }
 
     /**
@@ -359,6 +405,15 @@ final class LuceneView implements CollectionView {
     @Override
     public void forEachDocument(Consumer<EmbeddedDocument> consumer) {
         Objects.requireNonNull(consumer, "consumer");
+        if (passages) {
+            read(() -> {
+                for (LeafReaderContext leaf : leaves) {
+                    forEachBlock(leaf, consumer);
+                }
+                return null;
+            });
+            return;
+        }
         read(() -> {
             for (LeafReaderContext leaf : leaves) {
                 LeafReader reader = leaf.reader();
@@ -384,6 +439,48 @@ final class LuceneView implements CollectionView {
             }
             return null;
         });
+    }
+
+    /** The documents of one leaf of a collection with passages, each with its passages (children in doc order). */
+    private void forEachBlock(LeafReaderContext leaf, Consumer<EmbeddedDocument> consumer) throws IOException {
+        LeafReader reader = leaf.reader();
+        FloatVectorValues vectors = reader.getFloatVectorValues(IndexLayout.VECTOR_FIELD);
+        BitSet parents = IndexLayout.PARENTS.getBitSet(leaf);
+        if (vectors == null || parents == null) {
+            return;
+        }
+        Bits live = reader.getLiveDocs();
+        BinaryDocValues originals = IndexLayout.originals(reader);
+        NumericDocValues offsets = DocValues.getNumeric(reader, IndexLayout.PASSAGE_FIELD);
+        StoredFields stored = reader.storedFields();
+        KnnVectorValues.DocIndexIterator it = vectors.iterator();
+        List<Passage> block = new ArrayList<>();
+        int parent = -1;
+        for (int doc = it.nextDoc(); doc != DocIdSetIterator.NO_MORE_DOCS; doc = it.nextDoc()) {
+            if (live != null && !live.get(doc)) {
+                continue;
+            }
+            int owner = parents.nextSetBit(doc);
+            if (owner != parent && !block.isEmpty()) {
+                consumer.accept(blockDocument(stored, parent, block));
+                block = new ArrayList<>();
+            }
+            parent = owner;
+            int[] span = offsets.advanceExact(doc) ? IndexLayout.passageOffsets(offsets.longValue()) : new int[2];
+            block.add(new Passage(span[0], span[1], IndexLayout.writtenVector(vectors.vectorValue(it.index()),
+                    originals, doc)));
+        }
+        if (!block.isEmpty()) {
+            consumer.accept(blockDocument(stored, parent, block));
+        }
+    }
+
+    private EmbeddedDocument blockDocument(StoredFields stored, int parent, List<Passage> block) throws IOException {
+        org.apache.lucene.document.Document fields = stored.document(parent,
+                Set.of(IndexLayout.ID_FIELD, IndexLayout.SOURCE_FIELD));
+        String id = fields.get(IndexLayout.ID_FIELD);
+        Map<String, Object> values = collection.readSource(id, fields.getBinaryValue(IndexLayout.SOURCE_FIELD));
+        return EmbeddedDocument.withPassages(new Document(id, values), block);
     }
 
     @Override
