@@ -70,16 +70,27 @@ public final class BeirEvaluation {
     public static EvalResult run(Path beirDir, Path qrelsOverride, String modelId, TextAnalyzer analyzer, String label,
                                  Search search, CollectionStore store, EncoderProvider encoders, IndexProgress progress,
                                  Path reportDir, IndexOptions options) {
+        return run(beirDir, qrelsOverride, modelId, CollectionSchema.BEIR.withAnalyzer(analyzer), label, search, store,
+                encoders, progress, reportDir, options);
+    }
+
+    /**
+     * As above, the corpus indexed with {@code schema} (the BEIR layout with another analyzer or with passages; the
+     * collection is named after both, {@link #collectionName(String, String, CollectionSchema)}, so variants are
+     * cached side by side).
+     */
+    public static EvalResult run(Path beirDir, Path qrelsOverride, String modelId, CollectionSchema schema,
+                                 String label, Search search, CollectionStore store, EncoderProvider encoders,
+                                 IndexProgress progress, Path reportDir, IndexOptions options) {
         Objects.requireNonNull(label, "label");
         Objects.requireNonNull(search, "search");
         IndexProgress shown = progress == null ? IndexProgress.NONE : progress;
         long start = System.nanoTime();
         BeirDataset dataset = BeirDataset.load(beirDir, qrelsOverride);
         TextEncoder encoder = encoders.textEncoder(modelId);
-        String name = collectionName(dataset.name(), modelId, analyzer);
+        String name = collectionName(dataset.name(), modelId, schema);
 
-        IndexSummary indexing = prepareCollection(dataset, name, CollectionSchema.BEIR.withAnalyzer(analyzer), encoder,
-                store, shown, reportDir, options);
+        IndexSummary indexing = prepareCollection(dataset, name, schema, encoder, store, shown, reportDir, options);
         Metrics metrics = evaluate(dataset, name + " " + label, text -> search.search(name, text, DEPTH), shown);
         double seconds = (System.nanoTime() - start) / 1e9;
         EvalResult result = new EvalResult(metrics.ndcgAt10(), metrics.recallAt100(), metrics.mrrAt10(), metrics.queries(),
@@ -114,8 +125,16 @@ public final class BeirEvaluation {
     public static String prepare(BeirDataset dataset, String modelId, TextAnalyzer analyzer, CollectionStore store,
                                  EncoderProvider encoders, IndexProgress progress, Path reportDir,
                                  IndexOptions options) {
-        String name = collectionName(dataset.name(), modelId, analyzer);
-        prepareCollection(dataset, name, CollectionSchema.BEIR.withAnalyzer(analyzer), encoders.textEncoder(modelId),
+        return prepare(dataset, modelId, CollectionSchema.BEIR.withAnalyzer(analyzer), store, encoders, progress,
+                reportDir, options);
+    }
+
+    /** As above, the corpus indexed with {@code schema}. */
+    public static String prepare(BeirDataset dataset, String modelId, CollectionSchema schema, CollectionStore store,
+                                 EncoderProvider encoders, IndexProgress progress, Path reportDir,
+                                 IndexOptions options) {
+        String name = collectionName(dataset.name(), modelId, schema);
+        prepareCollection(dataset, name, schema, encoders.textEncoder(modelId),
                 store, progress == null ? IndexProgress.NONE : progress, reportDir, options);
         return name;
     }
@@ -152,7 +171,20 @@ public final class BeirEvaluation {
 
     /** As above, with {@code -<analyzer>} after the model for analyzers other than English. */
     public static String collectionName(String datasetName, String modelId, TextAnalyzer analyzer) {
+        return collectionName(datasetName, modelId, CollectionSchema.BEIR.withAnalyzer(analyzer));
+    }
+
+    /**
+     * As above, for a corpus indexed with {@code schema}: {@code -<analyzer>} for analyzers other than English, then
+     * {@code -passages} (with {@code -w<window>-o<overlap>} when they are set) for a schema with passages.
+     */
+    public static String collectionName(String datasetName, String modelId, CollectionSchema schema) {
+        TextAnalyzer analyzer = schema.analyzer();
         String suffix = analyzer == TextAnalyzer.ENGLISH ? "" : "-" + analyzer.label();
+        if (schema.hasPassages()) {
+            suffix += "-passages" + (schema.passages().window() == null ? "" : "-w" + schema.passages().window())
+                    + (schema.passages().overlap() == null ? "" : "-o" + schema.passages().overlap());
+        }
         String raw = ("beir-" + datasetName + "-" + modelId + suffix).toLowerCase(Locale.ROOT)
                 .replaceAll("[^a-z0-9_-]+", "-").replaceAll("-{2,}", "-").replaceAll("-+$", "");
         return CollectionStore.validateName(raw.length() > 64 ? raw.substring(0, 64).replaceAll("-+$", "") : raw);

@@ -2,6 +2,7 @@ package dev.mmsearch.ingest;
 
 import dev.mmsearch.core.CollectionSchema;
 import dev.mmsearch.core.Document;
+import dev.mmsearch.core.EmbeddedDocument;
 import dev.mmsearch.core.ErrorCode;
 import dev.mmsearch.core.ImageEncoder;
 import dev.mmsearch.core.ImageRoots;
@@ -48,16 +49,48 @@ public interface DocumentEmbedder {
      */
     float[][] embed(List<String> inputs);
 
+    /**
+     * Embeds documents whose {@link #input}s are {@code inputs} (same order): one embedded document each. In a
+     * collection with passages each document is split and every passage embedded ({@link #passageStats} counts them).
+     *
+     * @throws MmsearchException as {@link #embed}
+     */
+    default List<EmbeddedDocument> embedDocuments(List<Document> documents, List<String> inputs) {
+        float[][] vectors = embed(inputs);
+        if (vectors.length != documents.size()) {
+            throw new MmsearchException(ErrorCode.INTERNAL, "embedder " + stamp().modelId() + " returned "
+                    + vectors.length + " vectors for " + documents.size() + " inputs");
+        }
+        List<EmbeddedDocument> embedded = new ArrayList<>(documents.size());
+        for (int i = 0; i < vectors.length; i++) {
+            embedded.add(new EmbeddedDocument(documents.get(i), vectors[i]));
+        }
+        return embedded;
+    }
+
+    /** What splitting into passages did so far ({@link PassageStats#NONE} for an embedder that does not split). */
+    default PassageStats passageStats() {
+        return PassageStats.NONE;
+    }
+
     /** Whether {@code e} blames the input (bad image, missing file, path outside the roots), not the model. */
     static boolean isInputProblem(MmsearchException e) {
         return Set.of(ErrorCode.INVALID_INPUT, ErrorCode.UNSUPPORTED_MEDIA_TYPE, ErrorCode.PAYLOAD_TOO_LARGE,
                 ErrorCode.NOT_FOUND).contains(e.code());
     }
 
-    /** The schema's embed text through {@code encoder} (documents side). */
+    /**
+     * The schema's embed text through {@code encoder} (documents side); when the schema has
+     * {@link CollectionSchema#passages() passages}, every passage's ({@link PassageSplitter}).
+     */
     static DocumentEmbedder text(TextEncoder encoder, CollectionSchema schema) {
         Objects.requireNonNull(encoder, "encoder");
         Objects.requireNonNull(schema, "schema");
+        DocumentEmbedder whole = wholeText(encoder, schema);
+        return schema.hasPassages() ? new PassageEmbedder(whole, new PassageSplitter(encoder, schema)) : whole;
+    }
+
+    private static DocumentEmbedder wholeText(TextEncoder encoder, CollectionSchema schema) {
         return new DocumentEmbedder() {
             @Override
             public ModelStamp stamp() {

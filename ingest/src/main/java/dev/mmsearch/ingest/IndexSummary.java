@@ -18,11 +18,20 @@ import java.util.Objects;
  * @param elapsed       wall time of the run
  * @param docsPerSecond {@code indexed} per second of {@code elapsed}
  * @param errorReport   the error report file, or {@code null} when there was no error
+ * @param passages      in a collection with passages, how the run's documents were split ({@link PassageStats#NONE}
+ *                      otherwise)
  */
 public record IndexSummary(long read, long indexed, long skipped, long failed, long duplicates, Duration elapsed,
-                           double docsPerSecond, Path errorReport) {
+                           double docsPerSecond, Path errorReport, PassageStats passages) {
     public IndexSummary {
         Objects.requireNonNull(elapsed, "elapsed");
+        passages = passages == null ? PassageStats.NONE : passages;
+    }
+
+    /** A run without passages. */
+    public IndexSummary(long read, long indexed, long skipped, long failed, long duplicates, Duration elapsed,
+                        double docsPerSecond, Path errorReport) {
+        this(read, indexed, skipped, failed, duplicates, elapsed, docsPerSecond, errorReport, PassageStats.NONE);
     }
 
     /**
@@ -39,6 +48,9 @@ public record IndexSummary(long read, long indexed, long skipped, long failed, l
         }
         line.append(String.format(Locale.ROOT, " in %.1f s (%.1f docs/s); errors: ", elapsed.toMillis() / 1000.0, docsPerSecond));
         line.append(errorReport == null ? "none" : errorReport.toString());
+        if (passages.documents() > 0) {
+            line.append("; passages: ").append(passages.toLine());
+        }
         return line.toString();
     }
 }

@@ -222,6 +222,7 @@ public final class Indexer {
 
         IndexSummary execute() {
             long start = System.nanoTime();
+            PassageStats passagesAtStart = encoder.passageStats();
             log.info("indexing collection={} input={} model={} batchSize={} window={} policy={} skipUnchanged={}",
                     target.name(), source.file(), target.stamp().modelId(), options.batchSize(), options.windowSize(),
                     options.errorPolicy(), skipUnchanged);
@@ -250,8 +251,18 @@ public final class Indexer {
             }
             Duration elapsed = Duration.ofNanos(System.nanoTime() - start);
             double seconds = elapsed.toNanos() / 1e9;
+            PassageStats passages = encoder.passageStats().since(passagesAtStart);
             IndexSummary summary = new IndexSummary(read, indexed, skipped, failed, duplicates, elapsed,
-                    seconds > 0 ? indexed / seconds : 0, report.path());
+                    seconds > 0 ? indexed / seconds : 0, report.path(), passages);
+            if (passages.documents() > 0) {
+                log.info("passages collection={} documents={} split={} passages={} perDocument={} truncated={}",
+                        target.name(), passages.documents(), passages.split(), passages.passages(),
+                        round(passages.passagesPerDocument()), passages.truncated());
+                if (passages.truncated() > 0) {
+                    log.warn("passages truncated collection={} documents={}: text past the passage cap or the model's"
+                            + " limit was not embedded", target.name(), passages.truncated());
+                }
+            }
             log.info("indexed collection={} read={} indexed={} skipped={} failed={} duplicates={} seconds={} "
                             + "tokenizeSeconds={} encodeSeconds={} writeSeconds={} commitSeconds={} paddingRatio={}",
                     target.name(), read, indexed, skipped, failed, duplicates, round(seconds),
@@ -391,9 +402,9 @@ public final class Indexer {
             }
             paddedTokens += (long) longest * texts.size();
             long t0 = System.nanoTime();
-            float[][] vectors;
+            List<EmbeddedDocument> embedded;
             try {
-                vectors = encoder.embed(texts);
+                embedded = encoder.embedDocuments(batch.stream().map(Pending::document).toList(), texts);
             } catch (MmsearchException e) {
                 if (!DocumentEmbedder.isInputProblem(e)) {
                     throw e;
@@ -404,14 +415,6 @@ public final class Indexer {
             }
             long t1 = System.nanoTime();
             encodeNanos += t1 - t0;
-            if (vectors.length != batch.size()) {
-                throw new MmsearchException(ErrorCode.INTERNAL, "encoder " + encoder.stamp().modelId() + " returned "
-                        + vectors.length + " vectors for " + batch.size() + " texts");
-            }
-            List<EmbeddedDocument> embedded = new ArrayList<>(batch.size());
-            for (int i = 0; i < batch.size(); i++) {
-                embedded.add(new EmbeddedDocument(batch.get(i).document(), vectors[i]));
-            }
             target.upsert(embedded);
             writeNanos += System.nanoTime() - t1;
             long fresh = batch.stream().filter(Pending::newId).count();

@@ -132,6 +132,11 @@ public final class OnlineWriter {
 
     /** What is wrong with a document's own vector for this collection (its dimension), or null when nothing is. */
     private String vectorProblem(float[] vector) {
+        if (collection.schema().hasPassages()) {
+            return "collection '" + collection.name() + "' splits field '" + collection.schema().passages().field()
+                    + "' into passages, each embedded by the collection's model; a document cannot bring its own \""
+                    + BulkBody.VECTOR + "\" there: leave it out";
+        }
         dev.mmsearch.core.ModelStamp stamp = collection.stamp();
         if (vector.length != stamp.dimension()) {
             return "\"" + BulkBody.VECTOR + "\" has " + vector.length + " numbers but collection '" + collection.name()
@@ -179,9 +184,10 @@ public final class OnlineWriter {
     private void embed(List<Pending> pending, List<EmbeddedDocument> embedded, List<Pending> written,
                        Outcome[] outcomes) {
         for (List<Pending> batch : Indexer.lengthSortedBatches(pending, Pending::length, batchSize)) {
-            float[][] vectors;
+            List<EmbeddedDocument> vectors;
             try {
-                vectors = embedder.embed(batch.stream().map(Pending::input).toList());
+                vectors = embedder.embedDocuments(batch.stream().map(p -> p.item().document()).toList(),
+                        batch.stream().map(Pending::input).toList());
             } catch (MmsearchException e) {
                 if (!DocumentEmbedder.isInputProblem(e) || batch.size() == 1) {
                     if (!DocumentEmbedder.isInputProblem(e)) {
@@ -197,7 +203,7 @@ public final class OnlineWriter {
                 continue;
             }
             for (int i = 0; i < batch.size(); i++) {
-                embedded.add(new EmbeddedDocument(batch.get(i).item().document(), vectors[i]));
+                embedded.add(vectors.get(i));
                 written.add(batch.get(i));
             }
         }

@@ -4,6 +4,8 @@ import dev.mmsearch.core.ErrorCode;
 import dev.mmsearch.core.Hit;
 import dev.mmsearch.core.Json;
 import dev.mmsearch.core.TextAnalyzer;
+import dev.mmsearch.core.CollectionSchema;
+import dev.mmsearch.core.PassageOptions;
 import dev.mmsearch.core.MmsearchException;
 import dev.mmsearch.core.experiment.Layer;
 import dev.mmsearch.core.experiment.Scene;
@@ -72,6 +74,12 @@ public class EvalCommand implements Callable<Integer> {
             description = "How the corpus's text is analysed for BM25: english (default), chinese, cjk, standard, icu.")
     String analyzer;
 
+    @Option(names = "--passages", paramLabel = "FIELD[:WINDOW[:OVERLAP]]",
+            description = "Split the corpus's FIELD (e.g. text) into passages of at most WINDOW tokens (default: what"
+                    + " the model's limit leaves), OVERLAP tokens repeated (default: 10% of the window); its own"
+                    + " collection, cached beside the unsplit one.")
+    String passages;
+
     @Option(names = "--json", description = "Print JSON.")
     boolean json;
 
@@ -86,7 +94,7 @@ public class EvalCommand implements Callable<Integer> {
             if (arms.isEmpty()) {
                 // An unknown retriever is refused now, not after the corpus was indexed.
                 engine.experiments().current().select(query("eval-check", "check", 1, Map.of(), retriever));
-                EvalResult result = BeirEvaluation.run(beir, qrels, model, TextAnalyzer.parse(analyzer), retriever,
+                EvalResult result = BeirEvaluation.run(beir, qrels, model, corpusSchema(), retriever,
                         search(engine, Map.of(), retriever),
                         engine.store(), engine.encoders(), new ConsoleIndexProgress(), engine.dataDirectory().reports(),
                         options);
@@ -105,9 +113,15 @@ public class EvalCommand implements Callable<Integer> {
         return 0;
     }
 
+    /** The BEIR layout with the chosen analyzer and passages. */
+    private CollectionSchema corpusSchema() {
+        return CollectionSchema.BEIR.withAnalyzer(TextAnalyzer.parse(analyzer))
+                .withPassages(passages == null ? null : PassageOptions.parse(passages));
+    }
+
     private void compareArms(Engine engine, IndexOptions options, PrintWriter out) {
         BeirDataset dataset = BeirDataset.load(beir, qrels);
-        String collection = BeirEvaluation.prepare(dataset, model, TextAnalyzer.parse(analyzer), engine.store(), engine.encoders(),
+        String collection = BeirEvaluation.prepare(dataset, model, corpusSchema(), engine.store(), engine.encoders(),
                 new ConsoleIndexProgress(), engine.dataDirectory().reports(), options);
         Scene sceneConfig = engine.experiments().current().config().scene(scene);
         List<Map<String, Object>> rows = new ArrayList<>();

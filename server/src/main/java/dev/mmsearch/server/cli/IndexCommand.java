@@ -117,6 +117,12 @@ public class IndexCommand implements Callable<Integer> {
                     + " existing collection keeps its own.")
     String analyzer;
 
+    @Option(names = "--passages", paramLabel = "FIELD[:WINDOW[:OVERLAP]]",
+            description = "Split a new collection's text field FIELD into passages of at most WINDOW tokens of the"
+                    + " model (default: what its limit leaves), each embedded on its own, OVERLAP tokens repeated"
+                    + " between passages (default: 10% of the window). An existing collection keeps its own.")
+    String passages;
+
     @Spec
     CommandSpec spec;
 
@@ -131,7 +137,8 @@ public class IndexCommand implements Callable<Integer> {
                 ? new CollectionSchema(embedTemplate, textFields, keywordFields, numericFields)
                 : CollectionSchema.images(imageFieldName, textFieldsGiven ? textFields : List.of("captions", "caption"),
                 keywordFields, numericFields);
-        schema = schema.withHnsw(vectorIndex.hnsw(HnswOptions.DEFAULT)).withAnalyzer(TextAnalyzer.parse(analyzer));
+        schema = schema.withHnsw(vectorIndex.hnsw(HnswOptions.DEFAULT)).withAnalyzer(TextAnalyzer.parse(analyzer))
+                .withPassages(passages == null ? null : dev.mmsearch.core.PassageOptions.parse(passages));
         IndexOptions options = IndexOptions.defaults().withBatchSize(common.batchSize).withCommitEvery(commitEvery)
                 .withErrorPolicy(ErrorPolicy.parse(onError)).withResume(resume);
         if (remote.remote()) {

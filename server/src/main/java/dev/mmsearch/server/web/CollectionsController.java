@@ -50,11 +50,13 @@ class CollectionsController {
      * (default {@code ["captions", "caption"]}, as {@code mmsearch index} of an image folder) are BM25 only, and
      * {@code embed} is not used. {@code hnsw} ({@code {"m": 16, "beamWidth": 100}}, either may be left out) says how
      * the vector graph is built. {@code analyzer} ({@code english}, the default, {@code chinese}, {@code cjk},
-     * {@code standard} or {@code icu}) how the text fields are analysed for BM25 and highlighting.
+     * {@code standard} or {@code icu}) how the text fields are analysed for BM25 and highlighting. {@code passages}
+     * ({@code "text"} or {@code {"field": "text", "window": 200, "overlap": 20, "maxPassages": 256}}) splits an
+     * embedded field into passages, one vector each ({@link dev.mmsearch.core.PassageOptions}).
      */
     record SchemaBody(String model, String embed, List<String> textFields, List<String> keywordFields,
                       List<String> numericFields, String vectorEncoding, String imageField, HnswBody hnsw,
-                      String analyzer) {
+                      String analyzer, tools.jackson.databind.JsonNode passages) {
     }
 
     /** HNSW graph options of a new collection; a missing one keeps its default ({@link HnswOptions#DEFAULT}). */
@@ -74,7 +76,8 @@ class CollectionsController {
         }
         CollectionSchema schema = schema(body).withHnsw(body.hnsw() == null ? HnswOptions.DEFAULT
                 : body.hnsw().options()).withAnalyzer(body.analyzer() == null ? TextAnalyzer.ENGLISH
-                : TextAnalyzer.parse(body.analyzer()));
+                : TextAnalyzer.parse(body.analyzer()))
+                .withPassages(dev.mmsearch.core.PassageOptions.fromJson(body.passages()));
         VectorEncoding encoding = body.vectorEncoding() == null ? VectorEncoding.FLOAT32
                 : VectorEncoding.parse(body.vectorEncoding());
         ModelStamp stamp = schema.isImageCollection() ? engine.encoders().imageEncoder(body.model()).stamp()

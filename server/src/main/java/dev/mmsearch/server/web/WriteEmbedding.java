@@ -66,18 +66,35 @@ class WriteEmbedding {
             @Override
             public float[][] embed(List<String> inputs) {
                 counter.increment(inputs.size());
-                if (permits == null) {
-                    return embedder.embed(inputs);
-                }
-                long start = System.nanoTime();
-                permits.acquireUninterruptibly();
-                waits.record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
-                try {
-                    return embedder.embed(inputs);
-                } finally {
-                    permits.release();
-                }
+                return bounded(() -> embedder.embed(inputs));
+            }
+
+            @Override
+            public List<dev.mmsearch.core.EmbeddedDocument> embedDocuments(List<Document> documents,
+                                                                          List<String> inputs) {
+                counter.increment(documents.size());
+                return bounded(() -> embedder.embedDocuments(documents, inputs));
+            }
+
+            @Override
+            public dev.mmsearch.ingest.PassageStats passageStats() {
+                return embedder.passageStats();
             }
         };
+    }
+
+    /** Runs one model call within the bound on concurrent embeds (none when the bound is 0). */
+    private <T> T bounded(java.util.function.Supplier<T> call) {
+        if (permits == null) {
+            return call.get();
+        }
+        long start = System.nanoTime();
+        permits.acquireUninterruptibly();
+        waits.record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
+        try {
+            return call.get();
+        } finally {
+            permits.release();
+        }
     }
 }
