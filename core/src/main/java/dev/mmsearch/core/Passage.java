@@ -15,9 +15,4 @@ public record Passage(int start, int end, float[] vector) {
         }
         Objects.requireNonNull(vector, "vector");
     }
-
-    /** The passage's text in {@code fieldText} (the joined field value), or "" when the offsets lie outside it. */
-    public String textIn(String fieldText) {
-        return end <= fieldText.length() ? fieldText.substring(start, end) : "";
-    }
 }

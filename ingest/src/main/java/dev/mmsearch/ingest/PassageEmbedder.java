@@ -4,7 +4,6 @@ import dev.mmsearch.core.Document;
 import dev.mmsearch.core.EmbeddedDocument;
 import dev.mmsearch.core.ErrorCode;
 import dev.mmsearch.core.MmsearchException;
-import dev.mmsearch.core.ModelStamp;
 import dev.mmsearch.core.Passage;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,7 +14,7 @@ import java.util.concurrent.atomic.LongAdder;
  * of a batch of documents are embedded in one encoder call (the encoder sorts them by length into its own batches).
  * Thread-safe: the counters are adders.
  */
-final class PassageEmbedder implements DocumentEmbedder {
+final class PassageEmbedder extends ForwardingDocumentEmbedder {
     private final DocumentEmbedder whole;
     private final PassageSplitter splitter;
     private final LongAdder documents = new LongAdder();
@@ -24,33 +23,9 @@ final class PassageEmbedder implements DocumentEmbedder {
     private final LongAdder truncated = new LongAdder();
 
     PassageEmbedder(DocumentEmbedder whole, PassageSplitter splitter) {
+        super(whole);
         this.whole = whole;
         this.splitter = splitter;
-    }
-
-    @Override
-    public ModelStamp stamp() {
-        return whole.stamp();
-    }
-
-    @Override
-    public String input(Document document) {
-        return whole.input(document);
-    }
-
-    @Override
-    public String emptyReason() {
-        return whole.emptyReason();
-    }
-
-    @Override
-    public int[] lengths(List<String> inputs) {
-        return whole.lengths(inputs);
-    }
-
-    @Override
-    public float[][] embed(List<String> inputs) {
-        return whole.embed(inputs);
     }
 
     @Override

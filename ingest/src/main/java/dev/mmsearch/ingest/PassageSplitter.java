@@ -53,9 +53,11 @@ final class PassageSplitter {
         String field = options.field();
         String text = FieldValues.joinedText(document.fields().get(field));
         String whole = schema.embedText(document);
-        int overhead = encoder.countTokens(schema.embedText(with(document, "")));
+        // One encoder call for both (a remote encoder answers it in one round trip).
+        int[] counts = encoder.countTokens(List.of(whole, schema.embedText(with(document, ""))));
+        int wholeTokens = counts[0];
+        int overhead = counts[1];
         int window = options.windowFor(maxTokens - overhead);
-        int wholeTokens = encoder.countTokens(whole);
         if (text.isBlank() || (wholeTokens < maxTokens && wholeTokens - overhead <= window)) {
             return new Split(List.of(new Piece(0, text.length(), whole)), wholeTokens >= maxTokens);
         }
@@ -88,8 +90,7 @@ final class PassageSplitter {
             }
             first = next;
         }
-        int[] counts = encoder.countTokens(pieces.stream().map(Piece::embedText).toList());
-        for (int count : counts) {
+        for (int count : encoder.countTokens(pieces.stream().map(Piece::embedText).toList())) {
             truncated |= count >= maxTokens;
         }
         return new Split(List.copyOf(pieces), truncated);

@@ -4,7 +4,6 @@ import dev.mmsearch.core.Document;
 import dev.mmsearch.core.HighlightFragment;
 import dev.mmsearch.core.Hit;
 import dev.mmsearch.retrieval.Candidate;
-import dev.mmsearch.core.FieldValues;
 import dev.mmsearch.core.PassageMatch;
 import dev.mmsearch.retrieval.ParamChecks;
 import dev.mmsearch.retrieval.RequestContext;
@@ -98,15 +97,10 @@ public final class FieldsSummary implements SummaryStage {
                 continue;
             }
             Map<String, Object> fields = new LinkedHashMap<>(doc.fields());
-            fields.put(match.field(), passageText(match, doc));
+            fields.put(match.field(), match.textIn(doc));
             out.add(new Document(doc.id(), fields));
         }
         return out;
-    }
-
-    private static String passageText(PassageMatch match, Document doc) {
-        String text = FieldValues.joinedText(doc.fields().get(match.field()));
-        return match.end() <= text.length() ? text.substring(match.start(), match.end()) : "";
     }
 
     private static Map<String, Object> passage(PassageMatch match, Document doc) {
@@ -115,7 +109,7 @@ public final class FieldsSummary implements SummaryStage {
         out.put("index", match.index());
         out.put("start", match.start());
         out.put("end", match.end());
-        out.put("text", passageText(match, doc));
+        out.put("text", match.textIn(doc));
         return out;
     }
 

@@ -1,8 +1,9 @@
 package dev.mmsearch.server.web;
 
 import dev.mmsearch.core.Document;
-import dev.mmsearch.core.ModelStamp;
+import dev.mmsearch.core.EmbeddedDocument;
 import dev.mmsearch.ingest.DocumentEmbedder;
+import dev.mmsearch.ingest.ForwardingDocumentEmbedder;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -42,27 +43,7 @@ class WriteEmbedding {
         Counter counter = Counter.builder("mmsearch.write.embedded")
                 .description("Documents the write API embedded with the collection's model")
                 .tag("collection", collection).register(meters);
-        return new DocumentEmbedder() {
-            @Override
-            public ModelStamp stamp() {
-                return embedder.stamp();
-            }
-
-            @Override
-            public String input(Document document) {
-                return embedder.input(document);
-            }
-
-            @Override
-            public String emptyReason() {
-                return embedder.emptyReason();
-            }
-
-            @Override
-            public int[] lengths(List<String> inputs) {
-                return embedder.lengths(inputs);
-            }
-
+        return new ForwardingDocumentEmbedder(embedder) {
             @Override
             public float[][] embed(List<String> inputs) {
                 counter.increment(inputs.size());
@@ -70,15 +51,10 @@ class WriteEmbedding {
             }
 
             @Override
-            public List<dev.mmsearch.core.EmbeddedDocument> embedDocuments(List<Document> documents,
+            public List<EmbeddedDocument> embedDocuments(List<Document> documents,
                                                                           List<String> inputs) {
                 counter.increment(documents.size());
                 return bounded(() -> embedder.embedDocuments(documents, inputs));
-            }
-
-            @Override
-            public dev.mmsearch.ingest.PassageStats passageStats() {
-                return embedder.passageStats();
             }
         };
     }

@@ -348,13 +348,9 @@ public final class LuceneCollection implements SearchCollection {
         }
         try {
             for (int i = 0; i < prepared.size(); i++) {
-                Term id = layout.idTerm(documents.get(i).id());
-                if (prepared.get(i).size() == 1) {
-                    writer.updateDocument(id, prepared.get(i).getFirst());
-                } else {
-                    // One block, replaced atomically: a reader sees all of the old passages or all of the new.
-                    writer.updateDocuments(id, prepared.get(i));
-                }
+                // One block (a document, after its passages if it has some), replaced atomically: a reader sees all of
+                // the old passages or all of the new.
+                writer.updateDocuments(layout.idTerm(documents.get(i).id()), prepared.get(i));
             }
         } catch (IOException | AlreadyClosedException e) {
             throw writeFailure(e);

@@ -73,34 +73,28 @@ final class LuceneQueries {
     Query vector(VectorQuery query) {
         float[] vector = unitVectors ? VectorIndexing.unit(query.vector()) : query.vector().clone();
         Query filter = filter(query.filter());
-        if (passages) {
-            return passageVector(vector, query, filter);
-        }
         if (oversample <= 1) {
-            return knn(vector, query.explored(), filter);
+            return graph(vector, query.explored(), filter);
         }
         int candidates = oversample * query.k();
-        Query graph = knn(vector, Math.max(query.explored(), candidates), filter);
+        Query graph = graph(vector, Math.max(query.explored(), candidates), filter);
         return RescoreTopNQuery.createFullPrecisionRescorerQuery(graph, vector, IndexLayout.VECTOR_FIELD, candidates);
     }
 
     /**
-     * The kNN query of a collection with passages: the passages nearest to {@code vector}, at most one per document
-     * (its best: {@link DiversifyingChildrenFloatKnnVectorQuery}, the query behind Elasticsearch's nested kNN), so
-     * {@code k} hits are {@code k} distinct documents; the document filter moved onto the passages
-     * ({@link ToChildBlockJoinQuery}), so it still applies inside the graph search. Hits are passages: the view maps
-     * them to their documents. Rescoring encodings rescore the best passages with their full-precision vectors.
+     * The graph search for the {@code k} nearest documents. In a collection with passages it searches the passages,
+     * at most one per document (its best: {@link DiversifyingChildrenFloatKnnVectorQuery}, the query behind
+     * Elasticsearch's nested kNN), so {@code k} hits are {@code k} distinct documents, with the document filter moved
+     * onto the passages ({@link ToChildBlockJoinQuery}) so it still applies inside the graph search; its hits are
+     * passages, which the view maps to their documents.
      */
-    private Query passageVector(float[] vector, VectorQuery query, Query filter) {
-        Query passageFilter = filter == null ? null : new ToChildBlockJoinQuery(filter, IndexLayout.PARENTS);
-        if (oversample <= 1) {
-            return new DiversifyingChildrenFloatKnnVectorQuery(IndexLayout.VECTOR_FIELD, vector, passageFilter,
-                    query.explored(), IndexLayout.PARENTS);
+    private Query graph(float[] vector, int k, Query filter) {
+        if (!passages) {
+            return knn(vector, k, filter);
         }
-        int candidates = oversample * query.k();
-        Query graph = new DiversifyingChildrenFloatKnnVectorQuery(IndexLayout.VECTOR_FIELD, vector, passageFilter,
-                Math.max(query.explored(), candidates), IndexLayout.PARENTS);
-        return RescoreTopNQuery.createFullPrecisionRescorerQuery(graph, vector, IndexLayout.VECTOR_FIELD, candidates);
+        Query passageFilter = filter == null ? null : new ToChildBlockJoinQuery(filter, IndexLayout.PARENTS);
+        return new DiversifyingChildrenFloatKnnVectorQuery(IndexLayout.VECTOR_FIELD, vector, passageFilter, k,
+                IndexLayout.PARENTS);
     }
 
     /**

@@ -79,7 +79,7 @@ final class LuceneView implements CollectionView {
 
     @Override
     public long count() {
-        return read(() -> IndexLayout.documentCount(searcher.getIndexReader(), passages));
+        return read(() -> passages ? searcher.count(IndexLayout.DOCUMENTS) : searcher.getIndexReader().numDocs());
     }
 
     @Override
@@ -100,19 +100,29 @@ final class LuceneView implements CollectionView {
      */
     private List<ScoredId> searchPassages(Query query, int k, VectorSimilarity metric) {
         return read(() -> {
-            ScoreDoc[] best = searcher.search(query, k).scoreDocs;
+            ScoreDoc[] best = top(query, k).scoreDocs;
             ScoreDoc[] documents = new ScoreDoc[best.length];
             PassageMatch[] matched = new PassageMatch[best.length];
             String field = collection.schema().passages().field();
-            for (int i = 0; i < best.length; i++) {
-                LeafReaderContext leaf = leaves.get(ReaderUtil.subIndex(best[i].doc, leaves));
+            // In doc order, so each segment's parent bits and offsets are opened once and only advanced forwards.
+            Integer[] order = new Integer[best.length];
+            for (int i = 0; i < order.length; i++) {
+                order[i] = i;
+            }
+            java.util.Arrays.sort(order, java.util.Comparator.comparingInt(i -> best[i].doc));
+            LeafReaderContext leaf = null;
+            BitSet parents = null;
+            NumericDocValues offsets = null;
+            for (int i : order) {
+                if (leaf == null || best[i].doc >= leaf.docBase + leaf.reader().maxDoc()) {
+                    leaf = leaves.get(ReaderUtil.subIndex(best[i].doc, leaves));
+                    parents = IndexLayout.PARENTS.getBitSet(leaf);
+                    offsets = DocValues.getNumeric(leaf.reader(), IndexLayout.PASSAGE_FIELD);
+                }
                 int child = best[i].doc - leaf.docBase;
-                BitSet parents = IndexLayout.PARENTS.getBitSet(leaf);
-                int parent = parents.nextSetBit(child);
                 int index = child - (child == 0 ? -1 : parents.prevSetBit(child - 1)) - 1;
-                NumericDocValues offsets = DocValues.getNumeric(leaf.reader(), IndexLayout.PASSAGE_FIELD);
                 int[] span = offsets.advanceExact(child) ? IndexLayout.passageOffsets(offsets.longValue()) : new int[2];
-                documents[i] = new ScoreDoc(leaf.docBase + parent, best[i].score);
+                documents[i] = new ScoreDoc(leaf.docBase + parents.nextSetBit(child), best[i].score);
                 matched[i] = new PassageMatch(field, index, span[0], span[1]);
             }
             String[] ids = idsOf(documents);
@@ -145,14 +155,7 @@ final class LuceneView implements CollectionView {
 
     private List<ScoredId> search(Query query, int k, ScoreConversion conversion) {
         return read(() -> {
-            TopDocs top;
-            try {
-                top = searcher.search(query, k);
-            } catch (IndexSearcher.TooManyClauses e) {
-                throw new MmsearchException(ErrorCode.INVALID_ARGUMENT, "query and filter together have more than "
-                        + IndexSearcher.getMaxClauseCount() + " clauses; use terms for long lists of values", e);
-            }
-            ScoreDoc[] scoreDocs = top.scoreDocs;
+            ScoreDoc[] scoreDocs = top(query, k).scoreDocs;
             String[] ids = idsOf(scoreDocs);
             List<ScoredId> hits = new ArrayList<>(scoreDocs.length);
             for (int i = 0; i < scoreDocs.length; i++) {
@@ -160,6 +163,15 @@ final class LuceneView implements CollectionView {
             }
             return hits;
         });
+    }
+
+    private TopDocs top(Query query, int k) throws IOException {
+        try {
+            return searcher.search(query, k);
+        } catch (IndexSearcher.TooManyClauses e) {
+            throw new MmsearchException(ErrorCode.INVALID_ARGUMENT, "query and filter together have more than "
+                    + IndexSearcher.getMaxClauseCount() + " clauses; use terms for long lists of values", e);
+        }
     }
 
     /**
