@@ -1,5 +1,6 @@
 package dev.mmsearch.core;
 
+import com.fasterxml.jackson.annotation.JsonValue;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
 
@@ -86,6 +87,7 @@ public record PassageOptions(String field, Integer window, Integer overlap, int 
     }
 
     /** The one stored and wire form: {@code {"field": "text", "window": 200, "overlap": 20, "maxPassages": 256}}. */
+    @JsonValue
     public ObjectNode toJson() {
         ObjectNode node = Json.MAPPER.createObjectNode().put("field", field);
         if (window != null) {

@@ -4,6 +4,7 @@ import dev.mmsearch.core.Document;
 import dev.mmsearch.core.ErrorCode;
 import dev.mmsearch.core.Json;
 import dev.mmsearch.core.MmsearchException;
+import dev.mmsearch.core.Passage;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
@@ -21,7 +22,9 @@ import tools.jackson.databind.JsonNode;
  * invalid UTF-8, a field over the size limit) fails alone, with its position and a stable code, and the others go on.
  * A document may bring its own vector under the reserved key {@value #VECTOR} (a list of numbers: "bring your own
  * vector", as Vespa and Qdrant take it); it is not a field, and the writer stores it instead of running the model
- * (after checking its dimension). Pure: no I/O.
+ * (after checking its dimension). In a collection with passages a document brings its passages instead, under
+ * {@value PassagesJson#KEY} ({@link PassagesJson}: offsets and one vector each), as an export of such a collection
+ * holds them. Pure: no I/O.
  */
 public final class BulkBody {
     /** Stable per-item error codes (the API's {@code items[].code}). */
@@ -31,7 +34,10 @@ public final class BulkBody {
     public static final String INVALID_ID = "invalid_id";
     public static final String INVALID_UTF8 = "invalid_utf8";
     public static final String FIELD_TOO_LARGE = "field_too_large";
-    /** {@value #VECTOR} is not a list of finite numbers, or (checked by the writer) not of the model's dimension. */
+    /**
+     * {@value #VECTOR} or {@value PassagesJson#KEY} is malformed, or (checked by the writer) not of the model's
+     * dimension or not what the collection holds.
+     */
     public static final String INVALID_VECTOR = "invalid_vector";
 
     /** Reserved key of a document's own vector: a JSON list of numbers; never stored as a field. */
@@ -47,15 +53,22 @@ public final class BulkBody {
      * @param id       the id when one could be read, else null
      * @param document the document, or null when {@code code} says what is wrong
      * @param vector   the document's own vector ({@value #VECTOR}), or null when the model is to embed it
+     * @param passages the document's own passages ({@value PassagesJson#KEY}), or null when the model is to embed it
      */
-    public record Item(int position, String id, Document document, String code, String message, float[] vector) {
+    public record Item(int position, String id, Document document, String code, String message, float[] vector,
+                       List<Passage> passages) {
         /** An item without a vector of its own. */
         public Item(int position, String id, Document document, String code, String message) {
-            this(position, id, document, code, message, null);
+            this(position, id, document, code, message, null, null);
         }
 
-        static Item ok(int position, Document document, float[] vector) {
-            return new Item(position, document.id(), document, null, null, vector);
+        static Item ok(int position, Document document, float[] vector, List<Passage> passages) {
+            return new Item(position, document.id(), document, null, null, vector, passages);
+        }
+
+        /** Whether the document brought its own vector or passages (the model does not run for it). */
+        public boolean embedded() {
+            return vector != null || passages != null;
         }
 
         static Item failed(int position, String id, String code, String message) {
@@ -190,12 +203,21 @@ public final class BulkBody {
         }
         Map<String, Object> fields = new LinkedHashMap<>();
         float[] vector = null;
+        List<Passage> passages = null;
         for (Map.Entry<String, JsonNode> field : node.properties()) {
             if (field.getKey().equals("id")) {
                 continue;
             }
+            if (field.getKey().equals(PassagesJson.KEY)) {
+                try {
+                    passages = PassagesJson.parse(field.getValue());
+                } catch (IllegalArgumentException e) {
+                    return Item.failed(position, id, INVALID_VECTOR, where + ": " + e.getMessage());
+                }
+                continue;
+            }
             if (field.getKey().equals(VECTOR)) {
-                vector = vector(field.getValue());
+                vector = PassagesJson.vector(field.getValue());
                 if (vector == null) {
                     return Item.failed(position, id, INVALID_VECTOR, where + ": \"" + VECTOR + "\" must be a non-empty"
                             + " list of finite numbers, got " + excerpt(field.getValue()));
@@ -209,23 +231,12 @@ public final class BulkBody {
             }
             fields.put(field.getKey(), Json.MAPPER.convertValue(field.getValue(), Object.class));
         }
-        return Item.ok(position, new Document(id, fields), vector);
-    }
-
-    /** The numbers of a {@value #VECTOR} value, or null when it is not a non-empty list of finite numbers. */
-    private static float[] vector(JsonNode value) {
-        if (!value.isArray() || value.isEmpty()) {
-            return null;
+        if (vector != null && passages != null) {
+            return Item.failed(position, id, INVALID_VECTOR, where + " has both \"" + VECTOR + "\" and \""
+                    + PassagesJson.KEY + "\"; send \"" + PassagesJson.KEY + "\" to a collection with passages, \""
+                    + VECTOR + "\" to one without");
         }
-        float[] vector = new float[value.size()];
-        for (int i = 0; i < vector.length; i++) {
-            JsonNode number = value.get(i);
-            if (!number.isNumber() || !Float.isFinite(number.floatValue())) {
-                return null;
-            }
-            vector[i] = number.floatValue();
-        }
-        return vector;
+        return Item.ok(position, new Document(id, fields), vector, passages);
     }
 
     private static String excerpt(JsonNode value) {

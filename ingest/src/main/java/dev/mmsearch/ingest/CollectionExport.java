@@ -33,7 +33,9 @@ import java.util.zip.GZIPOutputStream;
  *
  * <p>Layout of the export directory: {@code part-00000.jsonl.gz}, {@code part-00001.jsonl.gz}, ... with at most
  * {@code recordsPerShard} lines each, one document a line: {@code {"id": ..., <fields>..., "<field>_emb": [floats]}}
- * (the vector named after the embedded field(s), {@link ExportManifest#vectorFieldFor});
+ * (the vector named after the embedded field(s), {@link ExportManifest#vectorFieldFor}; in a collection with passages
+ * also {@code "_passages": [{"start", "end", "vector"}, ...]}, {@link PassagesJson}, the document's vector being its
+ * first passage's);
  * and {@code manifest.json} ({@link ExportManifest}) with the model stamp, schema, vector encoding, count, the
  * shard names and a SHA-256 of each shard. The manifest is written last (atomically), so a directory
  * without one is an unfinished export.
@@ -116,9 +118,10 @@ public final class CollectionExport {
                     open();
                 }
                 if (document.document().fields().containsKey(vectorField)
-                        || document.document().fields().containsKey("id")) {
+                        || document.document().fields().containsKey("id")
+                        || document.document().fields().containsKey(PassagesJson.KEY)) {
                     throw new MmsearchException(ErrorCode.INVALID_INPUT, "document '" + document.id() + "' has a field named '"
-                            + vectorField + "' or 'id', which the export format reserves");
+                            + vectorField + "', 'id' or '" + PassagesJson.KEY + "', which the export format reserves");
                 }
                 try (JsonGenerator json = Json.MAPPER.createGenerator(new NonClosing(out))) {
                     json.writeStartObject();
@@ -132,6 +135,10 @@ public final class CollectionExport {
                         json.writeNumber(value);
                     }
                     json.writeEndArray();
+                    if (!document.passages().isEmpty()) {
+                        json.writeName(PassagesJson.KEY);
+                        PassagesJson.write(json, document.passages());
+                    }
                     json.writeEndObject();
                 }
                 out.write('\n');

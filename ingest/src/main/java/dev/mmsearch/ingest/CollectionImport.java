@@ -5,9 +5,12 @@ import dev.mmsearch.core.CollectionStore;
 import dev.mmsearch.core.Document;
 import dev.mmsearch.core.EmbeddedDocument;
 import dev.mmsearch.core.ErrorCode;
+import dev.mmsearch.core.FieldValues;
 import dev.mmsearch.core.Json;
 import dev.mmsearch.core.MmsearchException;
 import dev.mmsearch.core.ModelStamp;
+import dev.mmsearch.core.Passage;
+import dev.mmsearch.core.PassageOptions;
 import dev.mmsearch.core.SearchCollection;
 import dev.mmsearch.core.VectorEncoding;
 import org.slf4j.Logger;
@@ -153,7 +156,7 @@ public final class CollectionImport {
         }
         long documents = 0;
         for (ExportManifest.Shard shard : manifest.shards()) {
-            documents += load(dir, shard, batch, sink, manifest.stamp().dimension(), manifest.vectorField());
+            documents += load(dir, shard, batch, sink, manifest);
         }
         return documents;
     }
@@ -178,7 +181,7 @@ public final class CollectionImport {
 
     /** Hands one shard's documents to {@code sink} in batches; returns how many. */
     private static long load(Path dir, ExportManifest.Shard shard, int batchSize, Consumer<List<EmbeddedDocument>> sink,
-                             int dimension, String vectorField) {
+                             ExportManifest manifest) {
         Path file = dir.resolve(shard.name());
         List<EmbeddedDocument> batch = new ArrayList<>(batchSize);
         long records = 0;
@@ -192,7 +195,7 @@ public final class CollectionImport {
                 if (text.isBlank()) {
                     continue;
                 }
-                batch.add(parse(text, file, line, dimension, vectorField));
+                batch.add(parse(text, file, line, manifest));
                 records++;
                 if (batch.size() == batchSize) {
                     sink.accept(List.copyOf(batch));
@@ -213,7 +216,9 @@ public final class CollectionImport {
         return records;
     }
 
-    private static EmbeddedDocument parse(String text, Path file, long line, int dimension, String vectorField) {
+    private static EmbeddedDocument parse(String text, Path file, long line, ExportManifest manifest) {
+        int dimension = manifest.stamp().dimension();
+        String vectorField = manifest.vectorField();
         JsonNode node;
         try {
             node = Json.MAPPER.readTree(text);
@@ -242,7 +247,7 @@ public final class CollectionImport {
         Map<String, Object> fields = new LinkedHashMap<>();
         for (Map.Entry<String, JsonNode> property : node.properties()) {
             String name = property.getKey();
-            if (name.equals("id") || name.equals(vectorField)) {
+            if (name.equals("id") || name.equals(vectorField) || name.equals(PassagesJson.KEY)) {
                 continue;
             }
             JsonNode value = property.getValue();
@@ -256,7 +261,30 @@ public final class CollectionImport {
                 fields.put(name, scalar(value, name, file, line));
             }
         }
-        return new EmbeddedDocument(new Document(id.stringValue(), fields), vector);
+        Document document = new Document(id.stringValue(), fields);
+        PassageOptions options = manifest.schema().passages();
+        if (options == null) {
+            return new EmbeddedDocument(document, vector);
+        }
+        List<Passage> passages;
+        try {
+            passages = PassagesJson.parse(node.get(PassagesJson.KEY));
+        } catch (IllegalArgumentException e) {
+            throw bad(file, line, e.getMessage() + " (the collection splits field '" + options.field()
+                    + "' into passages)");
+        }
+        int length = FieldValues.joinedText(fields.get(options.field())).length();
+        for (int i = 0; i < passages.size(); i++) {
+            if (passages.get(i).vector().length != dimension) {
+                throw bad(file, line, "\"" + PassagesJson.KEY + "\"[" + i + "].vector must be a list of " + dimension
+                        + " numbers");
+            }
+            if (passages.get(i).end() > length) {
+                throw bad(file, line, "\"" + PassagesJson.KEY + "\"[" + i + "] ends at " + passages.get(i).end()
+                        + ", past the end of field '" + options.field() + "' (" + length + " characters)");
+            }
+        }
+        return EmbeddedDocument.withPassages(document, passages);
     }
 
     private static Object scalar(JsonNode node, String field, Path file, long line) {

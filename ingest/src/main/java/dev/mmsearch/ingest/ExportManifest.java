@@ -6,6 +6,7 @@ import dev.mmsearch.core.ErrorCode;
 import dev.mmsearch.core.Json;
 import dev.mmsearch.core.MmsearchException;
 import dev.mmsearch.core.ModelStamp;
+import dev.mmsearch.core.PassageOptions;
 import dev.mmsearch.core.TextAnalyzer;
 import dev.mmsearch.core.VectorEncoding;
 import dev.mmsearch.core.VectorSimilarity;
@@ -42,8 +43,13 @@ public record ExportManifest(String collection, ModelStamp stamp, CollectionSche
     public static final String FILE_NAME = "manifest.json";
     /** Value of the manifest's {@code format} field. */
     public static final String FORMAT = "mmsearch-collection-export";
-    /** Version of the layout; an import refuses any other. */
+    /** Version of the layout without passages; an import refuses any version above {@link #PASSAGES_VERSION}. */
     public static final int VERSION = 1;
+    /**
+     * Version of an export whose records carry passages ({@code "_passages"}): written only for such a collection, so a
+     * build that cannot read passages refuses the export instead of importing its documents with one vector each.
+     */
+    public static final int PASSAGES_VERSION = 2;
     /** The vector field of exports written before vectors were named after the embedded field(s). */
     public static final String LEGACY_VECTOR_FIELD = "_vector";
 
@@ -91,7 +97,7 @@ public record ExportManifest(String collection, ModelStamp stamp, CollectionSche
     public String toJson() {
         ObjectNode root = Json.MAPPER.createObjectNode();
         root.put("format", FORMAT);
-        root.put("version", VERSION);
+        root.put("version", schema.hasPassages() ? PASSAGES_VERSION : VERSION);
         root.put("collection", collection);
         ObjectNode model = root.putObject("model");
         model.put("modelId", stamp.modelId());
@@ -108,6 +114,9 @@ public record ExportManifest(String collection, ModelStamp stamp, CollectionSche
         }
         schemaNode.set("hnsw", schema.hnsw().toJson());
         schemaNode.put("analyzer", schema.analyzer().label());
+        if (schema.hasPassages()) {
+            schemaNode.set("passages", schema.passages().toJson());
+        }
         root.put("vectorEncoding", vectorEncoding.label());
         root.put("vectorField", vectorField);
         root.put("count", count);
@@ -155,8 +164,9 @@ public record ExportManifest(String collection, ModelStamp stamp, CollectionSche
             throw invalid(file, "format is not '" + FORMAT + "'");
         }
         int version = (int) number(root, "version", file);
-        if (version != VERSION) {
-            throw invalid(file, "version " + version + " is not supported (this build reads version " + VERSION + ")");
+        if (version < VERSION || version > PASSAGES_VERSION) {
+            throw invalid(file, "version " + version + " is not supported (this build reads versions " + VERSION
+                    + " to " + PASSAGES_VERSION + ")");
         }
         String vectorFieldName = text(root, "vectorField", file);
         try {
@@ -169,7 +179,12 @@ public record ExportManifest(String collection, ModelStamp stamp, CollectionSche
                     stringList(schemaNode, "numericFields", file),
                     schemaNode.has("imageField") ? schemaNode.get("imageField").asString() : null,
                     HnswOptions.fromJson(schemaNode.get("hnsw")),
-                    schemaNode.has("analyzer") ? TextAnalyzer.parse(schemaNode.get("analyzer").asString()) : null);
+                    schemaNode.has("analyzer") ? TextAnalyzer.parse(schemaNode.get("analyzer").asString()) : null)
+                    .withPassages(schemaNode.has("passages") ? PassageOptions.fromJson(schemaNode.get("passages")) : null);
+            if (schema.hasPassages() != (version == PASSAGES_VERSION)) {
+                throw invalid(file, "version " + version + (schema.hasPassages() ? " cannot hold" : " must hold")
+                        + " passages");
+            }
             JsonNode shardArray = root.get("shards");
             if (shardArray == null || !shardArray.isArray()) {
                 throw invalid(file, "'shards' is missing or not a list");

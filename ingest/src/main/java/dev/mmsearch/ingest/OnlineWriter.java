@@ -24,8 +24,8 @@ import java.util.Set;
  * ones with the collection's model in length-sorted batches (the indexer's batching), isolates inputs the model
  * refuses, upserts, and returns only once a commit that holds the writes is durable ({@link GroupCommit}). Each
  * document gets its own outcome: a bad one fails alone and the others are written. A document that brings its own
- * vector ({@link BulkBody#VECTOR}) is stored with it after a dimension check ({@link BulkBody#INVALID_VECTOR}); the
- * model does not run for it.
+ * vector ({@link BulkBody#VECTOR}), or in a collection with passages its own passages ({@link PassagesJson}), is
+ * stored with it after a dimension check ({@link BulkBody#INVALID_VECTOR}); the model does not run for it.
  */
 public final class OnlineWriter {
     /** Stable per-item codes besides {@link BulkBody}'s. */
@@ -88,11 +88,12 @@ public final class OnlineWriter {
                 continue;
             }
             String problem = fieldProblem(collection.schema(), item.document());
-            String input = problem == null && item.vector() == null ? embedder.input(item.document()) : null;
+            String input = problem == null && !item.embedded() ? embedder.input(item.document()) : null;
             if (problem != null) {
                 outcomes[i] = failed(item, INVALID_FIELD, problem);
-            } else if (item.vector() != null) {
-                String badVector = vectorProblem(item.vector());
+            } else if (item.embedded()) {
+                String badVector = item.passages() != null ? passagesProblem(item.document(), item.passages())
+                        : vectorProblem(item.vector());
                 if (badVector != null) {
                     outcomes[i] = failed(item, BulkBody.INVALID_VECTOR, badVector);
                 } else {
@@ -108,7 +109,7 @@ public final class OnlineWriter {
         List<Pending> written = new ArrayList<>(pending.size());
         embed(measured(pending), embedded, written, outcomes);
         for (Pending p : given) {
-            embedded.add(new EmbeddedDocument(p.item().document(), p.item().vector()));
+            embedded.add(new EmbeddedDocument(p.item().document(), p.item().vector(), p.item().passages()));
             written.add(p);
         }
         inBodyOrder(embedded, written);
@@ -135,11 +136,44 @@ public final class OnlineWriter {
         if (collection.schema().hasPassages()) {
             return "collection '" + collection.name() + "' splits field '" + collection.schema().passages().field()
                     + "' into passages, each embedded by the collection's model; a document cannot bring its own \""
-                    + BulkBody.VECTOR + "\" there: leave it out";
+                    + BulkBody.VECTOR + "\" there: leave it out, or send its passages as \"" + PassagesJson.KEY + "\"";
         }
+        return dimensionProblem("\"" + BulkBody.VECTOR + "\"", vector);
+    }
+
+    /**
+     * What is wrong with a document's own passages for this collection, or null when nothing is: the collection must
+     * split the field, the passages must lie in the field's text, be at most its cap, and have the model's dimension.
+     */
+    private String passagesProblem(Document document, List<dev.mmsearch.core.Passage> passages) {
+        dev.mmsearch.core.PassageOptions options = collection.schema().passages();
+        if (options == null) {
+            return "collection '" + collection.name() + "' does not split documents into passages; send one \""
+                    + BulkBody.VECTOR + "\" instead of \"" + PassagesJson.KEY + "\"";
+        }
+        if (passages.size() > options.maxPassages()) {
+            return "\"" + PassagesJson.KEY + "\" holds " + passages.size() + " passages, more than the "
+                    + options.maxPassages() + " collection '" + collection.name() + "' keeps per document";
+        }
+        int length = FieldValues.joinedText(document.fields().get(options.field())).length();
+        for (int i = 0; i < passages.size(); i++) {
+            dev.mmsearch.core.Passage passage = passages.get(i);
+            if (passage.end() > length) {
+                return "\"" + PassagesJson.KEY + "\"[" + i + "] ends at " + passage.end() + ", past the end of field '"
+                        + options.field() + "' (" + length + " characters)";
+            }
+            String problem = dimensionProblem("\"" + PassagesJson.KEY + "\"[" + i + "].vector", passage.vector());
+            if (problem != null) {
+                return problem;
+            }
+        }
+        return null;
+    }
+
+    private String dimensionProblem(String what, float[] vector) {
         dev.mmsearch.core.ModelStamp stamp = collection.stamp();
         if (vector.length != stamp.dimension()) {
-            return "\"" + BulkBody.VECTOR + "\" has " + vector.length + " numbers but collection '" + collection.name()
+            return what + " has " + vector.length + " numbers but collection '" + collection.name()
                     + "' holds " + stamp.dimension() + "-dimensional vectors of " + stamp.modelId();
         }
         if (stamp.metric() == dev.mmsearch.core.VectorSimilarity.COSINE) {
@@ -148,7 +182,7 @@ public final class OnlineWriter {
                     return null;
                 }
             }
-            return "\"" + BulkBody.VECTOR + "\" is all zeros, which has no direction for cosine similarity";
+            return what + " is all zeros, which has no direction for cosine similarity";
         }
         return null;
     }
@@ -395,7 +429,8 @@ public final class OnlineWriter {
         try (CollectionView view = collection.openView()) {
             List<DocRef> ref = List.of(DocRef.of(id));
             stored = view.fetch(ref).get(id);
-            vector = stored == null ? null : view.vectors(ref).get(id);
+            // A passage collection re-embeds: the view hands out a document's first passage, not all of them.
+            vector = stored == null || collection.schema().hasPassages() ? null : view.vectors(ref).get(id);
         }
         if (stored == null) {
             return new Merge(null, null, null);
@@ -440,7 +475,8 @@ public final class OnlineWriter {
         Map<String, float[]> vectors;
         try (CollectionView view = collection.openView()) {
             stored = view.fetch(refs);
-            vectors = view.vectors(refs.stream().filter(r -> stored.containsKey(r.id())).toList());
+            vectors = collection.schema().hasPassages() ? Map.of() // re-embedded, as in a single merge
+                    : view.vectors(refs.stream().filter(r -> stored.containsKey(r.id())).toList());
         }
         Map<String, Document> merged = new LinkedHashMap<>();
         Map<String, List<Integer>> itemsOf = new LinkedHashMap<>();
@@ -450,7 +486,7 @@ public final class OnlineWriter {
                 outcomes[i] = new Outcome(item.position(), item.id(), "failed", item.code(), item.message());
                 continue;
             }
-            if (item.vector() != null) {
+            if (item.embedded()) {
                 outcomes[i] = failed(item, BulkBody.INVALID_VECTOR, "a merge keeps or re-embeds the stored vector;"
                         + " send \"" + BulkBody.VECTOR + "\" in a plain (not merge) write to replace it");
                 continue;

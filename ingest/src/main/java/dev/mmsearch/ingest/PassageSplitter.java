@@ -57,7 +57,9 @@ final class PassageSplitter {
         int[] counts = encoder.countTokens(List.of(whole, schema.embedText(with(document, ""))));
         int wholeTokens = counts[0];
         int overhead = counts[1];
-        int window = options.windowFor(maxTokens - overhead);
+        // One token under the limit: a passage that fills its window then counts maxTokens - 1, so a count at the
+        // limit (the encoder's cap) can only mean text was cut.
+        int window = options.windowFor(maxTokens - overhead - 1);
         if (text.isBlank() || (wholeTokens < maxTokens && wholeTokens - overhead <= window)) {
             return new Split(List.of(new Piece(0, text.length(), whole)), wholeTokens >= maxTokens);
         }

@@ -154,6 +154,42 @@ class PassagesApiIT {
         assertThat(ownVector.body()).contains("splits field 'text' into passages");
     }
 
+    @Test
+    void anExportOfAPassageCollectionIsPushedToTheServerWithItsPassages() throws Exception {
+        // Indexed and exported locally (the CLI splits with the same model), then pushed: the server runs no model
+        // and answers from the imported passages as from its own.
+        Path local = ResumeKillIT.dataDir(dataDir.resolveSibling(dataDir.getFileName() + "-local"));
+        Path input = local.resolve("long.jsonl");
+        Files.writeString(input, String.join("\n", lines) + "\n");
+        Cli.Result indexed = Cli.run("index", "--data-dir", local.toString(), "-c", "docs", "-i", input.toString(),
+                "--model", MODEL, "--embed", "{title} {text}", "--passages", "text", "--no-progress");
+        assertThat(indexed.exitCode()).as(indexed.err()).isZero();
+        Path export = local.resolve("export");
+        Cli.Result exported = Cli.run("export", "--data-dir", local.toString(), "--collection", "docs", "--out",
+                export.toString(), "--shard-size", "3");
+        assertThat(exported.exitCode()).as(exported.err()).isZero();
+        double embeddedBefore = embedded("pushed");
+        Cli.Result imported = Cli.run("import", "--server", base, "--api-key", key, "-c", "pushed", "-i",
+                export.toString());
+        assertThat(imported.exitCode()).as(imported.err()).isZero();
+        assertThat(imported.out()).contains("imported 8 documents from 3 shards into pushed");
+        assertThat(embedded("pushed")).as("documents the server embedded").isEqualTo(embeddedBefore);
+        HttpResponse<String> info = send("GET", "/api/v1/collections/pushed", null);
+        assertThat(Json.MAPPER.readTree(info.body()).path("schema").path("passages").path("field").asString())
+                .isEqualTo("text");
+        for (Map.Entry<String, String> answer : answers.entrySet()) {
+            JsonNode top = search("pushed", answer.getValue()).get(0);
+            assertThat(top.get("id").asString()).isEqualTo(answer.getKey());
+            assertThat(top.path("fields").path("_passage").path("text").asString()).contains(answer.getValue());
+        }
+    }
+
+    private double embedded(String collection) {
+        io.micrometer.core.instrument.Counter counter = app.getBean(io.micrometer.core.instrument.MeterRegistry.class)
+                .find("mmsearch.write.embedded").tag("collection", collection).counter();
+        return counter == null ? 0 : counter.count();
+    }
+
     private JsonNode search(String collection, String query) throws Exception {
         HttpResponse<String> response = send("POST", "/api/v1/collections/" + collection + "/search",
                 "{\"query\": " + Json.MAPPER.writeValueAsString(query) + ", \"topK\": 5, \"retriever\": \"dense\"}");

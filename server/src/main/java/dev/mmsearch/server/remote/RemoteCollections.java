@@ -57,6 +57,9 @@ public final class RemoteCollections {
         body.put("vectorEncoding", encoding.label());
         body.put("hnsw", schema.hnsw().toJson());
         body.put("analyzer", schema.analyzer().label());
+        if (schema.hasPassages()) {
+            body.put("passages", schema.passages().toJson());
+        }
         RemoteServer.Response response = server.send("PUT", RemoteServer.collectionPath(collection, ""),
                 "application/json", Json.MAPPER.writeValueAsBytes(body));
         if (!response.ok()) {
@@ -68,7 +71,7 @@ public final class RemoteCollections {
     /** Whether the collection {@code info} has {@code schema} (compared field by field, as JSON). */
     public static boolean sameSchema(CollectionSchema schema, JsonNode info) {
         return same(Json.MAPPER.valueToTree(schema), info.path("schema"), "embedTemplate", "textFields",
-                "keywordFields", "numericFields", "imageField", "hnsw");
+                "keywordFields", "numericFields", "imageField", "hnsw", "passages");
     }
 
     /** Whether the collection {@code info} has {@code stamp} (id, checksum, dimension and metric). */

@@ -5,6 +5,7 @@ import dev.mmsearch.core.ErrorCode;
 import dev.mmsearch.core.Json;
 import dev.mmsearch.core.MmsearchException;
 import dev.mmsearch.ingest.BulkBody;
+import dev.mmsearch.ingest.PassagesJson;
 import dev.mmsearch.ingest.CollectionImport;
 import dev.mmsearch.ingest.ExportManifest;
 import java.nio.file.Path;
@@ -116,7 +117,11 @@ public final class RemoteImport {
         Map<String, Object> json = new LinkedHashMap<>();
         json.put("id", document.document().id());
         json.putAll(document.document().fields());
-        json.put(BulkBody.VECTOR, document.vector());
+        if (document.passages().isEmpty()) {
+            json.put(BulkBody.VECTOR, document.vector());
+        } else {
+            json.put(PassagesJson.KEY, PassagesJson.toJsonValue(document.passages()));
+        }
         return Json.MAPPER.writeValueAsBytes(json);
     }
 }

@@ -41,7 +41,8 @@ import tools.jackson.databind.JsonNode;
  * ({@link OnlineWriter}); a 2xx answer means the write is committed (durable and searchable: {@link GroupCommit}).
  * Writes need an admin key ({@code AccessRules}: every non-search POST and every DELETE is ADMIN); the body is limited
  * by {@code mmsearch.security.max-json-body} and the document count by {@code mmsearch.write.max-documents}. A document
- * with its own {@code "_vector"} is stored without running the model; {@code mmsearch.write.embedded} counts those
+ * with its own {@code "_vector"} (in a collection with passages: its own {@code "_passages"}) is stored without running
+ * the model; {@code mmsearch.write.embedded} counts those
  * the model embedded.
  */
 @RestController
