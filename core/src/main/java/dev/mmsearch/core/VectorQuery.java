@@ -14,14 +14,23 @@ import java.util.Objects;
  * @param numCandidates HNSW candidate list size, 0..{@value QueryChecks#MAX_RESULTS}; the search explores
  *                      {@code max(k, numCandidates)}
  * @param filter        restriction on keyword and numeric fields, or null
+ * @param passageScore  in a collection with passages, how a document's score comes from its passages' (the
+ *                      {@code explored()} documents with the best passages are scored so and the best {@code k}
+ *                      kept); null: {@link PassageScore#MAX}
  */
-public record VectorQuery(float[] vector, int k, int numCandidates, Filter filter) {
+public record VectorQuery(float[] vector, int k, int numCandidates, Filter filter, PassageScore passageScore) {
     public VectorQuery {
         if (vector == null) {
             throw new MmsearchException(ErrorCode.INVALID_ARGUMENT, "query vector is missing");
         }
         QueryChecks.requireResultCount("k", k, 1);
         QueryChecks.requireResultCount("numCandidates", numCandidates, 0);
+        passageScore = passageScore == null ? PassageScore.MAX : passageScore;
+    }
+
+    /** A query whose documents score by their best passage. */
+    public VectorQuery(float[] vector, int k, int numCandidates, Filter filter) {
+        this(vector, k, numCandidates, filter, PassageScore.MAX);
     }
 
     public static VectorQuery of(float[] vector, int k, int numCandidates) {
@@ -40,17 +49,18 @@ public record VectorQuery(float[] vector, int k, int numCandidates, Filter filte
     @Override
     public boolean equals(Object other) {
         return other instanceof VectorQuery q && k == q.k && numCandidates == q.numCandidates
-                && java.util.Arrays.equals(vector, q.vector) && Objects.equals(filter, q.filter);
+                && java.util.Arrays.equals(vector, q.vector) && Objects.equals(filter, q.filter)
+                && passageScore.equals(q.passageScore);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(java.util.Arrays.hashCode(vector), k, numCandidates, filter);
+        return Objects.hash(java.util.Arrays.hashCode(vector), k, numCandidates, filter, passageScore);
     }
 
     @Override
     public String toString() {
         return "VectorQuery[" + vector.length + "-d, k=" + k + ", numCandidates=" + numCandidates + ", filter="
-                + filter + "]";
+                + filter + (passageScore.isMax() ? "" : ", passageScore=" + passageScore) + "]";
     }
 }

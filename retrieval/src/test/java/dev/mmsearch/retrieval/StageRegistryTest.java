@@ -40,9 +40,11 @@ class StageRegistryTest {
     @Test
     void fillsDefaults() {
         VectorRecall vector = (VectorRecall) create(StageKind.RECALL, Map.of("type", "vector"));
-        assertThat(vector.params()).isEqualTo(new VectorRecall.Params("vector", 100, 100, null));
+        assertThat(vector.params()).isEqualTo(new VectorRecall.Params("vector", 100, 100, null, "max"));
         VectorRecall deep = (VectorRecall) create(StageKind.RECALL, Map.of("type", "vector", "k", 500, "name", "dense"));
         assertThat(deep.params().numCandidates()).isEqualTo(500);
+        assertThat(((VectorRecall) create(StageKind.RECALL, Map.of("type", "vector", "passageScore", "top3-mean")))
+                .params().passageScore()).isEqualTo("top3-mean");
         assertThat(deep.recallNames()).containsExactly("dense");
         assertThat(((Bm25Recall) create(StageKind.RECALL, Map.of("type", "bm25"))).params().k()).isEqualTo(100);
         WeightedRank weighted = (WeightedRank) create(StageKind.RANK, Map.of("type", "weighted"));
@@ -70,6 +72,8 @@ class StageRegistryTest {
         assertInvalid(StageKind.RECALL, Map.of("type", "bm25", "k", 0), "parameter 'k'", "got 0");
         assertInvalid(StageKind.RECALL, Map.of("type", "vector", "k", 200, "numCandidates", 150),
                 "'numCandidates' (150) must be at least k (200)");
+        assertInvalid(StageKind.RECALL, Map.of("type", "vector", "passageScore", "mean"),
+                "parameter 'passageScore'", "'max' or 'topN-mean' with N from 2 to 16");
         assertInvalid(StageKind.RANK, Map.of("type", "rrf", "k", -1), "parameter 'k'", "between 0 and 10000");
         assertInvalid(StageKind.RANK, Map.of("type", "mmr", "lambda", 1.5), "parameter 'lambda'", "1.5");
         assertInvalid(StageKind.QP, Map.of("type", "normalize", "maxChars", 0), "parameter 'maxChars'");

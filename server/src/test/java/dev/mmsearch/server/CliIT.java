@@ -159,7 +159,7 @@ class CliIT {
                 "--arm", "dense", "--arm", "bm25", "--arm", "recall=hybrid,rank=rrf", "--json");
         assertThat(r.exitCode()).as(r.err()).isZero();
         JsonNode body = Json.MAPPER.readTree(r.out());
-        assertThat(body.get("configVersion").asString()).isEqualTo("builtin-2");
+        assertThat(body.get("configVersion").asString()).isEqualTo("builtin-3");
         JsonNode arms = body.get("arms");
         assertThat(arms).hasSize(3);
         for (JsonNode arm : arms) {

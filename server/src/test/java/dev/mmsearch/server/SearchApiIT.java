@@ -131,7 +131,7 @@ class SearchApiIT {
         assertThat(ids(body).getFirst()).isEqualTo("bio-1");
         assertThat(body.get("model").asString()).isEqualTo(MODEL);
         assertThat(body.get("arms").get("recall").asString()).isEqualTo("dense");
-        assertThat(body.get("configVersion").asString()).isEqualTo("builtin-2");
+        assertThat(body.get("configVersion").asString()).isEqualTo("builtin-3");
         assertThat(body.get("queryId").asString()).hasSize(36);
         JsonNode top = body.get("hits").get(0);
         assertThat(top.get("rank").asInt()).isEqualTo(1);
@@ -231,7 +231,7 @@ class SearchApiIT {
     @Test
     void experimentsEndpointShowsTheLiveConfig() throws Exception {
         JsonNode body = json(get("/api/v1/experiments"));
-        assertThat(body.get("version").asString()).isEqualTo("builtin-2");
+        assertThat(body.get("version").asString()).isEqualTo("builtin-3");
         assertThat(body.get("source").asString()).contains("built-in");
         assertThat(body.get("config").get("scenes").get("default").get("layers")).hasSize(3);
     }

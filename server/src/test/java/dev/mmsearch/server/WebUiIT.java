@@ -219,7 +219,7 @@ class WebUiIT {
                 .anySatisfy(t -> assertThat(t.toLowerCase()).isEqualTo("plants"));
         assertThat(byId("latency").getText()).matches("server \\d+\\.\\d ms · round trip \\d+ ms");
         assertThat(byId("status").getText()).startsWith("Results 1–10 of ").contains("docs (" + MODEL + ")")
-                .contains("config builtin-2");
+                .contains("config builtin-3");
         screenshot("search-results.png");
 
         // Keyboard: Enter on a result title opens it (full text) without a mouse.
@@ -272,7 +272,7 @@ class WebUiIT {
         assertThat(byId("debug-toggle").getDomAttribute("aria-pressed")).isEqualTo("true");
         // Opening the panel re-runs the search with debug on: candidates appear.
         waitFor(d -> !d.findElements(By.cssSelector("#debug-candidates details.stage")).isEmpty());
-        assertThat(byId("debug-config-version").getText()).isEqualTo("builtin-2");
+        assertThat(byId("debug-config-version").getText()).isEqualTo("builtin-3");
         assertThat(byId("debug-scene").getText()).isEqualTo("default");
         assertThat(driver.findElements(By.cssSelector("#debug-arms tbody tr"))).extracting(e -> e.getDomAttribute("data-layer"))
                 .containsExactly("recall", "rank", "summary");
@@ -423,14 +423,14 @@ class WebUiIT {
         waitFor(d -> !d.findElements(bm25Requests).isEmpty());
         assertThat(byId("tab-experiments").getDomAttribute("aria-current")).isEqualTo("page");
         assertThat(byId("view-search").isDisplayed()).isFalse();
-        assertThat(byId("experiments-summary").getText()).startsWith("Config builtin-2 from built-in");
+        assertThat(byId("experiments-summary").getText()).startsWith("Config builtin-3 from built-in");
         assertThat(driver.findElement(By.cssSelector("section.scene[data-scene='qa-zh'] h3")).getText())
                 .as("the built-in config serves the Chinese demo collection with its own scene")
                 .isEqualTo("Scene qa-zh · collections debian-faq-zh");
         assertThat(driver.findElements(By.cssSelector(inDefault + "table.arms[data-layer='recall'] tbody tr")))
-                .extracting(e -> e.getDomAttribute("data-arm")).containsExactly("hybrid", "dense", "bm25");
+                .extracting(e -> e.getDomAttribute("data-arm")).containsExactly("hybrid", "dense", "bm25", "dense-top2");
         assertThat(driver.findElements(By.cssSelector(inDefault + "table.arms[data-layer='recall'] td.ratio")))
-                .extracting(WebElement::getText).containsExactly("50 %", "50 %", "0 %");
+                .extracting(WebElement::getText).containsExactly("50 %", "50 %", "0 %", "0 %");
         long shown = Long.parseLong(driver.findElement(bm25Requests).getText());
         assertThat(shown).isGreaterThanOrEqualTo(before + 2);
         String zeroShown = driver.findElement(By.cssSelector(inDefault + "table.arms[data-layer='recall'] tr[data-arm='bm25'] td.zero")).getText();

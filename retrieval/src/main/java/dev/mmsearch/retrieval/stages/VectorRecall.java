@@ -1,5 +1,6 @@
 package dev.mmsearch.retrieval.stages;
 
+import dev.mmsearch.core.PassageScore;
 import dev.mmsearch.core.ScoredId;
 import dev.mmsearch.core.VectorQuery;
 import dev.mmsearch.retrieval.Candidate;
@@ -25,9 +26,22 @@ public final class VectorRecall implements RecallStage {
      * @param numCandidates HNSW candidate list size, k..10000 (default {@code max(k, 100)}); larger = better recall, slower
      * @param model         model id to embed the query text with (default: the request's model, else the collection's);
      *                      it must be the collection's model or a text tower aligned to it, another one is refused
+     * @param passageScore  in a collection with passages: {@code max} (default: a document scores as its best passage)
+     *                      or {@code topN-mean} (the mean of its best N passages, e.g. {@code top2-mean});
+     *                      {@link PassageScore}
      */
-    public record Params(String name, Integer k, Integer numCandidates, String model) {
+    public record Params(String name, Integer k, Integer numCandidates, String model, String passageScore) {
+        /** Parameters scoring a document by its best passage. */
+        public Params(String name, Integer k, Integer numCandidates, String model) {
+            this(name, k, numCandidates, model, null);
+        }
+
         public Params {
+            try {
+                passageScore = PassageScore.parse(passageScore).toString();
+            } catch (dev.mmsearch.core.MmsearchException e) {
+                throw new IllegalArgumentException("parameter 'passageScore': " + e.getMessage(), e);
+            }
             name = ParamChecks.scoreName("name", name, TYPE);
             k = ParamChecks.intIn("k", k, 100, 1, ParamChecks.MAX_K);
             numCandidates = ParamChecks.intIn("numCandidates", numCandidates, Math.max(k, MIN_NUM_CANDIDATES), 1,
@@ -58,7 +72,8 @@ public final class VectorRecall implements RecallStage {
         float[] vector = context.queryVector(params.model());
         int depth = Math.min(ParamChecks.MAX_K, Math.max(context.query().depth(), params.k()));
         int numCandidates = Math.min(ParamChecks.MAX_K, Math.max(params.numCandidates(), depth));
-        List<ScoredId> hits = context.view().search(new VectorQuery(vector, depth, numCandidates, context.query().filter()));
+        List<ScoredId> hits = context.view().search(new VectorQuery(vector, depth, numCandidates,
+                context.query().filter(), PassageScore.parse(params.passageScore())));
         List<Candidate> candidates = Recalls.toCandidates(hits, params.name());
         context.trace().time("recall." + params.name(), start);
         context.trace().candidates("recall." + params.name(), candidates);

@@ -71,7 +71,7 @@ final class LuceneQueries {
      * full-precision vectors ({@link RescoreTopNQuery}), so hits and scores are exact similarities.
      */
     Query vector(VectorQuery query) {
-        float[] vector = unitVectors ? VectorIndexing.unit(query.vector()) : query.vector().clone();
+        float[] vector = queryVector(query);
         Query filter = filter(query.filter());
         if (oversample <= 1) {
             return graph(vector, query.explored(), filter);
@@ -79,6 +79,11 @@ final class LuceneQueries {
         int candidates = oversample * query.k();
         Query graph = graph(vector, Math.max(query.explored(), candidates), filter);
         return RescoreTopNQuery.createFullPrecisionRescorerQuery(graph, vector, IndexLayout.VECTOR_FIELD, candidates);
+    }
+
+    /** The query's vector as the graph search compares it: unit length when the collection's vectors are. */
+    float[] queryVector(VectorQuery query) {
+        return unitVectors ? VectorIndexing.unit(query.vector()) : query.vector().clone();
     }
 
     /**

@@ -88,7 +88,7 @@ final class LuceneView implements CollectionView {
         QueryChecks.requireValid(collection.name(), collection.stamp(), query);
         VectorSimilarity metric = collection.stamp().metric();
         if (passages) {
-            return searchPassages(collection.queries().vector(query), query.k(), metric);
+            return searchPassages(query, metric);
         }
         return search(collection.queries().vector(query), query.k(),
                 score -> VectorIndexing.similarity(metric, score));
@@ -96,12 +96,20 @@ final class LuceneView implements CollectionView {
 
     /**
      * A passage kNN query's hits (best passages, one per document) as their documents, each with the passage that
-     * matched: its number in the block and its offsets.
+     * matched: its number in the block and its offsets. With a {@link dev.mmsearch.core.PassageScore} other than max,
+     * the {@code explored()} documents of the best passages are scored by the mean of their best passages
+     * ({@link PassageAggregation}) and the best {@code k} of those kept.
      */
-    private List<ScoredId> searchPassages(Query query, int k, VectorSimilarity metric) {
+    private List<ScoredId> searchPassages(VectorQuery query, VectorSimilarity metric) {
+        boolean max = query.passageScore().isMax();
+        Query knn = collection.queries().vector(max ? query : new VectorQuery(query.vector(), query.explored(),
+                query.numCandidates(), query.filter()));
+        PassageAggregation aggregation = max ? null : new PassageAggregation(collection.queries().queryVector(query),
+                query.passageScore(), metric);
         return read(() -> {
-            ScoreDoc[] best = top(query, k).scoreDocs;
+            ScoreDoc[] best = top(knn, max ? query.k() : query.explored()).scoreDocs;
             ScoreDoc[] documents = new ScoreDoc[best.length];
+            float[] similarity = new float[best.length];
             PassageMatch[] matched = new PassageMatch[best.length];
             String field = collection.schema().passages().field();
             // In doc order, so each segment's parent bits and offsets are opened once and only advanced forwards.
@@ -122,16 +130,22 @@ final class LuceneView implements CollectionView {
                 int child = best[i].doc - leaf.docBase;
                 int index = child - (child == 0 ? -1 : parents.prevSetBit(child - 1)) - 1;
                 int[] span = offsets.advanceExact(child) ? IndexLayout.passageOffsets(offsets.longValue()) : new int[2];
-                documents[i] = new ScoreDoc(leaf.docBase + parents.nextSetBit(child), best[i].score);
+                int parent = parents.nextSetBit(child);
+                documents[i] = new ScoreDoc(leaf.docBase + parent, best[i].score);
                 matched[i] = new PassageMatch(field, index, span[0], span[1]);
+                similarity[i] = max ? VectorIndexing.similarity(metric, best[i].score)
+                        : aggregation.score(leaf, child - index, parent);
             }
             String[] ids = idsOf(documents);
             List<ScoredId> hits = new ArrayList<>(best.length);
             for (int i = 0; i < best.length; i++) {
-                hits.add(new ScoredId(ids[i], VectorIndexing.similarity(metric, documents[i].score), documents[i].doc,
-                        matched[i]));
+                hits.add(new ScoredId(ids[i], similarity[i], documents[i].doc, matched[i]));
             }
-            return hits;
+            if (!max) {
+                hits.sort(java.util.Comparator.comparingDouble((ScoredId hit) -> -hit.score())
+                        .thenComparingInt(ScoredId::doc));
+            }
+            return hits.size() > query.k() ? List.copyOf(hits.subList(0, query.k())) : hits;
         });
     }
 

@@ -121,6 +121,46 @@ class PassagesTest {
         }
     }
 
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.EnumSource(value = VectorEncoding.class, names = {"FLOAT32", "INT4"})
+    void aTopTwoMeanScoresEachDocumentByItsBestTwoPassagesExactly(VectorEncoding encoding) {
+        LuceneCollection collection = opened(LuceneCollection.create("mean", tmp.resolve("m"), SCHEMA, STAMP_A,
+                encoding));
+        // Two segments, and documents of 1 to 5 passages (one passage: its mean is its only similarity).
+        for (int batch = 0; batch < 2; batch++) {
+            List<EmbeddedDocument> docs = new ArrayList<>();
+            for (int n = batch * DOCS / 2; n < (batch + 1) * DOCS / 2; n++) {
+                docs.add(document(n, 1 + n % PASSAGES, 5000 + n));
+            }
+            collection.upsert(docs);
+            collection.commit();
+        }
+        float[] query = unitGaussian(new Random(77), DIM);
+        Map<String, Double> expected = new LinkedHashMap<>();
+        vectors.forEach((id, passages) -> expected.put(id, passages.stream()
+                .map(v -> (double) org.apache.lucene.util.VectorUtil.dotProduct(query, v))
+                .sorted(java.util.Comparator.reverseOrder()).limit(2).mapToDouble(Double::doubleValue).average()
+                .orElseThrow()));
+        List<String> byMean = expected.entrySet().stream()
+                .sorted(Map.Entry.<String, Double>comparingByValue().reversed()).map(Map.Entry::getKey).toList();
+        List<ScoredId> hits;
+        List<ScoredId> byMax;
+        try (LuceneView view = collection.openView()) {
+            // numCandidates 100 explores all 30 documents, so the mean ranks every one of them.
+            hits = view.search(new VectorQuery(query, 10, 100, null, dev.mmsearch.core.PassageScore.parse("top2-mean")));
+            byMax = view.search(VectorQuery.of(query, 10, 100));
+        }
+        assertThat(hits).extracting(ScoredId::id).containsExactlyElementsOf(byMean.subList(0, 10));
+        for (ScoredId hit : hits) {
+            assertThat((double) hit.score()).isCloseTo(expected.get(hit.id()), org.assertj.core.data.Offset.offset(1e-4));
+            assertThat(hit.passage()).as("the matched passage is still the best one").isNotNull();
+        }
+        assertThat(hits).extracting(ScoredId::id).as("the mean changes the order on these vectors")
+                .isNotEqualTo(byMax.stream().map(ScoredId::id).toList());
+        assertThatThrownBy(() -> dev.mmsearch.core.PassageScore.parse("top1-mean"))
+                .hasMessageContaining("'max' or 'topN-mean' with N from 2 to 16");
+    }
+
     @Test
     void filtersApplyInsideThePassageSearch() {
         LuceneCollection collection = opened(filled(tmp.resolve("c")));
