@@ -26,11 +26,13 @@ import java.util.regex.Pattern;
  *                       null), for documents and queries alike
  * @param passages       how a long embedded text field is split into passages, one vector each; null: one vector per
  *                       document, its text cut at the model's limit
+ * @param vectors        named vector fields besides the main vector, each with its own input and model
+ *                       ({@link VectorField}); empty for none
  * <p>Every field of a document is stored and returned in results.
  */
 public record CollectionSchema(String embedTemplate, List<String> textFields, List<String> keywordFields,
                                List<String> numericFields, String imageField, HnswOptions hnsw,
-                               TextAnalyzer analyzer, PassageOptions passages) {
+                               TextAnalyzer analyzer, PassageOptions passages, List<VectorField> vectors) {
     private static final Pattern PLACEHOLDER = Pattern.compile("\\{([A-Za-z0-9_.-]+)}");
 
     /**
@@ -41,10 +43,11 @@ public record CollectionSchema(String embedTemplate, List<String> textFields, Li
     public static final CollectionSchema BEIR = new CollectionSchema("{title} {text}", List.of("title", "text"), List.of());
 
     public CollectionSchema {
-        Objects.requireNonNull(embedTemplate, "embedTemplate");
-        if (!PLACEHOLDER.matcher(embedTemplate).find()) {
-            throw new MmsearchException(ErrorCode.INVALID_ARGUMENT,
-                    "embed template '" + embedTemplate + "' names no field; write it like \"{title}. {text}\"");
+        requireTemplate(embedTemplate);
+        vectors = vectors == null ? List.of() : List.copyOf(vectors);
+        if (vectors.stream().map(VectorField::name).distinct().count() < vectors.size()) {
+            throw new MmsearchException(ErrorCode.INVALID_ARGUMENT, "vector field names must be distinct, got "
+                    + vectors.stream().map(VectorField::name).toList());
         }
         textFields = List.copyOf(textFields);
         keywordFields = List.copyOf(keywordFields);
@@ -73,10 +76,30 @@ public record CollectionSchema(String embedTemplate, List<String> textFields, Li
         }
     }
 
+    /** A schema without named vector fields. */
+    public CollectionSchema(String embedTemplate, List<String> textFields, List<String> keywordFields,
+                            List<String> numericFields, String imageField, HnswOptions hnsw, TextAnalyzer analyzer,
+                            PassageOptions passages) {
+        this(embedTemplate, textFields, keywordFields, numericFields, imageField, hnsw, analyzer, passages, List.of());
+    }
+
     /** A schema without passages. */
     public CollectionSchema(String embedTemplate, List<String> textFields, List<String> keywordFields,
                             List<String> numericFields, String imageField, HnswOptions hnsw, TextAnalyzer analyzer) {
         this(embedTemplate, textFields, keywordFields, numericFields, imageField, hnsw, analyzer, null);
+    }
+
+    /**
+     * Checks an embed template names at least one field.
+     *
+     * @throws MmsearchException INVALID_ARGUMENT showing the form
+     */
+    static void requireTemplate(String template) {
+        Objects.requireNonNull(template, "embedTemplate");
+        if (!PLACEHOLDER.matcher(template).find()) {
+            throw new MmsearchException(ErrorCode.INVALID_ARGUMENT,
+                    "embed template '" + template + "' names no field; write it like \"{title}. {text}\"");
+        }
     }
 
     /** A schema with the default HNSW options and the English analyzer. */
@@ -89,19 +112,42 @@ public record CollectionSchema(String embedTemplate, List<String> textFields, Li
     /** This schema with the graph built as {@code options} says. */
     public CollectionSchema withHnsw(HnswOptions options) {
         return new CollectionSchema(embedTemplate, textFields, keywordFields, numericFields, imageField, options,
-                analyzer, passages);
+                analyzer, passages, vectors);
     }
 
     /** This schema with its text analysed by {@code textAnalyzer}. */
     public CollectionSchema withAnalyzer(TextAnalyzer textAnalyzer) {
         return new CollectionSchema(embedTemplate, textFields, keywordFields, numericFields, imageField, hnsw,
-                textAnalyzer, passages);
+                textAnalyzer, passages, vectors);
     }
 
     /** This schema with {@code options} for passages (null: none). */
     public CollectionSchema withPassages(PassageOptions options) {
         return new CollectionSchema(embedTemplate, textFields, keywordFields, numericFields, imageField, hnsw,
-                analyzer, options);
+                analyzer, options, vectors);
+    }
+
+    /** This schema with {@code fields} as its named vector fields. */
+    public CollectionSchema withVectors(List<VectorField> fields) {
+        return new CollectionSchema(embedTemplate, textFields, keywordFields, numericFields, imageField, hnsw,
+                analyzer, passages, fields);
+    }
+
+    /**
+     * The named vector field {@code name}.
+     *
+     * @throws MmsearchException INVALID_ARGUMENT naming the fields there are
+     */
+    public VectorField vectorField(String name) {
+        for (VectorField field : vectors) {
+            if (field.name().equals(name)) {
+                return field;
+            }
+        }
+        throw new MmsearchException(ErrorCode.INVALID_ARGUMENT, "there is no vector field '" + name + "'; "
+                + (vectors.isEmpty() ? "the collection has only its main vector (leave the field out)"
+                : "the named vector fields are " + vectors.stream().map(VectorField::name).toList()
+                + " (leave the field out for the main vector)"));
     }
 
     /** Whether documents are split into passages ({@link #passages()} set). */
@@ -142,7 +188,12 @@ public record CollectionSchema(String embedTemplate, List<String> textFields, Li
 
     /** The text to embed for this document; empty when all referenced fields are empty. */
     public String embedText(Document document) {
-        Matcher m = PLACEHOLDER.matcher(embedTemplate);
+        return render(embedTemplate, document);
+    }
+
+    /** {@code template} with its placeholders filled from {@code document}; empty when all are empty. */
+    static String render(String template, Document document) {
+        Matcher m = PLACEHOLDER.matcher(template);
         StringBuilder out = new StringBuilder();
         boolean anyValue = false;
         while (m.find()) {

@@ -127,6 +127,27 @@ public final class FieldValues {
         }
     }
 
+    /**
+     * Checks a document's named vectors against the schema: each names one of its {@link VectorField vector fields}
+     * and fits that field's stamp (what every store calls before writing).
+     *
+     * @throws MmsearchException INVALID_INPUT naming the document and the field
+     */
+    public static void requireValidNamedVectors(String collection, CollectionSchema schema, EmbeddedDocument document) {
+        for (Map.Entry<String, float[]> named : document.named().entrySet()) {
+            VectorField field = schema.vectors().stream().filter(f -> f.name().equals(named.getKey())).findFirst()
+                    .orElseThrow(() -> new MmsearchException(ErrorCode.INVALID_INPUT, "document '"
+                            + abbreviate(document.id()) + "' has a vector for '" + named.getKey() + "', which is not a"
+                            + " vector field of collection '" + collection + "' (its vector fields: "
+                            + schema.vectors().stream().map(VectorField::name).toList() + ")"));
+            String problem = QueryChecks.vectorProblem(collection, field.stamp(), named.getValue());
+            if (problem != null) {
+                throw new MmsearchException(ErrorCode.INVALID_INPUT, "document '" + abbreviate(document.id())
+                        + "': vector field '" + field.name() + "' " + problem + "; nothing of this batch was written");
+            }
+        }
+    }
+
     /** At most the first 80 characters of {@code text}, for messages. */
     public static String abbreviate(String text) {
         return text.length() <= 80 ? text : text.substring(0, 80) + "...";

@@ -51,6 +51,16 @@ public final class QueryChecks {
      * @throws MmsearchException INVALID_ARGUMENT for a vector of the wrong dimension, with NaN/Inf, or all zeros
      *                           under COSINE
      */
+    /**
+     * {@link #requireValid(String, ModelStamp, VectorQuery)} against the stamp of the field the query names: the main
+     * stamp, or that of a {@link VectorField named vector field} of {@code schema}.
+     *
+     * @throws MmsearchException INVALID_ARGUMENT for an unknown field or a vector that does not fit it
+     */
+    public static void requireValid(String collection, ModelStamp stamp, CollectionSchema schema, VectorQuery query) {
+        requireValid(collection, query.field() == null ? stamp : schema.vectorField(query.field()).stamp(), query);
+    }
+
     public static void requireValid(String collection, ModelStamp stamp, VectorQuery query) {
         String problem = vectorProblem(collection, stamp, query.vector());
         if (problem != null) {

@@ -17,8 +17,10 @@ import java.util.Objects;
  * @param passageScore  in a collection with passages, how a document's score comes from its passages' (the
  *                      {@code explored()} documents with the best passages are scored so and the best {@code k}
  *                      kept); null: {@link PassageScore#MAX}
+ * @param field         the {@link VectorField named vector field} searched, or null for the collection's main vector
  */
-public record VectorQuery(float[] vector, int k, int numCandidates, Filter filter, PassageScore passageScore) {
+public record VectorQuery(float[] vector, int k, int numCandidates, Filter filter, PassageScore passageScore,
+                          String field) {
     public VectorQuery {
         if (vector == null) {
             throw new MmsearchException(ErrorCode.INVALID_ARGUMENT, "query vector is missing");
@@ -30,7 +32,17 @@ public record VectorQuery(float[] vector, int k, int numCandidates, Filter filte
 
     /** A query whose documents score by their best passage. */
     public VectorQuery(float[] vector, int k, int numCandidates, Filter filter) {
-        this(vector, k, numCandidates, filter, PassageScore.MAX);
+        this(vector, k, numCandidates, filter, PassageScore.MAX, null);
+    }
+
+    /** A query of the main vector. */
+    public VectorQuery(float[] vector, int k, int numCandidates, Filter filter, PassageScore passageScore) {
+        this(vector, k, numCandidates, filter, passageScore, null);
+    }
+
+    /** This query on the named vector field {@code name} (null: the main vector). */
+    public VectorQuery onField(String name) {
+        return new VectorQuery(vector, k, numCandidates, filter, passageScore, name);
     }
 
     public static VectorQuery of(float[] vector, int k, int numCandidates) {
@@ -50,17 +62,18 @@ public record VectorQuery(float[] vector, int k, int numCandidates, Filter filte
     public boolean equals(Object other) {
         return other instanceof VectorQuery q && k == q.k && numCandidates == q.numCandidates
                 && java.util.Arrays.equals(vector, q.vector) && Objects.equals(filter, q.filter)
-                && passageScore.equals(q.passageScore);
+                && passageScore.equals(q.passageScore) && Objects.equals(field, q.field);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(java.util.Arrays.hashCode(vector), k, numCandidates, filter, passageScore);
+        return Objects.hash(java.util.Arrays.hashCode(vector), k, numCandidates, filter, passageScore, field);
     }
 
     @Override
     public String toString() {
         return "VectorQuery[" + vector.length + "-d, k=" + k + ", numCandidates=" + numCandidates + ", filter="
-                + filter + (passageScore.isMax() ? "" : ", passageScore=" + passageScore) + "]";
+                + filter + (passageScore.isMax() ? "" : ", passageScore=" + passageScore)
+                + (field == null ? "" : ", field=" + field) + "]";
     }
 }

@@ -8,6 +8,7 @@ import dev.mmsearch.core.MmsearchException;
 import dev.mmsearch.core.ModelStamp;
 import dev.mmsearch.core.TextAnalyzer;
 import dev.mmsearch.core.PassageOptions;
+import dev.mmsearch.core.VectorField;
 import dev.mmsearch.core.VectorEncoding;
 import dev.mmsearch.core.VectorSimilarity;
 import java.nio.file.Path;
@@ -58,9 +59,13 @@ record CommitMetadata(ModelStamp stamp, CollectionSchema schema, Instant created
      * than English ({@value #SCHEMA_ANALYZER}); only such collections are written as format 3, so an older mmsearch
      * refuses them rather than failing on the first write with Lucene's "cannot change vector similarity" error or
      * analysing their text as English. Format 4 stores documents with passages as blocks ({@link IndexLayout},
-     * {@value #SCHEMA_PASSAGES}); only collections with passages are written as format 4.
+     * {@value #SCHEMA_PASSAGES}); only collections with passages are written as format 4. Format 5 adds named vector
+     * fields ({@value #SCHEMA_VECTORS}, {@code _vector.<name>}); only collections with some are written as format 5.
      */
-    static final int FORMAT_VERSION = 4;
+    static final int FORMAT_VERSION = 5;
+
+    /** Format 4, the newest without named vector fields. */
+    static final int FORMAT_VERSION_WITHOUT_NAMED_VECTORS = 4;
 
     /** Format 3, the newest without passages. */
     static final int FORMAT_VERSION_WITHOUT_PASSAGES = 3;
@@ -86,6 +91,8 @@ record CommitMetadata(ModelStamp stamp, CollectionSchema schema, Instant created
     static final String SCHEMA_ANALYZER = "mmsearch.schema.analyzer";
     /** Passage options ({@link PassageOptions#toJson()}); present only in collections with passages (format 4). */
     static final String SCHEMA_PASSAGES = "mmsearch.schema.passages";
+    /** Named vector fields ({@link VectorField#toJson(List)}); present only in collections with some (format 5). */
+    static final String SCHEMA_VECTORS = "mmsearch.schema.vectors";
     /** Absent in collections written before int8 vectors existed: read as FLOAT32. */
     static final String VECTOR_ENCODING = "mmsearch.vectorEncoding";
     /** Lucene's function name of the vector field; absent before format 3. */
@@ -114,8 +121,11 @@ record CommitMetadata(ModelStamp stamp, CollectionSchema schema, Instant created
 
     /** The storage format this metadata needs: the oldest that holds everything it uses. */
     private int formatVersion() {
-        if (schema.hasPassages()) {
+        if (!schema.vectors().isEmpty()) {
             return FORMAT_VERSION;
+        }
+        if (schema.hasPassages()) {
+            return FORMAT_VERSION_WITHOUT_NAMED_VECTORS;
         }
         if (vectorFunction != VectorIndexing.legacyFunction(stamp.metric()) || schema.analyzer() != TextAnalyzer.ENGLISH) {
             return FORMAT_VERSION_WITHOUT_PASSAGES;
@@ -141,6 +151,9 @@ record CommitMetadata(ModelStamp stamp, CollectionSchema schema, Instant created
         data.put(SCHEMA_ANALYZER, schema.analyzer().label());
         if (schema.hasPassages()) {
             data.put(SCHEMA_PASSAGES, schema.passages().toJson().toString());
+        }
+        if (!schema.vectors().isEmpty()) {
+            data.put(SCHEMA_VECTORS, VectorField.toJson(schema.vectors()).toString());
         }
         data.put(VECTOR_ENCODING, vectorEncoding.name());
         if (vectorFunction != VectorIndexing.legacyFunction(stamp.metric())) {
@@ -219,7 +232,9 @@ record CommitMetadata(ModelStamp stamp, CollectionSchema schema, Instant created
                             ? HnswOptions.fromJson(Json.MAPPER.readTree(data.get(SCHEMA_HNSW))) : HnswOptions.DEFAULT,
                     data.containsKey(SCHEMA_ANALYZER) ? TextAnalyzer.parse(data.get(SCHEMA_ANALYZER)) : null,
                     data.containsKey(SCHEMA_PASSAGES)
-                            ? PassageOptions.fromJson(Json.MAPPER.readTree(data.get(SCHEMA_PASSAGES))) : null);
+                            ? PassageOptions.fromJson(Json.MAPPER.readTree(data.get(SCHEMA_PASSAGES))) : null,
+                    data.containsKey(SCHEMA_VECTORS)
+                            ? VectorField.listFromJson(Json.MAPPER.readTree(data.get(SCHEMA_VECTORS))) : List.of());
             VectorEncoding vectorEncoding = data.containsKey(VECTOR_ENCODING)
                     ? VectorEncoding.valueOf(data.get(VECTOR_ENCODING)) : VectorEncoding.FLOAT32;
             VectorSimilarityFunction vectorFunction = data.containsKey(VECTOR_FUNCTION)

@@ -52,7 +52,11 @@ import tools.jackson.core.JacksonException;
  *       reads, exports and re-writes give it back bit for bit;</li>
  *   <li>{@code kw.<field>} per schema keyword field: exact terms plus sorted-set doc values, for filters;</li>
  *   <li>{@code num.<field>} per schema numeric field: a {@link DoubleField} per value (points for range queries
- *       plus sorted-numeric doc values), for range filters.</li>
+ *       plus sorted-numeric doc values), for range filters;</li>
+ *   <li>{@code _vector.<name>} per {@link dev.mmsearch.core.VectorField named vector field} the document has a vector
+ *       for (format 5): HNSW-indexed as the main vector (a COSINE field as DOT_PRODUCT over unit vectors, the vector
+ *       as written in {@code _vector_original.<name>} when it was not unit length), always on the document itself,
+ *       never on its passages.</li>
  * </ul>
  *
  * <p>In a collection with passages (format 4) a document is a Lucene block, as Elasticsearch's nested documents are:
@@ -86,6 +90,7 @@ final class IndexLayout {
     private final CollectionSchema schema;
     private final FieldType vectorFieldType;
     private final boolean unitVectors;
+    private final Map<String, FieldType> namedFieldTypes = new java.util.HashMap<>();
 
     IndexLayout(String collection, CommitMetadata metadata) {
         this.collection = collection;
@@ -93,6 +98,25 @@ final class IndexLayout {
         this.schema = metadata.schema();
         this.vectorFieldType = KnnFloatVectorField.createFieldType(stamp.dimension(), metadata.vectorFunction());
         this.unitVectors = metadata.unitVectors();
+        for (dev.mmsearch.core.VectorField field : schema.vectors()) {
+            namedFieldTypes.put(field.name(), KnnFloatVectorField.createFieldType(field.stamp().dimension(),
+                    VectorIndexing.luceneFunction(field.stamp().metric())));
+        }
+    }
+
+    /** The Lucene vector field of named vector field {@code name}; null: the main vector ({@value #VECTOR_FIELD}). */
+    static String vectorField(String name) {
+        return name == null ? VECTOR_FIELD : VECTOR_FIELD + "." + name;
+    }
+
+    /** Where the vectors of {@link #vectorField} {@code name} are kept as written when they were made unit length. */
+    static String originalField(String name) {
+        return name == null ? VECTOR_ORIGINAL_FIELD : VECTOR_ORIGINAL_FIELD + "." + name;
+    }
+
+    /** Whether the named vector field {@code field} holds unit vectors (a COSINE field; see the class comment). */
+    static boolean unitVectors(dev.mmsearch.core.VectorField field) {
+        return VectorIndexing.normalises(field.stamp().metric(), VectorIndexing.luceneFunction(field.stamp().metric()));
     }
 
     /**
@@ -113,6 +137,11 @@ final class IndexLayout {
     /** The vectors of a leaf that were indexed made unit length, as written; null when it has none. */
     static BinaryDocValues originals(LeafReader reader) throws IOException {
         return reader.getBinaryDocValues(VECTOR_ORIGINAL_FIELD);
+    }
+
+    /** {@link #originals(LeafReader)} of named vector field {@code name} (null: the main vector). */
+    static BinaryDocValues originals(LeafReader reader, String name) throws IOException {
+        return reader.getBinaryDocValues(originalField(name));
     }
 
     /** The Lucene field that holds schema text field {@code field} alone. */
@@ -158,6 +187,7 @@ final class IndexLayout {
         if (!schema.hasPassages()) {
             FieldValues.requireValidVector(collection, stamp, embedded);
         }
+        FieldValues.requireValidNamedVectors(collection, schema, embedded);
         Document document = embedded.document();
         byte[] source;
         try {
@@ -183,6 +213,11 @@ final class IndexLayout {
         if (!schema.hasPassages()) {
             addVector(doc, embedded.vector());
         }
+        for (Map.Entry<String, float[]> named : embedded.named().entrySet()) {
+            FieldType type = namedFieldTypes.get(named.getKey());
+            addVector(doc, named.getValue(), vectorField(named.getKey()), originalField(named.getKey()), type,
+                    unitVectors(schema.vectorField(named.getKey())));
+        }
         for (String field : schema.keywordFields()) {
             String luceneField = keywordField(field);
             for (String value : FieldValues.strings(document.fields().get(field))) {
@@ -203,17 +238,22 @@ final class IndexLayout {
 
     /** The vector fields of {@code doc}: the indexed vector, and the written one when it differs (see above). */
     private void addVector(org.apache.lucene.document.Document doc, float[] written) {
+        addVector(doc, written, VECTOR_FIELD, VECTOR_ORIGINAL_FIELD, vectorFieldType, unitVectors);
+    }
+
+    private static void addVector(org.apache.lucene.document.Document doc, float[] written, String field,
+                                  String originalField, FieldType type, boolean unit) {
         float[] vector = written.clone();
-        if (unitVectors) {
+        if (unit) {
             float norm = VectorIndexing.norm(vector);
             if (Math.abs(norm - 1f) > VectorIndexing.UNIT_TOLERANCE) {
                 ByteBuffer original = ByteBuffer.allocate(vector.length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
                 original.asFloatBuffer().put(vector);
-                doc.add(new BinaryDocValuesField(VECTOR_ORIGINAL_FIELD, new BytesRef(original.array())));
+                doc.add(new BinaryDocValuesField(originalField, new BytesRef(original.array())));
                 vector = VectorIndexing.scaled(vector, 1f / norm);
             }
         }
-        doc.add(new KnnFloatVectorField(VECTOR_FIELD, vector, vectorFieldType));
+        doc.add(new KnnFloatVectorField(field, vector, type));
     }
 
     /** The term that a write or delete of document {@code id} replaces by: its whole block with passages. */

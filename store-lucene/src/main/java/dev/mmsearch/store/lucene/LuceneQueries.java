@@ -46,6 +46,7 @@ final class LuceneQueries {
     private final boolean unitVectors;
     private final int oversample;
     private final boolean passages;
+    private final CollectionSchema schema;
 
     /**
      * {@code unitVectors}: the collection holds unit vectors (see {@link CommitMetadata#unitVectors()});
@@ -56,6 +57,7 @@ final class LuceneQueries {
         this.unitVectors = unitVectors;
         this.oversample = oversample;
         this.passages = schema.hasPassages();
+        this.schema = schema;
         this.filters = new Filters(collection, schema, passages ? IndexLayout.DOCUMENTS : new MatchAllDocsQuery());
     }
 
@@ -73,17 +75,22 @@ final class LuceneQueries {
     Query vector(VectorQuery query) {
         float[] vector = queryVector(query);
         Query filter = filter(query.filter());
+        String field = IndexLayout.vectorField(query.field());
         if (oversample <= 1) {
-            return graph(vector, query.explored(), filter);
+            return graph(field, vector, query.explored(), filter);
         }
         int candidates = oversample * query.k();
-        Query graph = graph(vector, Math.max(query.explored(), candidates), filter);
-        return RescoreTopNQuery.createFullPrecisionRescorerQuery(graph, vector, IndexLayout.VECTOR_FIELD, candidates);
+        Query graph = graph(field, vector, Math.max(query.explored(), candidates), filter);
+        return RescoreTopNQuery.createFullPrecisionRescorerQuery(graph, vector, field, candidates);
     }
 
-    /** The query's vector as the graph search compares it: unit length when the collection's vectors are. */
+    /**
+     * The query's vector as the graph search compares it: unit length when the searched field's vectors are (the
+     * main vector's as the collection's metadata says, a named field's when it is COSINE).
+     */
     float[] queryVector(VectorQuery query) {
-        return unitVectors ? VectorIndexing.unit(query.vector()) : query.vector().clone();
+        boolean unit = query.field() == null ? unitVectors : IndexLayout.unitVectors(schema.vectorField(query.field()));
+        return unit ? VectorIndexing.unit(query.vector()) : query.vector().clone();
     }
 
     /**
@@ -91,11 +98,11 @@ final class LuceneQueries {
      * at most one per document (its best: {@link DiversifyingChildrenFloatKnnVectorQuery}, the query behind
      * Elasticsearch's nested kNN), so {@code k} hits are {@code k} distinct documents, with the document filter moved
      * onto the passages ({@link ToChildBlockJoinQuery}) so it still applies inside the graph search; its hits are
-     * passages, which the view maps to their documents.
+     * passages, which the view maps to their documents. A named vector field is on the documents themselves.
      */
-    private Query graph(float[] vector, int k, Query filter) {
-        if (!passages) {
-            return knn(vector, k, filter);
+    private Query graph(String field, float[] vector, int k, Query filter) {
+        if (!passages || !field.equals(IndexLayout.VECTOR_FIELD)) {
+            return knn(field, vector, k, filter);
         }
         Query passageFilter = filter == null ? null : new ToChildBlockJoinQuery(filter, IndexLayout.PARENTS);
         return new DiversifyingChildrenFloatKnnVectorQuery(IndexLayout.VECTOR_FIELD, vector, passageFilter, k,
@@ -108,9 +115,9 @@ final class LuceneQueries {
      */
     static final int EXACT_FILTER_BELOW = 20_000;
 
-    private static Query knn(float[] vector, int k, Query filter) {
-        return filter == null ? new KnnFloatVectorQuery(IndexLayout.VECTOR_FIELD, vector, k)
-                : new SelectiveFilterKnnQuery(IndexLayout.VECTOR_FIELD, vector, k, filter, EXACT_FILTER_BELOW);
+    private static Query knn(String field, float[] vector, int k, Query filter) {
+        return filter == null ? new KnnFloatVectorQuery(field, vector, k)
+                : new SelectiveFilterKnnQuery(field, vector, k, filter, EXACT_FILTER_BELOW);
     }
 
     /**

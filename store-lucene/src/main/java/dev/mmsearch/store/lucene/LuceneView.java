@@ -85,9 +85,10 @@ final class LuceneView implements CollectionView {
     @Override
     public List<ScoredId> search(VectorQuery query) {
         Objects.requireNonNull(query, "query");
-        QueryChecks.requireValid(collection.name(), collection.stamp(), query);
-        VectorSimilarity metric = collection.stamp().metric();
-        if (passages) {
+        QueryChecks.requireValid(collection.name(), collection.stamp(), collection.schema(), query);
+        VectorSimilarity metric = query.field() == null ? collection.stamp().metric()
+                : collection.schema().vectorField(query.field()).stamp().metric();
+        if (passages && query.field() == null) {
             return searchPassages(query, metric);
         }
         return search(collection.queries().vector(query), query.k(),
@@ -450,6 +451,7 @@ final class LuceneView implements CollectionView {
                 Bits live = reader.getLiveDocs();
                 BinaryDocValues originals = IndexLayout.originals(reader);
                 StoredFields stored = reader.storedFields();
+                NamedVectorReader named = new NamedVectorReader(reader, collection.schema());
                 KnnVectorValues.DocIndexIterator it = vectors.iterator();
                 for (int doc = it.nextDoc(); doc != DocIdSetIterator.NO_MORE_DOCS; doc = it.nextDoc()) {
                     if (live != null && !live.get(doc)) {
@@ -460,7 +462,8 @@ final class LuceneView implements CollectionView {
                     String id = fields.get(IndexLayout.ID_FIELD);
                     Map<String, Object> values = collection.readSource(id, fields.getBinaryValue(IndexLayout.SOURCE_FIELD));
                     consumer.accept(new EmbeddedDocument(new Document(id, values),
-                            IndexLayout.writtenVector(vectors.vectorValue(it.index()), originals, doc)));
+                            IndexLayout.writtenVector(vectors.vectorValue(it.index()), originals, doc), List.of(),
+                            named.at(doc)));
                 }
             }
             return null;
@@ -479,6 +482,7 @@ final class LuceneView implements CollectionView {
         BinaryDocValues originals = IndexLayout.originals(reader);
         NumericDocValues offsets = DocValues.getNumeric(reader, IndexLayout.PASSAGE_FIELD);
         StoredFields stored = reader.storedFields();
+        NamedVectorReader named = new NamedVectorReader(reader, collection.schema());
         KnnVectorValues.DocIndexIterator it = vectors.iterator();
         List<Passage> block = new ArrayList<>();
         int parent = -1;
@@ -488,7 +492,7 @@ final class LuceneView implements CollectionView {
             }
             int owner = parents.nextSetBit(doc);
             if (owner != parent && !block.isEmpty()) {
-                consumer.accept(blockDocument(stored, parent, block));
+                consumer.accept(blockDocument(stored, parent, block, named));
                 block = new ArrayList<>();
             }
             parent = owner;
@@ -497,16 +501,17 @@ final class LuceneView implements CollectionView {
                     originals, doc)));
         }
         if (!block.isEmpty()) {
-            consumer.accept(blockDocument(stored, parent, block));
+            consumer.accept(blockDocument(stored, parent, block, named));
         }
     }
 
-    private EmbeddedDocument blockDocument(StoredFields stored, int parent, List<Passage> block) throws IOException {
+    private EmbeddedDocument blockDocument(StoredFields stored, int parent, List<Passage> block,
+                                           NamedVectorReader named) throws IOException {
         org.apache.lucene.document.Document fields = stored.document(parent,
                 Set.of(IndexLayout.ID_FIELD, IndexLayout.SOURCE_FIELD));
         String id = fields.get(IndexLayout.ID_FIELD);
         Map<String, Object> values = collection.readSource(id, fields.getBinaryValue(IndexLayout.SOURCE_FIELD));
-        return EmbeddedDocument.withPassages(new Document(id, values), block);
+        return EmbeddedDocument.withPassages(new Document(id, values), block).withNamed(named.at(parent));
     }
 
     @Override

@@ -24,11 +24,13 @@ import tools.jackson.databind.node.ObjectNode;
  */
 record CollectionMeta(ModelStamp stamp, CollectionSchema schema, VectorEncoding encoding, Instant createdAt) {
     static final int FORMAT = 1;
+    /** The format of a collection with named vector fields ({@code schema.vectors}): an older build refuses it. */
+    static final int FORMAT_WITH_NAMED_VECTORS = 2;
     static final String KEY = "mmsearch";
 
     ObjectNode toJson() {
         ObjectNode meta = Json.MAPPER.createObjectNode();
-        meta.put("format", FORMAT);
+        meta.put("format", schema.vectors().isEmpty() ? FORMAT : FORMAT_WITH_NAMED_VECTORS);
         ObjectNode s = meta.putObject("stamp");
         s.put("modelId", stamp.modelId());
         s.put("checksum", stamp.checksum());
@@ -44,6 +46,9 @@ record CollectionMeta(ModelStamp stamp, CollectionSchema schema, VectorEncoding 
         }
         c.set("hnsw", schema.hnsw().toJson());
         c.put("analyzer", schema.analyzer().label());
+        if (!schema.vectors().isEmpty()) {
+            c.set("vectors", dev.mmsearch.core.VectorField.toJson(schema.vectors()));
+        }
         meta.put("encoding", encoding.label());
         meta.put("createdAt", createdAt.toString());
         return meta;
@@ -60,9 +65,10 @@ record CollectionMeta(ModelStamp stamp, CollectionSchema schema, VectorEncoding 
                     + " metadata in its mapping _meta; it was not created by mmsearch: delete or rename it");
         }
         int format = meta.path("format").asInt(-1);
-        if (format != FORMAT) {
+        if (format != FORMAT && format != FORMAT_WITH_NAMED_VECTORS) {
             throw new MmsearchException(ErrorCode.INTERNAL, "OpenSearch index '" + index + "' has mmsearch metadata"
-                    + " format " + format + ", this version reads format " + FORMAT + "; upgrade mmsearch");
+                    + " format " + format + ", this version reads formats " + FORMAT + " and "
+                    + FORMAT_WITH_NAMED_VECTORS + "; upgrade mmsearch");
         }
         try {
             JsonNode s = meta.required("stamp");
@@ -73,7 +79,8 @@ record CollectionMeta(ModelStamp stamp, CollectionSchema schema, VectorEncoding 
             CollectionSchema schema = new CollectionSchema(c.required("embedTemplate").asString(),
                     strings(c.path("textFields")), strings(c.path("keywordFields")), strings(c.path("numericFields")),
                     image.isString() ? image.asString() : null, HnswOptions.fromJson(c.path("hnsw")),
-                    c.path("analyzer").isString() ? TextAnalyzer.parse(c.path("analyzer").asString()) : null);
+                    c.path("analyzer").isString() ? TextAnalyzer.parse(c.path("analyzer").asString()) : null)
+                    .withVectors(dev.mmsearch.core.VectorField.listFromJson(c.path("vectors")));
             return new CollectionMeta(stamp, schema, VectorEncoding.parse(meta.path("encoding").asString("float32")),
                     Instant.parse(meta.required("createdAt").asString()));
         } catch (RuntimeException e) {

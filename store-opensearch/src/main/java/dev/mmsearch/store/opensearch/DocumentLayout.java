@@ -30,7 +30,9 @@ import tools.jackson.databind.node.ObjectNode;
  *   <li>{@code num.<field>}: numeric values as {@code double}, for range filters;</li>
  *   <li>{@value #VECTOR}: {@code knn_vector}, HNSW on the Lucene engine with the stamp's metric (COSINE →
  *       {@code cosinesimil}, DOT_PRODUCT → {@code innerproduct}, EUCLIDEAN → {@code l2}); its values in
- *       {@code _source} are the exact floats written (JSON keeps a float's shortest decimal form).</li>
+ *       {@code _source} are the exact floats written (JSON keeps a float's shortest decimal form);</li>
+ *   <li>{@code vec_<name>} per {@link dev.mmsearch.core.VectorField named vector field}: a {@code knn_vector} as
+ *       {@value #VECTOR}, with that field's dimension and metric, present when the document has a vector there.</li>
  * </ul>
  */
 final class DocumentLayout {
@@ -68,6 +70,7 @@ final class DocumentLayout {
     static final String KEYWORD_PREFIX = "kw";
     static final String NUMERIC_PREFIX = "num";
     static final String VECTOR = "vector";
+    static final String NAMED_VECTOR_PREFIX = "vec_";
 
     private DocumentLayout() {
     }
@@ -97,19 +100,29 @@ final class DocumentLayout {
         schema.keywordFields().forEach(f -> keywords.putObject(f).put("type", "keyword"));
         ObjectNode numbers = properties.putObject(NUMERIC_PREFIX).putObject("properties");
         schema.numericFields().forEach(f -> numbers.putObject(f).put("type", "double"));
-        ObjectNode vector = properties.putObject(VECTOR);
-        vector.put("type", "knn_vector");
-        vector.put("dimension", meta.stamp().dimension());
-        ObjectNode method = vector.putObject("method");
-        method.put("name", "hnsw");
-        method.put("engine", "lucene");
-        method.put("space_type", spaceType(meta.stamp().metric()));
-        method.putObject("parameters").put("m", meta.schema().hnsw().m())
-                .put("ef_construction", meta.schema().hnsw().beamWidth());
+        knnVector(properties.putObject(VECTOR), meta.stamp(), schema);
+        for (dev.mmsearch.core.VectorField field : schema.vectors()) {
+            knnVector(properties.putObject(vectorField(field.name())), field.stamp(), schema);
+        }
         if (alias != null) {
             body.putObject("aliases").putObject(alias);
         }
         return body;
+    }
+
+    private static void knnVector(ObjectNode vector, ModelStamp stamp, CollectionSchema schema) {
+        vector.put("type", "knn_vector");
+        vector.put("dimension", stamp.dimension());
+        ObjectNode method = vector.putObject("method");
+        method.put("name", "hnsw");
+        method.put("engine", "lucene");
+        method.put("space_type", spaceType(stamp.metric()));
+        method.putObject("parameters").put("m", schema.hnsw().m()).put("ef_construction", schema.hnsw().beamWidth());
+    }
+
+    /** The index field of named vector field {@code name}; null: the main vector ({@value #VECTOR}). */
+    static String vectorField(String name) {
+        return name == null ? VECTOR : NAMED_VECTOR_PREFIX + name;
     }
 
     static String spaceType(VectorSimilarity metric) {
@@ -146,6 +159,7 @@ final class DocumentLayout {
                     + " batch was written");
         }
         FieldValues.requireValidVector(collection, stamp, embedded);
+        FieldValues.requireValidNamedVectors(collection, schema, embedded);
         Document document = embedded.document();
         ObjectNode source = Json.MAPPER.createObjectNode();
         try {
@@ -188,6 +202,7 @@ final class DocumentLayout {
             source.set(NUMERIC_PREFIX, numbers);
         }
         source.set(VECTOR, floats(embedded.vector()));
+        embedded.named().forEach((field, vector) -> source.set(vectorField(field), floats(vector)));
         return source;
     }
 
@@ -200,7 +215,22 @@ final class DocumentLayout {
     }
 
     static float[] vectorOf(JsonNode source) {
-        JsonNode array = source.path(VECTOR);
+        return floatsOf(source.path(VECTOR));
+    }
+
+    /** The named vectors in {@code source}: the schema's fields it holds. */
+    static Map<String, float[]> namedOf(JsonNode source, CollectionSchema schema) {
+        Map<String, float[]> named = new java.util.HashMap<>();
+        for (dev.mmsearch.core.VectorField field : schema.vectors()) {
+            JsonNode array = source.path(vectorField(field.name()));
+            if (array.isArray()) {
+                named.put(field.name(), floatsOf(array));
+            }
+        }
+        return named;
+    }
+
+    private static float[] floatsOf(JsonNode array) {
         float[] vector = new float[array.size()];
         for (int i = 0; i < vector.length; i++) {
             vector[i] = array.get(i).floatValue();

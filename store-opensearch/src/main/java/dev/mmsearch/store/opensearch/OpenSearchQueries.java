@@ -40,7 +40,7 @@ final class OpenSearchQueries {
             knn.set("filter", filterQuery);
         }
         ObjectNode body = body(query.k());
-        body.putObject("query").putObject("knn").set(DocumentLayout.VECTOR, knn);
+        body.putObject("query").putObject("knn").set(DocumentLayout.vectorField(query.field()), knn);
         return body;
     }
 

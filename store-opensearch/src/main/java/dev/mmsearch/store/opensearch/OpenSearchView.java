@@ -49,8 +49,9 @@ final class OpenSearchView implements CollectionView {
     @Override
     public List<ScoredId> search(VectorQuery query) {
         Objects.requireNonNull(query, "query");
-        QueryChecks.requireValid(collection.name(), collection.stamp(), query);
-        VectorSimilarity metric = collection.stamp().metric();
+        QueryChecks.requireValid(collection.name(), collection.stamp(), collection.schema(), query);
+        VectorSimilarity metric = query.field() == null ? collection.stamp().metric()
+                : collection.schema().vectorField(query.field()).stamp().metric();
         return client.search(collection.queries().vector(query), Map.of(),
                 score -> DocumentLayout.similarity(metric, score));
     }
@@ -174,11 +175,13 @@ final class OpenSearchView implements CollectionView {
         ObjectNode body = Json.MAPPER.createObjectNode();
         body.put("size", SCROLL_PAGE);
         body.putArray("sort").add("_doc");
-        body.putArray("_source").add(DocumentLayout.FIELDS).add(DocumentLayout.VECTOR);
+        ArrayNode wanted = body.putArray("_source").add(DocumentLayout.FIELDS).add(DocumentLayout.VECTOR);
+        collection.schema().vectors().forEach(f -> wanted.add(DocumentLayout.vectorField(f.name())));
         client.scroll(body, hit -> {
             JsonNode source = hit.path("_source");
             consumer.accept(new EmbeddedDocument(new Document(hit.path("_id").asString(),
-                    DocumentLayout.fieldsOf(source)), DocumentLayout.vectorOf(source)));
+                    DocumentLayout.fieldsOf(source)), DocumentLayout.vectorOf(source), List.of(),
+                    DocumentLayout.namedOf(source, collection.schema())));
         });
     }
 

@@ -489,4 +489,117 @@ abstract class CollectionStoreContract {
         assertError(ErrorCode.COLLECTION_NOT_FOUND, "does not exist",
                 () -> store.createVersion(name + "-absent", SCHEMA, STAMP, dev.mmsearch.core.VectorEncoding.FLOAT32));
     }
+
+    // ---- named vector fields
+
+    static final ModelStamp TITLE_STAMP = new ModelStamp("title-model", "7e".repeat(32), 8, VectorSimilarity.COSINE);
+    static final ModelStamp BODY_STAMP = new ModelStamp("body-model", "b0".repeat(32), 12, VectorSimilarity.COSINE);
+    static final CollectionSchema NAMED = SCHEMA.withVectors(List.of(
+            dev.mmsearch.core.VectorField.text("title_emb", "{title}", TITLE_STAMP),
+            dev.mmsearch.core.VectorField.text("body_emb", "{text}", BODY_STAMP)));
+
+    /** The contract documents with a title vector (all but every fifth) and a body vector each, not unit length. */
+    static List<EmbeddedDocument> namedDocuments() {
+        Random random = new Random(4242);
+        List<EmbeddedDocument> out = new ArrayList<>();
+        for (EmbeddedDocument doc : documents()) {
+            Map<String, float[]> named = new HashMap<>();
+            int n = Integer.parseInt(doc.id().substring(1));
+            float[] title = scaled(gaussian(random, 8), 3f);
+            if (n % 5 != 0) {
+                named.put("title_emb", title);
+            }
+            named.put("body_emb", scaled(gaussian(random, 12), 0.5f));
+            out.add(doc.withNamed(named));
+        }
+        return out;
+    }
+
+    private static float[] gaussian(Random random, int dim) {
+        float[] v = new float[dim];
+        for (int i = 0; i < dim; i++) {
+            v[i] = (float) random.nextGaussian();
+        }
+        return v;
+    }
+
+    private static float[] scaled(float[] v, float by) {
+        float[] out = v.clone();
+        for (int i = 0; i < out.length; i++) {
+            out[i] *= by;
+        }
+        return out;
+    }
+
+    /** Brute-force top k ids by cosine on named field {@code field} among documents that have a vector there. */
+    static List<String> bruteForce(List<EmbeddedDocument> documents, String field, float[] query, int k,
+                                   Predicate<EmbeddedDocument> keep) {
+        return documents.stream().filter(d -> d.named().containsKey(field)).filter(keep)
+                .sorted(Comparator.comparingDouble((EmbeddedDocument d) -> -cosine(query, d.named().get(field))))
+                .limit(k).map(EmbeddedDocument::id).toList();
+    }
+
+    @Test
+    void namedVectorFieldsAreSearchedEachWithItsOwnModelAndKeptAsWritten() {
+        List<EmbeddedDocument> named = namedDocuments();
+        SearchCollection collection = store.getOrCreate(name, NAMED, STAMP);
+        collection.upsert(named);
+        collection.commit();
+        assertThat(collection.schema()).isEqualTo(NAMED);
+
+        float[] titleQuery = gaussian(new Random(1), 8);
+        List<ScoredId> byTitle = collection.search(VectorQuery.of(titleQuery, 10, 40).onField("title_emb"));
+        assertThat(ids(byTitle)).isEqualTo(bruteForce(named, "title_emb", titleQuery, 10, d -> true));
+        for (ScoredId hit : byTitle) {
+            EmbeddedDocument doc = named.stream().filter(d -> d.id().equals(hit.id())).findFirst().orElseThrow();
+            assertThat((double) hit.score()).isCloseTo(cosine(titleQuery, doc.named().get("title_emb")), within(1e-4));
+        }
+        assertThat(ids(collection.search(VectorQuery.of(titleQuery, DOCS, DOCS).onField("title_emb"))))
+                .as("documents without a title vector are not in that field").hasSize(DOCS - DOCS / 5)
+                .doesNotContain("d0", "d5", "d10");
+        float[] bodyQuery = gaussian(new Random(2), 12);
+        Filter onlyA = new Filter.Term("category", "a");
+        assertThat(ids(collection.search(VectorQuery.of(bodyQuery, 5, 40, onlyA).onField("body_emb"))))
+                .isEqualTo(bruteForce(named, "body_emb", bodyQuery, 5, d -> d.document().text("category").equals("a")));
+        float[] mainQuery = named.get(11).vector();
+        assertThat(ids(collection.search(VectorQuery.of(mainQuery, 5, 40)))).isEqualTo(bruteForce(mainQuery, 5, d -> true));
+
+        // Every vector comes back as written (not unit length), after a reopen too.
+        store.close();
+        store = openStore();
+        SearchCollection reopened = store.get(name);
+        assertThat(reopened.schema()).isEqualTo(NAMED);
+        Map<String, EmbeddedDocument> walked = new HashMap<>();
+        reopened.forEachDocument(d -> walked.put(d.id(), d));
+        assertThat(walked).hasSize(DOCS);
+        for (EmbeddedDocument doc : named) {
+            EmbeddedDocument back = walked.get(doc.id());
+            assertThat(back.named().keySet()).as(doc.id()).isEqualTo(doc.named().keySet());
+            doc.named().forEach((field, vector) -> assertThat(back.named().get(field)).containsExactly(vector));
+            assertThat(back.vector()).containsExactly(doc.vector());
+        }
+    }
+
+    @Test
+    void badNamedVectorsAndQueriesAreRefusedAndWriteNothing() {
+        SearchCollection collection = store.getOrCreate(name, NAMED, STAMP);
+        collection.upsert(namedDocuments().subList(0, 3));
+        collection.commit();
+        EmbeddedDocument unknown = docs.get(5).withNamed(Map.of("image_emb", new float[8]));
+        assertError(ErrorCode.INVALID_INPUT, "'image_emb', which is not a vector field",
+                () -> collection.upsert(List.of(docs.get(4).withNamed(Map.of()), unknown)));
+        EmbeddedDocument shortTitle = docs.get(6).withNamed(Map.of("title_emb", new float[] {1, 2, 3}));
+        assertError(ErrorCode.INVALID_INPUT, "vector field 'title_emb' has 3 dimensions",
+                () -> collection.upsert(List.of(shortTitle)));
+        collection.commit();
+        assertThat(collection.count()).as("nothing of a refused batch").isEqualTo(3);
+
+        assertError(ErrorCode.INVALID_ARGUMENT, "there is no vector field 'nope'",
+                () -> collection.search(VectorQuery.of(new float[8], 3, 10).onField("nope")));
+        assertError(ErrorCode.INVALID_ARGUMENT, "has 16 dimensions but collection",
+                () -> collection.search(VectorQuery.of(docs.get(0).vector(), 3, 10).onField("title_emb")));
+        SearchCollection plain = store.getOrCreate(name + "-plain", SCHEMA, STAMP);
+        assertError(ErrorCode.INVALID_ARGUMENT, "has only its main vector",
+                () -> plain.search(VectorQuery.of(new float[8], 3, 10).onField("title_emb")));
+    }
 }
