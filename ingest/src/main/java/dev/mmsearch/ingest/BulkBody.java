@@ -54,16 +54,19 @@ public final class BulkBody {
      * @param document the document, or null when {@code code} says what is wrong
      * @param vector   the document's own vector ({@value #VECTOR}), or null when the model is to embed it
      * @param passages the document's own passages ({@value PassagesJson#KEY}), or null when the model is to embed it
+     * @param named    the document's own named vectors ({@value PassagesJson#NAMED_KEY}), given only with its own
+     *                 vector or passages; null when none
      */
     public record Item(int position, String id, Document document, String code, String message, float[] vector,
-                       List<Passage> passages) {
+                       List<Passage> passages, Map<String, float[]> named) {
         /** An item without a vector of its own. */
         public Item(int position, String id, Document document, String code, String message) {
-            this(position, id, document, code, message, null, null);
+            this(position, id, document, code, message, null, null, null);
         }
 
-        static Item ok(int position, Document document, float[] vector, List<Passage> passages) {
-            return new Item(position, document.id(), document, null, null, vector, passages);
+        static Item ok(int position, Document document, float[] vector, List<Passage> passages,
+                       Map<String, float[]> named) {
+            return new Item(position, document.id(), document, null, null, vector, passages, named);
         }
 
         /** Whether the document brought its own vector or passages (the model does not run for it). */
@@ -204,8 +207,17 @@ public final class BulkBody {
         Map<String, Object> fields = new LinkedHashMap<>();
         float[] vector = null;
         List<Passage> passages = null;
+        Map<String, float[]> named = null;
         for (Map.Entry<String, JsonNode> field : node.properties()) {
             if (field.getKey().equals("id")) {
+                continue;
+            }
+            if (field.getKey().equals(PassagesJson.NAMED_KEY)) {
+                try {
+                    named = PassagesJson.parseNamed(field.getValue());
+                } catch (IllegalArgumentException e) {
+                    return Item.failed(position, id, INVALID_VECTOR, where + ": " + e.getMessage());
+                }
                 continue;
             }
             if (field.getKey().equals(PassagesJson.KEY)) {
@@ -236,7 +248,11 @@ public final class BulkBody {
                     + PassagesJson.KEY + "\"; send \"" + PassagesJson.KEY + "\" to a collection with passages, \""
                     + VECTOR + "\" to one without");
         }
-        return Item.ok(position, new Document(id, fields), vector, passages);
+        if (named != null && vector == null && passages == null) {
+            return Item.failed(position, id, INVALID_VECTOR, where + " has \"" + PassagesJson.NAMED_KEY + "\" but no \""
+                    + VECTOR + "\" (or \"" + PassagesJson.KEY + "\"): a document brings all its vectors or none");
+        }
+        return Item.ok(position, new Document(id, fields), vector, passages, named);
     }
 
     private static String excerpt(JsonNode value) {

@@ -33,6 +33,8 @@ final class CollectionDocumentSource implements DocumentSource {
     private volatile boolean closed;
     private Object next;
     private long line;
+    private final java.util.Map<String, java.util.Map<String, float[]>> carried =
+            new java.util.concurrent.ConcurrentHashMap<>();
 
     CollectionDocumentSource(SearchCollection collection) {
         this.collection = Objects.requireNonNull(collection, "collection");
@@ -44,7 +46,7 @@ final class CollectionDocumentSource implements DocumentSource {
     private void walk() {
         RuntimeException failure = null;
         try {
-            collection.forEachDocument(embedded -> put(embedded.document()));
+            collection.forEachDocument(this::put);
         } catch (CancellationException e) {
             return; // closed by the consumer
         } catch (RuntimeException e) {
@@ -91,9 +93,21 @@ final class CollectionDocumentSource implements DocumentSource {
         if (!hasNext()) {
             throw new NoSuchElementException();
         }
-        dev.mmsearch.core.Document document = (dev.mmsearch.core.Document) next;
+        dev.mmsearch.core.EmbeddedDocument embedded = (dev.mmsearch.core.EmbeddedDocument) next;
         next = null;
-        return new SourceDocument(document, ++line);
+        if (!embedded.named().isEmpty()) {
+            carried.put(embedded.id(), embedded.named());
+        }
+        return new SourceDocument(embedded.document(), ++line);
+    }
+
+    /**
+     * The named vectors of document {@code id} as stored, once: for a re-index of the main vector that keeps the
+     * others as they are. Held only from {@link #next} to this call, so memory stays bounded by what is in flight.
+     */
+    java.util.Map<String, float[]> takeNamed(String id) {
+        java.util.Map<String, float[]> named = carried.remove(id);
+        return named == null ? java.util.Map.of() : named;
     }
 
     @Override

@@ -35,7 +35,7 @@ import java.util.zip.GZIPOutputStream;
  * {@code recordsPerShard} lines each, one document a line: {@code {"id": ..., <fields>..., "<field>_emb": [floats]}}
  * (the vector named after the embedded field(s), {@link ExportManifest#vectorFieldFor}; in a collection with passages
  * also {@code "_passages": [{"start", "end", "vector"}, ...]}, {@link PassagesJson}, the document's vector being its
- * first passage's);
+ * first passage's; in a collection with named vector fields {@code "_vectors": {"title_emb": [...]}});
  * and {@code manifest.json} ({@link ExportManifest}) with the model stamp, schema, vector encoding, count, the
  * shard names and a SHA-256 of each shard. The manifest is written last (atomically), so a directory
  * without one is an unfinished export.
@@ -119,9 +119,11 @@ public final class CollectionExport {
                 }
                 if (document.document().fields().containsKey(vectorField)
                         || document.document().fields().containsKey("id")
-                        || document.document().fields().containsKey(PassagesJson.KEY)) {
+                        || document.document().fields().containsKey(PassagesJson.KEY)
+                        || document.document().fields().containsKey(PassagesJson.NAMED_KEY)) {
                     throw new MmsearchException(ErrorCode.INVALID_INPUT, "document '" + document.id() + "' has a field named '"
-                            + vectorField + "', 'id' or '" + PassagesJson.KEY + "', which the export format reserves");
+                            + vectorField + "', 'id', '" + PassagesJson.KEY + "' or '" + PassagesJson.NAMED_KEY
+                            + "', which the export format reserves");
                 }
                 try (JsonGenerator json = Json.MAPPER.createGenerator(new NonClosing(out))) {
                     json.writeStartObject();
@@ -138,6 +140,10 @@ public final class CollectionExport {
                     if (!document.passages().isEmpty()) {
                         json.writeName(PassagesJson.KEY);
                         PassagesJson.write(json, document.passages());
+                    }
+                    if (!document.named().isEmpty()) {
+                        json.writeName(PassagesJson.NAMED_KEY);
+                        PassagesJson.writeNamed(json, document.named());
                     }
                     json.writeEndObject();
                 }

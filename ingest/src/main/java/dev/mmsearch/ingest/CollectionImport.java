@@ -247,7 +247,8 @@ public final class CollectionImport {
         Map<String, Object> fields = new LinkedHashMap<>();
         for (Map.Entry<String, JsonNode> property : node.properties()) {
             String name = property.getKey();
-            if (name.equals("id") || name.equals(vectorField) || name.equals(PassagesJson.KEY)) {
+            if (name.equals("id") || name.equals(vectorField) || name.equals(PassagesJson.KEY)
+                    || name.equals(PassagesJson.NAMED_KEY)) {
                 continue;
             }
             JsonNode value = property.getValue();
@@ -262,9 +263,23 @@ public final class CollectionImport {
             }
         }
         Document document = new Document(id.stringValue(), fields);
+        java.util.Map<String, float[]> named = java.util.Map.of();
+        if (node.has(PassagesJson.NAMED_KEY)) {
+            try {
+                named = PassagesJson.parseNamed(node.get(PassagesJson.NAMED_KEY));
+            } catch (IllegalArgumentException e) {
+                throw bad(file, line, e.getMessage());
+            }
+            try {
+                dev.mmsearch.core.FieldValues.requireValidNamedVectors(manifest.collection(), manifest.schema(),
+                        new EmbeddedDocument(document, vector, List.of(), named));
+            } catch (MmsearchException e) {
+                throw bad(file, line, e.getMessage());
+            }
+        }
         PassageOptions options = manifest.schema().passages();
         if (options == null) {
-            return new EmbeddedDocument(document, vector);
+            return new EmbeddedDocument(document, vector, List.of(), named);
         }
         List<Passage> passages;
         try {
@@ -284,7 +299,7 @@ public final class CollectionImport {
                         + ", past the end of field '" + options.field() + "' (" + length + " characters)");
             }
         }
-        return EmbeddedDocument.withPassages(document, passages);
+        return EmbeddedDocument.withPassages(document, passages).withNamed(named);
     }
 
     private static Object scalar(JsonNode node, String field, Path file, long line) {

@@ -73,6 +73,17 @@ public interface DocumentEmbedder {
         return PassageStats.NONE;
     }
 
+    /**
+     * {@code main} plus the {@link dev.mmsearch.core.VectorField named vectors} of {@code schema}, each embedded by its
+     * own model from {@code encoders} ({@link NamedVectorEmbedder}); {@code main} itself when the schema has none.
+     * {@code roots} is where image fields' files are read (null: image vector fields are refused).
+     */
+    static DocumentEmbedder withNamedVectors(DocumentEmbedder main, String collection, CollectionSchema schema,
+                                             dev.mmsearch.core.EncoderProvider encoders, ImageRoots roots,
+                                             long maxImageBytes) {
+        return NamedVectorEmbedder.of(main, collection, schema, encoders, roots, maxImageBytes);
+    }
+
     /** Whether {@code e} blames the input (bad image, missing file, path outside the roots), not the model. */
     static boolean isInputProblem(MmsearchException e) {
         return Set.of(ErrorCode.INVALID_INPUT, ErrorCode.UNSUPPORTED_MEDIA_TYPE, ErrorCode.PAYLOAD_TOO_LARGE,

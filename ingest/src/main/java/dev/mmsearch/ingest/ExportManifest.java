@@ -9,6 +9,7 @@ import dev.mmsearch.core.ModelStamp;
 import dev.mmsearch.core.PassageOptions;
 import dev.mmsearch.core.TextAnalyzer;
 import dev.mmsearch.core.VectorEncoding;
+import dev.mmsearch.core.VectorField;
 import dev.mmsearch.core.VectorSimilarity;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
@@ -50,6 +51,8 @@ public record ExportManifest(String collection, ModelStamp stamp, CollectionSche
      * build that cannot read passages refuses the export instead of importing its documents with one vector each.
      */
     public static final int PASSAGES_VERSION = 2;
+    /** Version of an export whose records carry named vectors ({@code "_vectors"}), written only for such a schema. */
+    public static final int NAMED_VECTORS_VERSION = 3;
     /** The vector field of exports written before vectors were named after the embedded field(s). */
     public static final String LEGACY_VECTOR_FIELD = "_vector";
 
@@ -97,7 +100,8 @@ public record ExportManifest(String collection, ModelStamp stamp, CollectionSche
     public String toJson() {
         ObjectNode root = Json.MAPPER.createObjectNode();
         root.put("format", FORMAT);
-        root.put("version", schema.hasPassages() ? PASSAGES_VERSION : VERSION);
+        root.put("version", !schema.vectors().isEmpty() ? NAMED_VECTORS_VERSION
+                : schema.hasPassages() ? PASSAGES_VERSION : VERSION);
         root.put("collection", collection);
         ObjectNode model = root.putObject("model");
         model.put("modelId", stamp.modelId());
@@ -116,6 +120,9 @@ public record ExportManifest(String collection, ModelStamp stamp, CollectionSche
         schemaNode.put("analyzer", schema.analyzer().label());
         if (schema.hasPassages()) {
             schemaNode.set("passages", schema.passages().toJson());
+        }
+        if (!schema.vectors().isEmpty()) {
+            schemaNode.set("vectors", VectorField.toJson(schema.vectors()));
         }
         root.put("vectorEncoding", vectorEncoding.label());
         root.put("vectorField", vectorField);
@@ -164,9 +171,9 @@ public record ExportManifest(String collection, ModelStamp stamp, CollectionSche
             throw invalid(file, "format is not '" + FORMAT + "'");
         }
         int version = (int) number(root, "version", file);
-        if (version < VERSION || version > PASSAGES_VERSION) {
+        if (version < VERSION || version > NAMED_VECTORS_VERSION) {
             throw invalid(file, "version " + version + " is not supported (this build reads versions " + VERSION
-                    + " to " + PASSAGES_VERSION + ")");
+                    + " to " + NAMED_VECTORS_VERSION + ")");
         }
         String vectorFieldName = text(root, "vectorField", file);
         try {
@@ -180,10 +187,12 @@ public record ExportManifest(String collection, ModelStamp stamp, CollectionSche
                     schemaNode.has("imageField") ? schemaNode.get("imageField").asString() : null,
                     HnswOptions.fromJson(schemaNode.get("hnsw")),
                     schemaNode.has("analyzer") ? TextAnalyzer.parse(schemaNode.get("analyzer").asString()) : null)
-                    .withPassages(schemaNode.has("passages") ? PassageOptions.fromJson(schemaNode.get("passages")) : null);
-            if (schema.hasPassages() != (version == PASSAGES_VERSION)) {
-                throw invalid(file, "version " + version + (schema.hasPassages() ? " cannot hold" : " must hold")
-                        + " passages");
+                    .withPassages(schemaNode.has("passages") ? PassageOptions.fromJson(schemaNode.get("passages")) : null)
+                    .withVectors(VectorField.listFromJson(schemaNode.get("vectors")));
+            if ((schema.hasPassages() && version < PASSAGES_VERSION)
+                    || (!schema.vectors().isEmpty() && version < NAMED_VECTORS_VERSION)) {
+                throw invalid(file, "version " + version + " cannot hold "
+                        + (schema.hasPassages() ? "passages" : "named vectors"));
             }
             JsonNode shardArray = root.get("shards");
             if (shardArray == null || !shardArray.isArray()) {

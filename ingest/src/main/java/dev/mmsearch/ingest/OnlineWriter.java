@@ -94,6 +94,9 @@ public final class OnlineWriter {
             } else if (item.embedded()) {
                 String badVector = item.passages() != null ? passagesProblem(item.document(), item.passages())
                         : vectorProblem(item.vector());
+                if (badVector == null && item.named() != null) {
+                    badVector = namedProblem(item);
+                }
                 if (badVector != null) {
                     outcomes[i] = failed(item, BulkBody.INVALID_VECTOR, badVector);
                 } else {
@@ -109,7 +112,8 @@ public final class OnlineWriter {
         List<Pending> written = new ArrayList<>(pending.size());
         embed(measured(pending), embedded, written, outcomes);
         for (Pending p : given) {
-            embedded.add(new EmbeddedDocument(p.item().document(), p.item().vector(), p.item().passages()));
+            embedded.add(new EmbeddedDocument(p.item().document(), p.item().vector(), p.item().passages(),
+                    p.item().named()));
             written.add(p);
         }
         inBodyOrder(embedded, written);
@@ -168,6 +172,17 @@ public final class OnlineWriter {
             }
         }
         return null;
+    }
+
+    /** What is wrong with a document's own named vectors for this collection's vector fields, or null. */
+    private String namedProblem(BulkBody.Item item) {
+        try {
+            FieldValues.requireValidNamedVectors(collection.name(), collection.schema(), new EmbeddedDocument(
+                    item.document(), new float[] {1}, List.of(), item.named()));
+            return null;
+        } catch (MmsearchException e) {
+            return e.getMessage();
+        }
     }
 
     private String dimensionProblem(String what, float[] vector) {
@@ -406,6 +421,14 @@ public final class OnlineWriter {
         return new Outcome(1, id, "updated", null, null);
     }
 
+    /**
+     * Whether a merge re-embeds even an unchanged input: the view hands out a document's main vector only, not its
+     * passages or named vectors, so writing that alone back would lose them.
+     */
+    private boolean reembedsOnMerge() {
+        return collection.schema().hasPassages() || !collection.schema().vectors().isEmpty();
+    }
+
     /** {@code changes} merged onto {@code stored}'s fields: a null value removes the field, any other sets it. */
     private static Document mergedOnto(Document stored, Map<String, Object> changes) {
         Map<String, Object> fields = new LinkedHashMap<>(stored.fields());
@@ -429,8 +452,7 @@ public final class OnlineWriter {
         try (CollectionView view = collection.openView()) {
             List<DocRef> ref = List.of(DocRef.of(id));
             stored = view.fetch(ref).get(id);
-            // A passage collection re-embeds: the view hands out a document's first passage, not all of them.
-            vector = stored == null || collection.schema().hasPassages() ? null : view.vectors(ref).get(id);
+            vector = stored == null || reembedsOnMerge() ? null : view.vectors(ref).get(id);
         }
         if (stored == null) {
             return new Merge(null, null, null);
@@ -475,7 +497,7 @@ public final class OnlineWriter {
         Map<String, float[]> vectors;
         try (CollectionView view = collection.openView()) {
             stored = view.fetch(refs);
-            vectors = collection.schema().hasPassages() ? Map.of() // re-embedded, as in a single merge
+            vectors = reembedsOnMerge() ? Map.of() // re-embedded, as in a single merge
                     : view.vectors(refs.stream().filter(r -> stored.containsKey(r.id())).toList());
         }
         Map<String, Document> merged = new LinkedHashMap<>();

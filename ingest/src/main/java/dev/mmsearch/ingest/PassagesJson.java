@@ -10,7 +10,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The one JSON form of a document's passages with their vectors, in export records ({@link CollectionExport}) and in
+ * The one JSON form of a document's passages with their vectors (and of its named vectors, {@value #NAMED_KEY}), in export records ({@link CollectionExport}) and in
  * write bodies ({@link BulkBody}, so an export of a passage collection can be pushed to a server):
  * {@code "_passages": [{"start": 0, "end": 812, "vector": [0.01, ...]}, ...]}, offsets in the passage field's joined
  * text ({@link Passage}), in text order.
@@ -90,6 +90,45 @@ public final class PassagesJson {
             passages.add(new Passage(start.intValue(), end.intValue(), vector));
         }
         return List.copyOf(passages);
+    }
+
+    /** Reserved key of a document's named vectors: {@code {"title_emb": [...], ...}}; never a field. */
+    public static final String NAMED_KEY = "_vectors";
+
+    /** Writes {@code named} (field name to vector) as the value of the current property. */
+    static void writeNamed(JsonGenerator json, Map<String, float[]> named) {
+        json.writeStartObject();
+        for (Map.Entry<String, float[]> field : named.entrySet()) {
+            json.writeName(field.getKey());
+            json.writeStartArray();
+            for (float value : field.getValue()) {
+                json.writeNumber(value);
+            }
+            json.writeEndArray();
+        }
+        json.writeEndObject();
+    }
+
+    /**
+     * The named vectors of a {@value #NAMED_KEY} value.
+     *
+     * @throws IllegalArgumentException when it is not an object of lists of finite numbers
+     */
+    static Map<String, float[]> parseNamed(JsonNode value) {
+        if (value == null || !value.isObject()) {
+            throw new IllegalArgumentException("\"" + NAMED_KEY + "\" must be an object of vector field name to a"
+                    + " list of numbers");
+        }
+        Map<String, float[]> named = new LinkedHashMap<>();
+        for (Map.Entry<String, JsonNode> field : value.properties()) {
+            float[] vector = vector(field.getValue());
+            if (vector == null) {
+                throw new IllegalArgumentException("\"" + NAMED_KEY + "\"." + field.getKey() + " must be a non-empty"
+                        + " list of finite numbers");
+            }
+            named.put(field.getKey(), vector);
+        }
+        return named;
     }
 
     /** The numbers of a JSON list, or null when it is not a non-empty list of finite numbers. */

@@ -60,9 +60,25 @@ public final class QueryEncoders {
      *                           MODEL_NOT_FOUND from the encoders when it is not there at all
      */
     public QueryEncoder resolve(SearchCollection collection, SearchQuery query, String model) {
-        ModelStamp stamp = collection.stamp();
+        return resolve(collection, query, model, null);
+    }
+
+    /**
+     * {@link #resolve(SearchCollection, SearchQuery, String)} for the {@link dev.mmsearch.core.VectorField named
+     * vector field} {@code field} (null: the main vector): the same rule against that field's model.
+     *
+     * @throws MmsearchException INVALID_ARGUMENT for a field the collection does not have, or "find similar" on a
+     *                           named field (it uses the document's main vector)
+     */
+    public QueryEncoder resolve(SearchCollection collection, SearchQuery query, String model, String field) {
+        ModelStamp stamp = field == null ? collection.stamp() : collection.schema().vectorField(field).stamp();
         QueryImage image = query.image();
         if (image != null && image.documentId() != null) {
+            if (field != null) {
+                throw new MmsearchException(ErrorCode.INVALID_ARGUMENT, "\"find similar\" searches with a document's"
+                        + " main vector; it cannot search vector field '" + field + "' of collection '"
+                        + collection.name() + "'");
+            }
             return new QueryEncoder.Stored(image.documentId());
         }
         if (image != null) {
@@ -80,7 +96,8 @@ public final class QueryEncoders {
         TextEncoder other = alignment.mayBeAligned(wanted, stamp) ? encoders.textEncoder(wanted) : null;
         if (other == null || !other.stamp().compatibleWith(stamp)) {
             throw new MmsearchException(ErrorCode.MODEL_MISMATCH, "collection '" + collection.name()
-                    + "' was built with model " + stamp.describe() + " but " + asker + " asked for model '" + wanted
+                    + (field == null ? "'" : "' vector field '" + field + "'") + " was built with model "
+                    + stamp.describe() + " but " + asker + " asked for model '" + wanted
                     + "'; search it with " + stamp.modelId() + " (or a text tower aligned to it) or re-index it");
         }
         return new QueryEncoder.Text(other);

@@ -50,7 +50,7 @@ public final class RequestContext implements AutoCloseable {
         this.trace = new Trace(query.debug());
         this.queryText = query.text();
         if (query.model() != null && query.image() == null) {
-            encoder(null);
+            encoder(null, query.vectorField());
         }
     }
 
@@ -110,7 +110,15 @@ public final class RequestContext implements AutoCloseable {
      *                           NOT_FOUND when "find similar" names a document the collection does not have
      */
     public float[] queryVector(String model) {
-        QueryEncoder encoder = encoder(model);
+        return queryVector(model, null);
+    }
+
+    /**
+     * {@link #queryVector(String)} for the named vector field {@code field} (null: the main vector), embedded by that
+     * field's model ({@link QueryEncoders#resolve(SearchCollection, SearchQuery, String, String)}).
+     */
+    public float[] queryVector(String model, String field) {
+        QueryEncoder encoder = encoder(model, field);
         float[] vector = vectors.get(encoder);
         if (vector == null) {
             vector = encode(encoder);
@@ -119,11 +127,11 @@ public final class RequestContext implements AutoCloseable {
         return vector;
     }
 
-    private QueryEncoder encoder(String model) {
-        String key = model == null ? "" : model;
+    private QueryEncoder encoder(String model, String field) {
+        String key = (model == null ? "" : model) + "\u0000" + (field == null ? "" : field);
         QueryEncoder encoder = resolved.get(key);
         if (encoder == null) {
-            encoder = encoders.resolve(collection, query, model);
+            encoder = encoders.resolve(collection, query, model, field);
             resolved.put(key, encoder);
         }
         return encoder;

@@ -27,10 +27,13 @@ import java.util.Map;
  *                   ({@link QueryEncoders#resolve}); an image query is always embedded by the collection's image tower
  * @param retriever  shorthand for forcing the recall layer's arm of that name (e.g. {@code bm25}); null (blank is
  *                   null) = none; an arm forced in {@code forcedArms} for that layer wins
+ * @param vectorField the {@link dev.mmsearch.core.VectorField named vector field} that {@code vector} recalls naming
+ *                   no field of their own search, its query embedded by that field's model; null (blank is null) =
+ *                   the collection's main vector
  */
 public record SearchQuery(String collection, String text, int topK, int offset, Filter filter, String userId,
                           boolean debug, Map<String, String> forcedArms, String scene, QueryImage image,
-                          String model, String retriever) {
+                          String model, String retriever, String vectorField) {
     /**
      * Deepest result position a request may ask for: {@code offset + topK} at most this. The one depth limit of the
      * search API, the CLI and the pipeline; deeper paging is refused (use a narrower query or a filter).
@@ -70,6 +73,14 @@ public record SearchQuery(String collection, String text, int topK, int offset, 
         forcedArms = forcedArms == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(forcedArms));
         model = model == null || model.isBlank() ? null : model.strip();
         retriever = retriever == null || retriever.isBlank() ? null : retriever.strip();
+        vectorField = vectorField == null || vectorField.isBlank() ? null : vectorField.strip();
+    }
+
+    /** A query that searches the main vector unless a recall names a field. */
+    public SearchQuery(String collection, String text, int topK, int offset, Filter filter, String userId,
+                       boolean debug, Map<String, String> forcedArms, String scene, QueryImage image, String model,
+                       String retriever) {
+        this(collection, text, topK, offset, filter, userId, debug, forcedArms, scene, image, model, retriever, null);
     }
 
     /** A text-only query that names no model and forces no retriever. */
@@ -85,47 +96,52 @@ public record SearchQuery(String collection, String text, int topK, int offset, 
 
     public SearchQuery withImage(QueryImage newImage) {
         return new SearchQuery(collection, text, topK, offset, filter, userId, debug, forcedArms, scene, newImage,
-                model, retriever);
+                model, retriever, vectorField);
     }
 
     public SearchQuery withPage(int newOffset, int newTopK) {
         return new SearchQuery(collection, text, newTopK, newOffset, filter, userId, debug, forcedArms, scene, image,
-                model, retriever);
+                model, retriever, vectorField);
     }
 
     public SearchQuery withFilter(Filter newFilter) {
         return new SearchQuery(collection, text, topK, offset, newFilter, userId, debug, forcedArms, scene, image,
-                model, retriever);
+                model, retriever, vectorField);
     }
 
     public SearchQuery withUser(String newUserId) {
         return new SearchQuery(collection, text, topK, offset, filter, newUserId, debug, forcedArms, scene, image,
-                model, retriever);
+                model, retriever, vectorField);
     }
 
     public SearchQuery withDebug(boolean newDebug) {
         return new SearchQuery(collection, text, topK, offset, filter, userId, newDebug, forcedArms, scene, image,
-                model, retriever);
+                model, retriever, vectorField);
     }
 
     public SearchQuery withForcedArms(Map<String, String> newForcedArms) {
         return new SearchQuery(collection, text, topK, offset, filter, userId, debug, newForcedArms, scene, image,
-                model, retriever);
+                model, retriever, vectorField);
     }
 
     public SearchQuery withScene(String newScene) {
         return new SearchQuery(collection, text, topK, offset, filter, userId, debug, forcedArms, newScene, image,
-                model, retriever);
+                model, retriever, vectorField);
     }
 
     public SearchQuery withModel(String newModel) {
         return new SearchQuery(collection, text, topK, offset, filter, userId, debug, forcedArms, scene, image,
-                newModel, retriever);
+                newModel, retriever, vectorField);
     }
 
     public SearchQuery withRetriever(String newRetriever) {
         return new SearchQuery(collection, text, topK, offset, filter, userId, debug, forcedArms, scene, image,
-                model, newRetriever);
+                model, newRetriever, vectorField);
+    }
+
+    public SearchQuery withVectorField(String newVectorField) {
+        return new SearchQuery(collection, text, topK, offset, filter, userId, debug, forcedArms, scene, image,
+                model, retriever, newVectorField);
     }
 
     /** Results the ranked list must hold at least: {@code offset + topK}. */

@@ -40,7 +40,7 @@ class StageRegistryTest {
     @Test
     void fillsDefaults() {
         VectorRecall vector = (VectorRecall) create(StageKind.RECALL, Map.of("type", "vector"));
-        assertThat(vector.params()).isEqualTo(new VectorRecall.Params("vector", 100, 100, null, "max"));
+        assertThat(vector.params()).isEqualTo(new VectorRecall.Params("vector", 100, 100, null, "max", null));
         VectorRecall deep = (VectorRecall) create(StageKind.RECALL, Map.of("type", "vector", "k", 500, "name", "dense"));
         assertThat(deep.params().numCandidates()).isEqualTo(500);
         assertThat(((VectorRecall) create(StageKind.RECALL, Map.of("type", "vector", "passageScore", "top3-mean")))

@@ -29,11 +29,14 @@ public final class VectorRecall implements RecallStage {
      * @param passageScore  in a collection with passages: {@code max} (default: a document scores as its best passage)
      *                      or {@code topN-mean} (the mean of its best N passages, e.g. {@code top2-mean});
      *                      {@link PassageScore}
+     * @param field         the {@link dev.mmsearch.core.VectorField named vector field} to search, its query embedded
+     *                      by that field's model (default: the request's {@code vectorField}, else the main vector)
      */
-    public record Params(String name, Integer k, Integer numCandidates, String model, String passageScore) {
+    public record Params(String name, Integer k, Integer numCandidates, String model, String passageScore,
+                         String field) {
         /** Parameters scoring a document by its best passage. */
         public Params(String name, Integer k, Integer numCandidates, String model) {
-            this(name, k, numCandidates, model, null);
+            this(name, k, numCandidates, model, null, null);
         }
 
         public Params {
@@ -49,6 +52,9 @@ public final class VectorRecall implements RecallStage {
             if (numCandidates < k) {
                 throw new IllegalArgumentException("parameter 'numCandidates' (" + numCandidates
                         + ") must be at least k (" + k + ")");
+            }
+            if (field != null && field.isBlank()) {
+                throw new IllegalArgumentException("parameter 'field' is blank; leave it out to search the main vector");
             }
             if (model != null && model.isBlank()) {
                 throw new IllegalArgumentException("parameter 'model' is blank; leave it out to use the collection's model");
@@ -69,11 +75,12 @@ public final class VectorRecall implements RecallStage {
     @Override
     public List<Candidate> recall(RequestContext context) {
         long start = System.nanoTime();
-        float[] vector = context.queryVector(params.model());
+        String field = params.field() != null ? params.field() : context.query().vectorField();
+        float[] vector = context.queryVector(params.model(), field);
         int depth = Math.min(ParamChecks.MAX_K, Math.max(context.query().depth(), params.k()));
         int numCandidates = Math.min(ParamChecks.MAX_K, Math.max(params.numCandidates(), depth));
         List<ScoredId> hits = context.view().search(new VectorQuery(vector, depth, numCandidates,
-                context.query().filter(), PassageScore.parse(params.passageScore())));
+                context.query().filter(), PassageScore.parse(params.passageScore()), field));
         List<Candidate> candidates = Recalls.toCandidates(hits, params.name());
         context.trace().time("recall." + params.name(), start);
         context.trace().candidates("recall." + params.name(), candidates);

@@ -35,6 +35,10 @@ public class ReindexCommand implements Callable<Integer> {
     @Option(names = "--vector-encoding", description = "float32, int8, int4 or int1; default: keep the collection's.")
     String vectorEncoding;
 
+    @Option(names = "--field", paramLabel = "NAME", description = "Re-embed only this named vector field (e.g."
+            + " title_emb) with --model; the main vector and the other fields are kept bit for bit.")
+    String field;
+
     @Option(names = "--no-progress", description = "Do not draw a progress bar.")
     boolean noProgress;
 
@@ -46,9 +50,15 @@ public class ReindexCommand implements Callable<Integer> {
         VectorEncoding encoding = vectorEncoding == null ? null : VectorEncoding.parse(vectorEncoding);
         try (Engine engine = new Engine(common.dataDirectory(), common.engineOptions())) {
             TextEncoder encoder = engine.encoders().textEncoder(model);
-            Reindexer.ReindexSummary summary = Reindexer.reindex(engine.store(), collection, encoder, encoding,
-                    IndexOptions.defaults().withBatchSize(common.batchSize),
-                    noProgress ? IndexProgress.NONE : new ConsoleIndexProgress(), engine.dataDirectory().reports());
+            IndexProgress progress = noProgress ? IndexProgress.NONE : new ConsoleIndexProgress();
+            if (field != null && encoding != null) {
+                throw new dev.mmsearch.core.MmsearchException(dev.mmsearch.core.ErrorCode.INVALID_ARGUMENT,
+                        "--vector-encoding applies to the whole collection; re-index a --field without it");
+            }
+            Reindexer.ReindexSummary summary = field != null
+                    ? Reindexer.reindexField(engine.store(), collection, field, encoder, common.batchSize, progress)
+                    : Reindexer.reindex(engine.store(), collection, encoder, encoding,
+                    IndexOptions.defaults().withBatchSize(common.batchSize), progress, engine.dataDirectory().reports());
             spec.commandLine().getOut().println(summary.toLine());
             spec.commandLine().getOut().flush();
             return 0;

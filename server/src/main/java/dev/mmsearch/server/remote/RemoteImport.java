@@ -122,6 +122,9 @@ public final class RemoteImport {
         } else {
             json.put(PassagesJson.KEY, PassagesJson.toJsonValue(document.passages()));
         }
+        if (!document.named().isEmpty()) {
+            json.put(PassagesJson.NAMED_KEY, document.named());
+        }
         return Json.MAPPER.writeValueAsBytes(json);
     }
 }

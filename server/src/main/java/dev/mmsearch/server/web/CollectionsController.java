@@ -52,11 +52,18 @@ class CollectionsController {
      * the vector graph is built. {@code analyzer} ({@code english}, the default, {@code chinese}, {@code cjk},
      * {@code standard} or {@code icu}) how the text fields are analysed for BM25 and highlighting. {@code passages}
      * ({@code "text"} or {@code {"field": "text", "window": 200, "overlap": 20, "maxPassages": 256}}) splits an
-     * embedded field into passages, one vector each ({@link dev.mmsearch.core.PassageOptions}).
+     * embedded field into passages, one vector each ({@link dev.mmsearch.core.PassageOptions}). {@code vectors}
+     * ({@code {"title_emb": {"embed": "{title}", "model": "bge-small-en-v1.5"}}}) adds named vector fields, each
+     * embedded from its template by its own model (default: {@code model}) ({@link dev.mmsearch.core.VectorField}).
      */
     record SchemaBody(String model, String embed, List<String> textFields, List<String> keywordFields,
                       List<String> numericFields, String vectorEncoding, String imageField, HnswBody hnsw,
-                      String analyzer, tools.jackson.databind.JsonNode passages) {
+                      String analyzer, tools.jackson.databind.JsonNode passages,
+                      Map<String, VectorFieldBody> vectors) {
+    }
+
+    /** A named vector field of a new collection: the text it embeds and the model (default: the collection's). */
+    record VectorFieldBody(String embed, String model) {
     }
 
     /** HNSW graph options of a new collection; a missing one keeps its default ({@link HnswOptions#DEFAULT}). */
@@ -77,7 +84,8 @@ class CollectionsController {
         CollectionSchema schema = schema(body).withHnsw(body.hnsw() == null ? HnswOptions.DEFAULT
                 : body.hnsw().options()).withAnalyzer(body.analyzer() == null ? TextAnalyzer.ENGLISH
                 : TextAnalyzer.parse(body.analyzer()))
-                .withPassages(dev.mmsearch.core.PassageOptions.fromJson(body.passages()));
+                .withPassages(dev.mmsearch.core.PassageOptions.fromJson(body.passages()))
+                .withVectors(vectorFields(body));
         VectorEncoding encoding = body.vectorEncoding() == null ? VectorEncoding.FLOAT32
                 : VectorEncoding.parse(body.vectorEncoding());
         ModelStamp stamp = schema.isImageCollection() ? engine.encoders().imageEncoder(body.model()).stamp()
@@ -102,6 +110,23 @@ class CollectionsController {
     Map<String, Object> delete(@PathVariable String name) {
         engine.store().delete(CollectionStore.validateName(name));
         return Map.of("deleted", name);
+    }
+
+    private List<dev.mmsearch.core.VectorField> vectorFields(SchemaBody body) {
+        if (body.vectors() == null) {
+            return List.of();
+        }
+        List<dev.mmsearch.core.VectorField> fields = new java.util.ArrayList<>();
+        body.vectors().forEach((field, spec) -> {
+            if (spec == null || spec.embed() == null || spec.embed().isBlank()) {
+                throw new MmsearchException(ErrorCode.INVALID_ARGUMENT, "vector field '" + field + "' needs \"embed\","
+                        + " the template of the text it embeds, e.g. {\"embed\": \"{title}\"}");
+            }
+            String model = spec.model() == null || spec.model().isBlank() ? body.model() : spec.model();
+            fields.add(dev.mmsearch.core.VectorField.text(field, spec.embed(),
+                    engine.encoders().textEncoder(model).stamp()));
+        });
+        return fields;
     }
 
     private static CollectionSchema schema(SchemaBody body) {

@@ -265,8 +265,9 @@ class DocumentsController {
                     + "' is an image collection; upload each image with its fields as multipart/form-data (POST"
                     + " .../documents with parts 'id', 'image' and 'fields'): a JSON write cannot name image files");
         }
-        DocumentEmbedder embedder = embedding.wrap(collection.name(),
-                DocumentEmbedder.text(engine.encoders().textEncoder(collection.stamp().modelId()), schema));
+        DocumentEmbedder embedder = embedding.wrap(collection.name(), DocumentEmbedder.withNamedVectors(
+                DocumentEmbedder.text(engine.encoders().textEncoder(collection.stamp().modelId()), schema),
+                collection.name(), schema, engine.encoders(), null, 0));
         GroupCommit group = writes.commitsOf(collection);
         return new OnlineWriter(collection, embedder, group, engine.options().batchSize());
     }

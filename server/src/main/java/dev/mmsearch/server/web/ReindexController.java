@@ -22,13 +22,15 @@ class ReindexController {
         this.jobs = jobs;
     }
 
-    record ReindexBody(String model, String vectorEncoding) {
+    /** {@code field}: re-embed only that named vector field (the others and the main vector are kept). */
+    record ReindexBody(String model, String vectorEncoding, String field) {
     }
 
     @PostMapping
     @ResponseStatus(HttpStatus.ACCEPTED)
     ReindexJobs.JobView start(@PathVariable String name, @RequestBody ReindexBody body) {
-        return jobs.start(name, body == null ? null : body.model(), body == null ? null : body.vectorEncoding());
+        return jobs.start(name, body == null ? null : body.model(), body == null ? null : body.vectorEncoding(),
+                body == null ? null : body.field());
     }
 
     @GetMapping

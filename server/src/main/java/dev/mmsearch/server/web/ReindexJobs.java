@@ -3,6 +3,7 @@ package dev.mmsearch.server.web;
 import dev.mmsearch.core.CollectionStore;
 import dev.mmsearch.core.ErrorCode;
 import dev.mmsearch.core.MmsearchException;
+import dev.mmsearch.core.SearchCollection;
 import dev.mmsearch.core.TextEncoder;
 import dev.mmsearch.core.VectorEncoding;
 import dev.mmsearch.ingest.IndexOptions;
@@ -47,14 +48,21 @@ class ReindexJobs {
      * @throws MmsearchException COLLECTION_NOT_FOUND, MODEL_NOT_FOUND, COLLECTION_EXISTS (409) when a re-index of
      *                           this collection is already running
      */
-    JobView start(String collection, String modelId, String vectorEncoding) {
+    JobView start(String collection, String modelId, String vectorEncoding, String field) {
         CollectionStore.validateName(collection);
         if (modelId == null || modelId.isBlank()) {
             throw new MmsearchException(ErrorCode.INVALID_ARGUMENT, "give the model to re-index with: {\"model\": \"<id>\"}");
         }
         VectorEncoding encoding = vectorEncoding == null || vectorEncoding.isBlank() ? null
                 : VectorEncoding.parse(vectorEncoding);
-        engine.store().get(collection); // 404 now rather than in the job
+        SearchCollection target = engine.store().get(collection); // 404 now rather than in the job
+        if (field != null) {
+            target.schema().vectorField(field); // 400 now for a field it does not have
+            if (encoding != null) {
+                throw new MmsearchException(ErrorCode.INVALID_ARGUMENT, "vectorEncoding applies to the whole"
+                        + " collection; re-index a field without it");
+            }
+        }
         TextEncoder encoder = engine.encoders().textEncoder(modelId); // 404 now too
         Job job = new Job(collection, modelId, Instant.now());
         Job running = jobs.compute(collection, (name, previous) ->
@@ -64,7 +72,7 @@ class ReindexJobs {
                     + "' is already being re-indexed (with " + running.model + " since " + running.startedAt
                     + "); wait for it to finish");
         }
-        workers.submit(() -> run(job, encoder, encoding));
+        workers.submit(() -> run(job, encoder, encoding, field));
         return job.view();
     }
 
@@ -78,9 +86,12 @@ class ReindexJobs {
         return job.view();
     }
 
-    private void run(Job job, TextEncoder encoder, VectorEncoding encoding) {
+    private void run(Job job, TextEncoder encoder, VectorEncoding encoding, String field) {
         try {
-            Reindexer.ReindexSummary summary = Reindexer.reindex(engine.store(), job.collection, encoder, encoding,
+            Reindexer.ReindexSummary summary = field != null
+                    ? Reindexer.reindexField(engine.store(), job.collection, field, encoder,
+                    engine.options().batchSize(), job)
+                    : Reindexer.reindex(engine.store(), job.collection, encoder, encoding,
                     IndexOptions.defaults().withBatchSize(engine.options().batchSize()), job,
                     engine.dataDirectory().reports());
             job.finish("done", summary.toLine());

@@ -24,17 +24,20 @@ import tools.jackson.databind.JsonNode;
  * @param debug     include each stage's candidates and scores
  * @param imageId   search with the stored vector of this indexed document ("find similar"; image collections)
  * @param image     search with this image, base64-encoded (JPEG, PNG, ...); multipart upload is the other way
+ * @param vectorField the named vector field to search (e.g. {@code title_emb}), its query embedded by that field's
+ *                  model; default: the collection's main vector (an arm's recall may name its own field)
  */
 public record SearchBody(String query, Integer topK, Integer offset, String retriever, String model, Boolean debug,
                          String userId, JsonNode filter, String scene, Map<String, String> forceArms, String imageId,
-                         String image) {
+                         String image, String vectorField) {
     /** Largest accepted image, in bytes (as the multipart limit). */
     public static final int MAX_IMAGE_BYTES = 20 * 1024 * 1024;
 
     /** A body from a multipart search's form fields (the image comes as its own part). */
     static SearchBody ofForm(String query, Integer topK, Integer offset, String retriever, String model, Boolean debug,
                              String userId, JsonNode filter, String scene, Map<String, String> forceArms) {
-        return new SearchBody(query, topK, offset, retriever, model, debug, userId, filter, scene, forceArms, null, null);
+        return new SearchBody(query, topK, offset, retriever, model, debug, userId, filter, scene, forceArms, null, null,
+                null);
     }
 
     SearchQuery toQuery(String collection) {
@@ -68,6 +71,6 @@ public record SearchBody(String query, Integer topK, Integer offset, String retr
     private SearchQuery query(String collection, QueryImage queryImage) {
         return new SearchQuery(collection, query, topK == null ? SearchQuery.DEFAULT_TOP_K : topK,
                 offset == null ? 0 : offset, Filter.parse(filter), userId, Boolean.TRUE.equals(debug), forceArms, scene,
-                queryImage, model, retriever);
+                queryImage, model, retriever, vectorField);
     }
 }
