@@ -191,6 +191,32 @@ class NamedVectorsApiIT {
         assertThat(badReindex.body()).contains("there is no vector field 'nope'");
     }
 
+    @Test
+    @org.junit.jupiter.api.Order(5)
+    void theCliIndexesNamedVectorsAndReindexesOneField() throws Exception {
+        Path local = ResumeKillIT.dataDir(dataDir.resolveSibling(dataDir.getFileName() + "-cli"));
+        Path input = local.resolve("products.jsonl");
+        StringBuilder jsonl = new StringBuilder();
+        for (int i = 0; i < PRODUCTS.length; i++) {
+            jsonl.append(Json.MAPPER.writeValueAsString(Map.of("id", "p" + i, "title", PRODUCTS[i][0],
+                    "text", PRODUCTS[i][1]))).append('\n');
+        }
+        Files.writeString(input, jsonl);
+        Cli.Result indexed = Cli.run("index", "--data-dir", local.toString(), "-c", "shop", "-i", input.toString(),
+                "--model", MODEL, "--vector", "title_emb={title}@" + TITLE_MODEL, "--no-progress");
+        assertThat(indexed.exitCode()).as(indexed.err()).isZero();
+        JsonNode listed = Json.MAPPER.readTree(Cli.run("collections", "--data-dir", local.toString(), "--json").out());
+        assertThat(listed.toString()).contains("\"title_emb\"").contains(TITLE_MODEL);
+        Cli.Result reindexed = Cli.run("reindex", "--data-dir", local.toString(), "-c", "shop", "--field",
+                "title_emb", "--model", "all-MiniLM-L6-v2", "--no-progress");
+        assertThat(reindexed.exitCode()).as(reindexed.err()).isZero();
+        assertThat(reindexed.out()).contains("field 'title_emb'").contains("8 documents");
+        Cli.Result bad = Cli.run("index", "--data-dir", local.toString(), "-c", "other", "-i", input.toString(),
+                "--model", MODEL, "--vector", "title_emb", "--no-progress");
+        assertThat(bad.exitCode()).isNotZero();
+        assertThat(bad.err()).contains("is not NAME=TEMPLATE[@MODEL]");
+    }
+
     private JsonNode search(String body) throws Exception {
         HttpResponse<String> response = send("POST", "/api/v1/collections/products/search", body);
         assertThat(response.statusCode()).as(response.body()).isEqualTo(200);

@@ -123,8 +123,33 @@ public class IndexCommand implements Callable<Integer> {
                     + " between passages (default: 10% of the window). An existing collection keeps its own.")
     String passages;
 
+    @Option(names = "--vector", paramLabel = "NAME=TEMPLATE[@MODEL]",
+            description = "Add a named vector field to a new text collection: TEMPLATE (e.g. '{title}') embedded by"
+                    + " MODEL (default: --model), e.g. --vector 'title_emb={title}@bge-small-en-v1.5'; repeatable."
+                    + " Search it with \"vectorField\". An existing collection keeps its own.")
+    List<String> vectors = new java.util.ArrayList<>();
+
     @Spec
     CommandSpec spec;
+
+    /** The {@code --vector} fields, each with the stamp of its model (default: the collection's). */
+    private List<dev.mmsearch.core.VectorField> vectorFields(Engine engine, String defaultModel) {
+        List<dev.mmsearch.core.VectorField> fields = new java.util.ArrayList<>();
+        for (String spec : vectors) {
+            int eq = spec.indexOf('=');
+            if (eq < 1 || eq == spec.length() - 1) {
+                throw new MmsearchException(ErrorCode.INVALID_ARGUMENT, "--vector '" + spec + "' is not"
+                        + " NAME=TEMPLATE[@MODEL], e.g. 'title_emb={title}@bge-small-en-v1.5'");
+            }
+            String rest = spec.substring(eq + 1);
+            int at = rest.lastIndexOf('@');
+            String template = at > 0 ? rest.substring(0, at) : rest;
+            String fieldModel = at > 0 ? rest.substring(at + 1) : defaultModel;
+            fields.add(dev.mmsearch.core.VectorField.text(spec.substring(0, eq), template,
+                    engine.encoders().textEncoder(fieldModel).stamp()));
+        }
+        return fields;
+    }
 
     @Override
     public Integer call() {
@@ -142,6 +167,11 @@ public class IndexCommand implements Callable<Integer> {
         IndexOptions options = IndexOptions.defaults().withBatchSize(common.batchSize).withCommitEvery(commitEvery)
                 .withErrorPolicy(ErrorPolicy.parse(onError)).withResume(resume);
         if (remote.remote()) {
+            if (!vectors.isEmpty()) {
+                throw new MmsearchException(ErrorCode.INVALID_ARGUMENT, "--vector names models the server must load:"
+                        + " create the collection with PUT /api/v1/collections/" + collection + " and \"vectors\","
+                        + " then index into it with --server (the server embeds every field)");
+            }
             return push(schema, encoding, folder);
         }
         try (Engine engine = new Engine(common.dataDirectory(), common.engineOptions())) {
@@ -177,12 +207,16 @@ public class IndexCommand implements Callable<Integer> {
                     }
                 } else {
                     TextEncoder encoder = engine.encoders().textEncoder(modelId);
-                    target = engine.store().getOrCreate(collection, schema, encoder.stamp(), encoding);
+                    target = engine.store().getOrCreate(collection, schema.withVectors(vectorFields(engine, modelId)),
+                            encoder.stamp(), encoding);
                     if (resume) {
                         spec.commandLine().getOut().println(ResumePlan.of(input, target).message());
                         spec.commandLine().getOut().flush();
                     }
-                    summary = Indexer.index(input, target, encoder, null, options, progress,
+                    DocumentEmbedder embedder = DocumentEmbedder.withNamedVectors(
+                            DocumentEmbedder.text(encoder, target.schema()), collection, target.schema(),
+                            engine.encoders(), null, 0);
+                    summary = Indexer.index(input, target, embedder, null, options, progress,
                             engine.dataDirectory().reports());
                 }
             } catch (MmsearchException e) {
