@@ -21,4 +21,13 @@ public sealed interface QueryEncoder {
     /** The stored vector of the indexed document {@code documentId}: nothing to encode. */
     record Stored(String documentId) implements QueryEncoder {
     }
+
+    /**
+     * A mixed query ({@link SearchQuery#mix()}): each part's encoder, with the text a text part embeds, and its
+     * weight; the query vector is the unit-length weighted sum of the parts' unit vectors.
+     */
+    record Mix(java.util.List<Part> parts) implements QueryEncoder {
+        public record Part(QueryEncoder encoder, String text, float weight) {
+        }
+    }
 }

@@ -7,6 +7,8 @@ import dev.mmsearch.core.MmsearchException;
 import dev.mmsearch.core.ModelStamp;
 import dev.mmsearch.core.SearchCollection;
 import dev.mmsearch.core.TextEncoder;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -72,8 +74,24 @@ public final class QueryEncoders {
      */
     public QueryEncoder resolve(SearchCollection collection, SearchQuery query, String model, String field) {
         ModelStamp stamp = field == null ? collection.stamp() : collection.schema().vectorField(field).stamp();
-        QueryImage image = query.image();
-        if (image != null && image.documentId() != null) {
+        if (!query.mix().isEmpty()) {
+            List<QueryEncoder.Mix.Part> parts = new ArrayList<>(query.mix().size());
+            for (QueryPart part : query.mix()) {
+                QueryEncoder encoder = part.image() != null ? image(collection, part.image(), stamp, field)
+                        : text(collection, query, model, stamp, field);
+                parts.add(new QueryEncoder.Mix.Part(encoder, part.text(), part.weight()));
+            }
+            return new QueryEncoder.Mix(parts);
+        }
+        if (query.image() != null) {
+            return image(collection, query.image(), stamp, field);
+        }
+        return text(collection, query, model, stamp, field);
+    }
+
+    /** An uploaded image through the field's image tower, or "find similar" (the main vector only). */
+    private QueryEncoder image(SearchCollection collection, QueryImage image, ModelStamp stamp, String field) {
+        if (image.documentId() != null) {
             if (field != null) {
                 throw new MmsearchException(ErrorCode.INVALID_ARGUMENT, "\"find similar\" searches with a document's"
                         + " main vector; it cannot search vector field '" + field + "' of collection '"
@@ -81,11 +99,14 @@ public final class QueryEncoders {
             }
             return new QueryEncoder.Stored(image.documentId());
         }
-        if (image != null) {
-            ImageEncoder tower = encoders.imageEncoder(stamp.modelId());
-            ModelStamp.requireCompatible(collection.name(), stamp, tower.stamp());
-            return new QueryEncoder.Image(tower, image.bytes());
-        }
+        ImageEncoder tower = encoders.imageEncoder(stamp.modelId());
+        ModelStamp.requireCompatible(collection.name(), stamp, tower.stamp());
+        return new QueryEncoder.Image(tower, image.bytes());
+    }
+
+    /** Query text through the recall's, the request's or the field's own model (see {@link #resolve}). */
+    private QueryEncoder text(SearchCollection collection, SearchQuery query, String model, ModelStamp stamp,
+                              String field) {
         String asker = model != null ? "the recall" : "the request";
         String wanted = model != null ? model : query.model() != null ? query.model() : stamp.modelId();
         if (wanted.equals(stamp.modelId())) {

@@ -159,6 +159,46 @@ public final class RequestContext implements AutoCloseable {
                 trace.time("encode", start);
                 yield vector;
             }
+            case QueryEncoder.Mix(var parts) -> mixed(parts);
         };
+    }
+
+    private static double dot(float[] a, float[] b) {
+        double sum = 0;
+        for (int i = 0; i < a.length; i++) {
+            sum += (double) a[i] * b[i];
+        }
+        return sum;
+    }
+
+    /** The unit-length weighted sum of the parts' unit vectors (a text part embeds its own text). */
+    private float[] mixed(List<QueryEncoder.Mix.Part> parts) {
+        float[] sum = null;
+        for (QueryEncoder.Mix.Part part : parts) {
+            float[] vector;
+            if (part.encoder() instanceof QueryEncoder.Text(var tower)) {
+                long start = System.nanoTime();
+                vector = tower.encodeQuery(part.text());
+                trace.time("encode", start);
+            } else {
+                vector = encode(part.encoder());
+            }
+            double norm = Math.sqrt(dot(vector, vector));
+            if (sum == null) {
+                sum = new float[vector.length];
+            }
+            for (int i = 0; i < sum.length; i++) {
+                sum[i] += (float) (part.weight() * vector[i] / norm);
+            }
+        }
+        double norm = Math.sqrt(dot(sum, sum));
+        if (!(norm > 1e-6)) {
+            throw new MmsearchException(ErrorCode.INVALID_ARGUMENT, "the query parts' weights cancel out (their"
+                    + " weighted sum has no direction); change a weight");
+        }
+        for (int i = 0; i < sum.length; i++) {
+            sum[i] = (float) (sum[i] / norm);
+        }
+        return sum;
     }
 }

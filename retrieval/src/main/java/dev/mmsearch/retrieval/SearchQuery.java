@@ -30,10 +30,13 @@ import java.util.Map;
  * @param vectorField the {@link dev.mmsearch.core.VectorField named vector field} that {@code vector} recalls naming
  *                   no field of their own search, its query embedded by that field's model; null (blank is null) =
  *                   the collection's main vector
+ * @param mix        weighted parts (texts, images, indexed documents) whose weighted, unit-length sum is the query
+ *                   vector ({@link QueryPart}), at most {@value QueryPart#MAX_PARTS}; null or empty = none. With a mix
+ *                   {@code text} is only what text recalls (BM25) search, and {@code image} must be null
  */
 public record SearchQuery(String collection, String text, int topK, int offset, Filter filter, String userId,
                           boolean debug, Map<String, String> forcedArms, String scene, QueryImage image,
-                          String model, String retriever, String vectorField) {
+                          String model, String retriever, String vectorField, java.util.List<QueryPart> mix) {
     /**
      * Deepest result position a request may ask for: {@code offset + topK} at most this. The one depth limit of the
      * search API, the CLI and the pipeline; deeper paging is refused (use a narrower query or a filter).
@@ -55,7 +58,16 @@ public record SearchQuery(String collection, String text, int topK, int offset, 
             throw new MmsearchException(ErrorCode.PAYLOAD_TOO_LARGE,
                     "query has " + text.length() + " characters; the limit is " + MAX_QUERY_CHARS);
         }
-        if ((text == null || text.isBlank()) && image == null) {
+        mix = mix == null ? java.util.List.of() : java.util.List.copyOf(mix);
+        if (mix.size() > QueryPart.MAX_PARTS) {
+            throw new MmsearchException(ErrorCode.INVALID_ARGUMENT, "a query mixes at most " + QueryPart.MAX_PARTS
+                    + " parts, got " + mix.size());
+        }
+        if (!mix.isEmpty() && image != null) {
+            throw new MmsearchException(ErrorCode.INVALID_ARGUMENT, "give the image as a part of the mix, not beside"
+                    + " it");
+        }
+        if ((text == null || text.isBlank()) && image == null && mix.isEmpty()) {
             throw new MmsearchException(ErrorCode.EMPTY_QUERY, "the query text is empty; type something to search for");
         }
         text = text == null ? "" : text;
@@ -80,7 +92,8 @@ public record SearchQuery(String collection, String text, int topK, int offset, 
     public SearchQuery(String collection, String text, int topK, int offset, Filter filter, String userId,
                        boolean debug, Map<String, String> forcedArms, String scene, QueryImage image, String model,
                        String retriever) {
-        this(collection, text, topK, offset, filter, userId, debug, forcedArms, scene, image, model, retriever, null);
+        this(collection, text, topK, offset, filter, userId, debug, forcedArms, scene, image, model, retriever, null,
+                null);
     }
 
     /** A text-only query that names no model and forces no retriever. */
@@ -96,52 +109,57 @@ public record SearchQuery(String collection, String text, int topK, int offset, 
 
     public SearchQuery withImage(QueryImage newImage) {
         return new SearchQuery(collection, text, topK, offset, filter, userId, debug, forcedArms, scene, newImage,
-                model, retriever, vectorField);
+                model, retriever, vectorField, mix);
     }
 
     public SearchQuery withPage(int newOffset, int newTopK) {
         return new SearchQuery(collection, text, newTopK, newOffset, filter, userId, debug, forcedArms, scene, image,
-                model, retriever, vectorField);
+                model, retriever, vectorField, mix);
     }
 
     public SearchQuery withFilter(Filter newFilter) {
         return new SearchQuery(collection, text, topK, offset, newFilter, userId, debug, forcedArms, scene, image,
-                model, retriever, vectorField);
+                model, retriever, vectorField, mix);
     }
 
     public SearchQuery withUser(String newUserId) {
         return new SearchQuery(collection, text, topK, offset, filter, newUserId, debug, forcedArms, scene, image,
-                model, retriever, vectorField);
+                model, retriever, vectorField, mix);
     }
 
     public SearchQuery withDebug(boolean newDebug) {
         return new SearchQuery(collection, text, topK, offset, filter, userId, newDebug, forcedArms, scene, image,
-                model, retriever, vectorField);
+                model, retriever, vectorField, mix);
     }
 
     public SearchQuery withForcedArms(Map<String, String> newForcedArms) {
         return new SearchQuery(collection, text, topK, offset, filter, userId, debug, newForcedArms, scene, image,
-                model, retriever, vectorField);
+                model, retriever, vectorField, mix);
     }
 
     public SearchQuery withScene(String newScene) {
         return new SearchQuery(collection, text, topK, offset, filter, userId, debug, forcedArms, newScene, image,
-                model, retriever, vectorField);
+                model, retriever, vectorField, mix);
     }
 
     public SearchQuery withModel(String newModel) {
         return new SearchQuery(collection, text, topK, offset, filter, userId, debug, forcedArms, scene, image,
-                newModel, retriever, vectorField);
+                newModel, retriever, vectorField, mix);
     }
 
     public SearchQuery withRetriever(String newRetriever) {
         return new SearchQuery(collection, text, topK, offset, filter, userId, debug, forcedArms, scene, image,
-                model, newRetriever, vectorField);
+                model, newRetriever, vectorField, mix);
     }
 
     public SearchQuery withVectorField(String newVectorField) {
         return new SearchQuery(collection, text, topK, offset, filter, userId, debug, forcedArms, scene, image,
-                model, retriever, newVectorField);
+                model, retriever, newVectorField, mix);
+    }
+
+    public SearchQuery withMix(java.util.List<QueryPart> newMix) {
+        return new SearchQuery(collection, text, topK, offset, filter, userId, debug, forcedArms, scene, image,
+                model, retriever, vectorField, newMix);
     }
 
     /** Results the ranked list must hold at least: {@code offset + topK}. */
