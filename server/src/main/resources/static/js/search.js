@@ -81,7 +81,16 @@ export function createSearchView({ requestParams, onResponse }) {
 
   function describe(asked) {
     if (asked.kind === 'text') return `"${asked.query}"`;
-    return asked.kind === 'image' ? 'the uploaded image' : `image ${asked.imageId}`;
+    const image = asked.kind === 'image' ? 'the uploaded image' : `image ${asked.imageId}`;
+    return asked.but ? `${image} but "${asked.but}"` : image;
+  }
+
+  /** A file's bytes as base64, for an image part of a mixed query. */
+  async function base64Of(file) {
+    const bytes = new Uint8Array(await file.arrayBuffer());
+    let binary = '';
+    for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+    return btoa(binary);
   }
 
   function render(body, roundTrip) {
@@ -129,10 +138,17 @@ export function createSearchView({ requestParams, onResponse }) {
     offset = from;
     $('status').textContent = 'Searching…';
     const params = Object.assign({ topK: pageSize(), offset: from }, requestParams());
-    if (asked.kind === 'imageId') params.imageId = asked.imageId;
+    let file = asked.kind === 'image' ? asked.file : null;
+    if (asked.but) {
+      // "More like this, but …": the image (weight 1) and the text (the chosen weight) mixed, as a JSON search.
+      // With the tiny CLIP a weight of 1.5 to 2 moves most of the grid to the text's colour (docs/benchmarks.md).
+      const image = file ? { image: await base64Of(file) } : { imageId: asked.imageId };
+      params.mix = [image, { text: asked.but, weight: asked.butWeight }];
+      file = null;
+    } else if (asked.kind === 'imageId') params.imageId = asked.imageId;
     else if (asked.kind === 'text') params.query = asked.query;
     const started = performance.now();
-    const result = await api.search(collection, params, asked.kind === 'image' ? asked.file : null);
+    const result = await api.search(collection, params, file);
     const roundTrip = performance.now() - started;
     if (!result.ok) {
       showError(result);
@@ -163,14 +179,17 @@ export function createSearchView({ requestParams, onResponse }) {
       $('status').textContent = `"${file.name}" is not an image (${file.type}).`;
       return;
     }
-    last = { kind: 'image', file };
+    last = { kind: 'image', file, but: butText(), butWeight: butWeight() };
     run(0);
   }
 
   function searchImageId(id) {
-    last = { kind: 'imageId', imageId: id };
+    last = { kind: 'imageId', imageId: id, but: butText(), butWeight: butWeight() };
     run(0);
   }
+
+  const butText = () => $('image-but').value.trim() || null;
+  const butWeight = () => parseFloat($('image-but-weight').value) || 1;
 
   $('search-form').addEventListener('submit', (e) => { e.preventDefault(); searchText(); });
   $('collection').addEventListener('change', () => { updateCollectionMode(); lastResponse = null; });
@@ -178,6 +197,15 @@ export function createSearchView({ requestParams, onResponse }) {
   $('prev').addEventListener('click', () => run(Math.max(0, offset - pageSize())));
   $('next').addEventListener('click', () => run(offset + pageSize()));
   wireImageInput({ isActive: () => isImageCollection(current()), onFile: searchImageFile });
+  // Enter in the "…but" box asks the last image search again with the text mixed in (or taken out).
+  $('image-but').addEventListener('keydown', (e) => {
+    if (e.key !== 'Enter') return;
+    e.preventDefault();
+    if (last && last.kind !== 'text') {
+      last = Object.assign({}, last, { but: butText(), butWeight: butWeight() });
+      run(0);
+    }
+  });
 
   return {
     setCollections,

@@ -559,6 +559,15 @@ class WebUiIT {
         waitFor(d -> byId("status").getText().contains("image " + id));
         assertThat(driver.findElements(tiles).getFirst().getDomAttribute("data-id")).isEqualTo(id);
         screenshot("image-grid.png");
+
+        // "More like this, but blue": the same image mixed with the text brings blue shapes into the grid.
+        java.util.function.Supplier<Long> blueTiles = () -> driver.findElements(tiles).stream()
+                .filter(t -> t.getDomAttribute("data-id").contains("-blue-")).count();
+        assertThat(blueTiles.get()).as("blue images similar to a red one").isZero();
+        byId("image-but").sendKeys("blue", org.openqa.selenium.Keys.ENTER);
+        waitFor(d -> byId("status").getText().contains("image " + id + " but \"blue\""));
+        assertThat(blueTiles.get()).as("blue images once the text is mixed in").isPositive();
+        screenshot("image-grid-but.png");
     }
 
     /**
