@@ -78,11 +78,11 @@ public final class Pipeline {
         SearchQuery query = context.query();
 
         long t = System.nanoTime();
-        String text = query.text().isBlank() && query.image() != null ? "" : qp.rewrite(context);
+        String text = query.text().isBlank() && query.hasVectorInput() ? "" : qp.rewrite(context);
         if (text == null) {
             text = "";
         }
-        if (text.isBlank() && query.image() == null) {
+        if (text.isBlank() && !query.hasVectorInput()) {
             throw new MmsearchException(ErrorCode.EMPTY_QUERY, "the query '" + query.text()
                     + "' is empty after query processing; type some words to search for");
         }

@@ -162,6 +162,11 @@ public record SearchQuery(String collection, String text, int topK, int offset, 
                 model, retriever, vectorField, newMix);
     }
 
+    /** Whether the query brings more than text to embed: an image or a mix (then its text may be empty). */
+    public boolean hasVectorInput() {
+        return image != null || !mix.isEmpty();
+    }
+
     /** Results the ranked list must hold at least: {@code offset + topK}. */
     public int depth() {
         return offset + topK;

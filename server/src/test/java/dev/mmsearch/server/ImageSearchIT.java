@@ -307,6 +307,11 @@ class ImageSearchIT {
         assertThat(plusText / cases).as("image + colour word").isGreaterThanOrEqualTo(0.25);
         assertThat(arithmetic / cases).as("image + 'a C S' - 'a blue S'").isGreaterThanOrEqualTo(0.7);
 
+        // A mix of images only (no text: BM25 finds nothing) is a query too: away from the blue, towards the red.
+        List<String> imagesOnly = ids(okJson(postJson("/api/v1/collections/shapes/search", "{\"mix\": [{\"imageId\":"
+                + " \"012-blue-circle.png\"}, {\"imageId\": \"000-red-circle.png\", \"weight\": 2}], \"topK\": 3,"
+                + " \"retriever\": \"dense\"}")));
+        assertThat(imagesOnly).hasSize(3);
         assertError(postJson("/api/v1/collections/shapes/search", "{\"mix\": [{\"text\": \"red\", \"weight\": 0}]}"),
                 400, "invalid_argument");
         assertError(postJson("/api/v1/collections/shapes/search", "{\"mix\": [{\"text\": \"red\", \"imageId\": \"x\"}]}"),
