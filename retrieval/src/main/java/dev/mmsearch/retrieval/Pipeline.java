@@ -99,8 +99,20 @@ public final class Pipeline {
         trace.time("rank", t);
         trace.candidates("rank", ranked);
 
+        Grouping.Collapsed grouped = null;
+        if (query.groupBy() != null) {
+            t = System.nanoTime();
+            grouped = Grouping.collapse(context, ranked, query.groupBy());
+            ranked = grouped.kept();
+            trace.time("group", t);
+            trace.candidates("group", ranked);
+        }
+
         t = System.nanoTime();
         List<Hit> hits = summary.summarize(context, page(ranked, query.offset(), query.topK()), query.offset());
+        if (grouped != null) {
+            hits = Grouping.annotate(hits, query.groupBy(), grouped.groups());
+        }
         trace.time("summary", t);
         trace.time("total", start);
 

@@ -33,10 +33,13 @@ import java.util.Map;
  * @param mix        weighted parts (texts, images, indexed documents) whose weighted, unit-length sum is the query
  *                   vector ({@link QueryPart}), at most {@value QueryPart#MAX_PARTS}; null or empty = none. With a mix
  *                   {@code text} is only what text recalls (BM25) search, and {@code image} must be null
+ * @param groupBy    a keyword field to collapse the ranked hits by: one hit per value, the best ranked
+ *                   ({@link Grouping}); null (blank is null) = no grouping
  */
 public record SearchQuery(String collection, String text, int topK, int offset, Filter filter, String userId,
                           boolean debug, Map<String, String> forcedArms, String scene, QueryImage image,
-                          String model, String retriever, String vectorField, java.util.List<QueryPart> mix) {
+                          String model, String retriever, String vectorField, java.util.List<QueryPart> mix,
+                          String groupBy) {
     /**
      * Deepest result position a request may ask for: {@code offset + topK} at most this. The one depth limit of the
      * search API, the CLI and the pipeline; deeper paging is refused (use a narrower query or a filter).
@@ -86,6 +89,7 @@ public record SearchQuery(String collection, String text, int topK, int offset, 
         model = model == null || model.isBlank() ? null : model.strip();
         retriever = retriever == null || retriever.isBlank() ? null : retriever.strip();
         vectorField = vectorField == null || vectorField.isBlank() ? null : vectorField.strip();
+        groupBy = groupBy == null || groupBy.isBlank() ? null : groupBy.strip();
     }
 
     /** A query that searches the main vector unless a recall names a field. */
@@ -93,7 +97,7 @@ public record SearchQuery(String collection, String text, int topK, int offset, 
                        boolean debug, Map<String, String> forcedArms, String scene, QueryImage image, String model,
                        String retriever) {
         this(collection, text, topK, offset, filter, userId, debug, forcedArms, scene, image, model, retriever, null,
-                null);
+                null, null);
     }
 
     /** A text-only query that names no model and forces no retriever. */
@@ -109,57 +113,62 @@ public record SearchQuery(String collection, String text, int topK, int offset, 
 
     public SearchQuery withImage(QueryImage newImage) {
         return new SearchQuery(collection, text, topK, offset, filter, userId, debug, forcedArms, scene, newImage,
-                model, retriever, vectorField, mix);
+                model, retriever, vectorField, mix, groupBy);
     }
 
     public SearchQuery withPage(int newOffset, int newTopK) {
         return new SearchQuery(collection, text, newTopK, newOffset, filter, userId, debug, forcedArms, scene, image,
-                model, retriever, vectorField, mix);
+                model, retriever, vectorField, mix, groupBy);
     }
 
     public SearchQuery withFilter(Filter newFilter) {
         return new SearchQuery(collection, text, topK, offset, newFilter, userId, debug, forcedArms, scene, image,
-                model, retriever, vectorField, mix);
+                model, retriever, vectorField, mix, groupBy);
     }
 
     public SearchQuery withUser(String newUserId) {
         return new SearchQuery(collection, text, topK, offset, filter, newUserId, debug, forcedArms, scene, image,
-                model, retriever, vectorField, mix);
+                model, retriever, vectorField, mix, groupBy);
     }
 
     public SearchQuery withDebug(boolean newDebug) {
         return new SearchQuery(collection, text, topK, offset, filter, userId, newDebug, forcedArms, scene, image,
-                model, retriever, vectorField, mix);
+                model, retriever, vectorField, mix, groupBy);
     }
 
     public SearchQuery withForcedArms(Map<String, String> newForcedArms) {
         return new SearchQuery(collection, text, topK, offset, filter, userId, debug, newForcedArms, scene, image,
-                model, retriever, vectorField, mix);
+                model, retriever, vectorField, mix, groupBy);
     }
 
     public SearchQuery withScene(String newScene) {
         return new SearchQuery(collection, text, topK, offset, filter, userId, debug, forcedArms, newScene, image,
-                model, retriever, vectorField, mix);
+                model, retriever, vectorField, mix, groupBy);
     }
 
     public SearchQuery withModel(String newModel) {
         return new SearchQuery(collection, text, topK, offset, filter, userId, debug, forcedArms, scene, image,
-                newModel, retriever, vectorField, mix);
+                newModel, retriever, vectorField, mix, groupBy);
     }
 
     public SearchQuery withRetriever(String newRetriever) {
         return new SearchQuery(collection, text, topK, offset, filter, userId, debug, forcedArms, scene, image,
-                model, newRetriever, vectorField, mix);
+                model, newRetriever, vectorField, mix, groupBy);
     }
 
     public SearchQuery withVectorField(String newVectorField) {
         return new SearchQuery(collection, text, topK, offset, filter, userId, debug, forcedArms, scene, image,
-                model, retriever, newVectorField, mix);
+                model, retriever, newVectorField, mix, groupBy);
     }
 
     public SearchQuery withMix(java.util.List<QueryPart> newMix) {
         return new SearchQuery(collection, text, topK, offset, filter, userId, debug, forcedArms, scene, image,
-                model, retriever, vectorField, newMix);
+                model, retriever, vectorField, newMix, groupBy);
+    }
+
+    public SearchQuery withGroupBy(String newGroupBy) {
+        return new SearchQuery(collection, text, topK, offset, filter, userId, debug, forcedArms, scene, image,
+                model, retriever, vectorField, mix, newGroupBy);
     }
 
     /** Whether the query brings more than text to embed: an image or a mix (then its text may be empty). */

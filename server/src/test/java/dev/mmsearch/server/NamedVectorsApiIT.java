@@ -28,7 +28,8 @@ import tools.jackson.databind.JsonNode;
  * all-MiniLM-L6-v2, a {@code title_emb} from bge-small-en-v1.5 and a {@code body_emb} from all-MiniLM-L6-v2 (int8
  * models). A request searches one field ({@code vectorField}); an arm of the experiment config fuses recalls over
  * both fields (RRF); a keyword patch keeps the named vectors; a re-index of one field through the API switches that
- * field's model; bad fields and schemas are 400s that say what is wrong.
+ * field's model; bad fields and schemas are 400s that say what is wrong. Hits collapse by a keyword field
+ * ({@code groupBy}).
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @org.junit.jupiter.api.TestMethodOrder(org.junit.jupiter.api.MethodOrderer.OrderAnnotation.class)
@@ -215,6 +216,34 @@ class NamedVectorsApiIT {
                 "--model", MODEL, "--vector", "title_emb", "--no-progress");
         assertThat(bad.exitCode()).isNotZero();
         assertThat(bad.err()).contains("is not NAME=TEMPLATE[@MODEL]");
+    }
+
+    @Test
+    @org.junit.jupiter.api.Order(6) // after the patch: p2 is in shop south, the others in north
+    void hitsCollapseByAKeywordFieldWithTheirGroupSizes() throws Exception {
+        JsonNode all = search("{\"query\": \"a present for the kitchen\", \"topK\": 8}");
+        assertThat(all).hasSize(PRODUCTS.length);
+        JsonNode grouped = Json.MAPPER.readTree(send("POST", "/api/v1/collections/products/search",
+                "{\"query\": \"a present for the kitchen\", \"topK\": 8, \"groupBy\": \"shop\"}").body());
+        JsonNode hits = grouped.get("hits");
+        assertThat(hits).hasSize(2);
+        assertThat(grouped.path("totalCandidates").asInt()).isEqualTo(2);
+        // The best-ranked document of each shop, in the order of the ungrouped ranking.
+        List<String> order = ids(all);
+        String north = order.stream().filter(id -> !id.equals("p2")).findFirst().orElseThrow();
+        List<String> expected = order.indexOf("p2") < order.indexOf(north) ? List.of("p2", north) : List.of(north, "p2");
+        assertThat(ids(hits)).isEqualTo(expected);
+        for (JsonNode hit : hits) {
+            JsonNode group = hit.path("fields").path("_group");
+            assertThat(group.path("field").asString()).isEqualTo("shop");
+            boolean south = hit.path("id").asString().equals("p2");
+            assertThat(group.path("value").asString()).isEqualTo(south ? "south" : "north");
+            assertThat(group.path("size").asInt()).isEqualTo(south ? 1 : PRODUCTS.length - 1);
+        }
+        HttpResponse<String> notKeyword = send("POST", "/api/v1/collections/products/search",
+                "{\"query\": \"pan\", \"groupBy\": \"title\"}");
+        assertThat(notKeyword.statusCode()).isEqualTo(400);
+        assertThat(notKeyword.body()).contains("groupBy 'title' is not a keyword field").contains("[shop]");
     }
 
     private JsonNode search(String body) throws Exception {

@@ -30,10 +30,11 @@ import tools.jackson.databind.JsonNode;
  *                  0.3}]}: texts, base64 images and indexed documents, each embedded in the searched space and made
  *                  unit length, summed with their weights (negative to move away) and made unit length again. Without
  *                  {@code query}, text recalls (BM25) search the positively weighted texts
+ * @param groupBy   a keyword field: one hit per value (the best ranked), each with {@code _group {field, value, size}}
  */
 public record SearchBody(String query, Integer topK, Integer offset, String retriever, String model, Boolean debug,
                          String userId, JsonNode filter, String scene, Map<String, String> forceArms, String imageId,
-                         String image, String vectorField, java.util.List<MixPart> mix) {
+                         String image, String vectorField, java.util.List<MixPart> mix, String groupBy) {
 
     /** One part of {@code mix}: exactly one of {@code text}, {@code image} (base64) and {@code imageId}; weight 1 by default. */
     public record MixPart(String text, String image, String imageId, Double weight) {
@@ -46,7 +47,7 @@ public record SearchBody(String query, Integer topK, Integer offset, String retr
     static SearchBody ofForm(String query, Integer topK, Integer offset, String retriever, String model, Boolean debug,
                              String userId, JsonNode filter, String scene, Map<String, String> forceArms) {
         return new SearchBody(query, topK, offset, retriever, model, debug, userId, filter, scene, forceArms, null, null,
-                null, null);
+                null, null, null);
     }
 
     SearchQuery toQuery(String collection) {
@@ -78,7 +79,8 @@ public record SearchBody(String query, Integer topK, Integer offset, String retr
             }
             return new SearchQuery(collection, query != null ? query : texts.toString(),
                     topK == null ? SearchQuery.DEFAULT_TOP_K : topK, offset == null ? 0 : offset, Filter.parse(filter),
-                    userId, Boolean.TRUE.equals(debug), forceArms, scene, null, model, retriever, vectorField, parts);
+                    userId, Boolean.TRUE.equals(debug), forceArms, scene, null, model, retriever, vectorField, parts,
+                    groupBy);
         }
         if (imageId != null && image != null) {
             throw new MmsearchException(ErrorCode.INVALID_ARGUMENT, "give either imageId or image, not both");
@@ -116,6 +118,6 @@ public record SearchBody(String query, Integer topK, Integer offset, String retr
     private SearchQuery query(String collection, QueryImage queryImage) {
         return new SearchQuery(collection, query, topK == null ? SearchQuery.DEFAULT_TOP_K : topK,
                 offset == null ? 0 : offset, Filter.parse(filter), userId, Boolean.TRUE.equals(debug), forceArms, scene,
-                queryImage, model, retriever, vectorField, null);
+                queryImage, model, retriever, vectorField, null, groupBy);
     }
 }
