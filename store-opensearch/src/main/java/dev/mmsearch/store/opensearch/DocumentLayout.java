@@ -32,7 +32,11 @@ import tools.jackson.databind.node.ObjectNode;
  *       {@code cosinesimil}, DOT_PRODUCT → {@code innerproduct}, EUCLIDEAN → {@code l2}); its values in
  *       {@code _source} are the exact floats written (JSON keeps a float's shortest decimal form);</li>
  *   <li>{@code vec_<name>} per {@link dev.mmsearch.core.VectorField named vector field}: a {@code knn_vector} as
- *       {@value #VECTOR}, with that field's dimension and metric, present when the document has a vector there.</li>
+ *       {@value #VECTOR}, with that field's dimension and metric, present when the document has a vector there;</li>
+ *   <li>{@value #PASSAGES} in a collection with passages: a {@code nested} list, one object per passage in text
+ *       order, {@code {"vector", "start", "end"}} ({@code vector} a {@code knn_vector} as above, the offsets stored
+ *       only); {@value #VECTOR} then holds the first passage's vector. A nested kNN query scores a document by its
+ *       best passage (OpenSearch's nested k-NN search, the counterpart of the embedded store's block join).</li>
  * </ul>
  */
 final class DocumentLayout {
@@ -71,6 +75,9 @@ final class DocumentLayout {
     static final String NUMERIC_PREFIX = "num";
     static final String VECTOR = "vector";
     static final String NAMED_VECTOR_PREFIX = "vec_";
+    static final String PASSAGES = "passages";
+    /** The passages' vector field as a query names it. */
+    static final String PASSAGE_VECTOR = PASSAGES + "." + VECTOR;
 
     private DocumentLayout() {
     }
@@ -103,6 +110,14 @@ final class DocumentLayout {
         knnVector(properties.putObject(VECTOR), meta.stamp(), schema);
         for (dev.mmsearch.core.VectorField field : schema.vectors()) {
             knnVector(properties.putObject(vectorField(field.name())), field.stamp(), schema);
+        }
+        if (schema.hasPassages()) {
+            ObjectNode passages = properties.putObject(PASSAGES);
+            passages.put("type", "nested");
+            ObjectNode inner = passages.putObject("properties");
+            knnVector(inner.putObject(VECTOR), meta.stamp(), schema);
+            inner.putObject("start").put("type", "integer").put("index", false);
+            inner.putObject("end").put("type", "integer").put("index", false);
         }
         if (alias != null) {
             body.putObject("aliases").putObject(alias);
@@ -158,6 +173,17 @@ final class DocumentLayout {
                     + idBytes + " bytes long, more than the " + MAX_ID_BYTES + " OpenSearch allows; nothing of this"
                     + " batch was written");
         }
+        if (schema.hasPassages() != !embedded.passages().isEmpty()) {
+            throw new MmsearchException(ErrorCode.INVALID_INPUT, "document '" + FieldValues.abbreviate(id)
+                    + "': collection '" + collection + (schema.hasPassages() ? "' splits field '"
+                    + schema.passages().field() + "' into passages, but the document has none"
+                    : "' has no passages, but the document has " + embedded.passages().size())
+                    + "; nothing of this batch was written");
+        }
+        for (dev.mmsearch.core.Passage passage : embedded.passages()) {
+            FieldValues.requireValidVector(collection, stamp, new EmbeddedDocument(embedded.document(),
+                    passage.vector()));
+        }
         FieldValues.requireValidVector(collection, stamp, embedded);
         FieldValues.requireValidNamedVectors(collection, schema, embedded);
         Document document = embedded.document();
@@ -203,6 +229,13 @@ final class DocumentLayout {
         }
         source.set(VECTOR, floats(embedded.vector()));
         embedded.named().forEach((field, vector) -> source.set(vectorField(field), floats(vector)));
+        if (!embedded.passages().isEmpty()) {
+            ArrayNode passages = source.putArray(PASSAGES);
+            for (dev.mmsearch.core.Passage passage : embedded.passages()) {
+                passages.addObject().put("start", passage.start()).put("end", passage.end())
+                        .set(VECTOR, floats(passage.vector()));
+            }
+        }
         return source;
     }
 
@@ -228,6 +261,16 @@ final class DocumentLayout {
             }
         }
         return named;
+    }
+
+    /** The passages in {@code source}, in text order. */
+    static List<dev.mmsearch.core.Passage> passagesOf(JsonNode source) {
+        List<dev.mmsearch.core.Passage> passages = new java.util.ArrayList<>();
+        for (JsonNode passage : source.path(PASSAGES)) {
+            passages.add(new dev.mmsearch.core.Passage(passage.path("start").asInt(), passage.path("end").asInt(),
+                    floatsOf(passage.path(VECTOR))));
+        }
+        return passages;
     }
 
     private static float[] floatsOf(JsonNode array) {

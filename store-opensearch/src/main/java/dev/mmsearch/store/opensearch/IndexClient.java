@@ -63,6 +63,15 @@ record IndexClient(String name, String index, OpenSearchHttp http) {
 
     /** The hits of a search, scores converted; partial results (a shard without a live copy) are refused. */
     List<ScoredId> search(ObjectNode body, Map<String, String> params, ScoreConversion conversion) {
+        return search(body, params, conversion, null);
+    }
+
+    /**
+     * {@link #search(ObjectNode, Map, ScoreConversion)} of a nested passage query: each hit carries the passage its
+     * inner hit names ({@code passageField}: the schema's passage field; null: no passages).
+     */
+    List<ScoredId> search(ObjectNode body, Map<String, String> params, ScoreConversion conversion,
+                          String passageField) {
         Map<String, String> query = new HashMap<>(params);
         query.put("allow_partial_search_results", "false");
         OpenSearchHttp.Reply reply = http.call("POST", "/" + index + "/_search", query, body);
@@ -73,7 +82,16 @@ record IndexClient(String name, String index, OpenSearchHttp http) {
         JsonNode hits = require(reply, "search").path("hits").path("hits");
         List<ScoredId> out = new ArrayList<>(hits.size());
         for (JsonNode hit : hits) {
-            out.add(new ScoredId(hit.path("_id").asString(), conversion.apply(hit.path("_score").floatValue())));
+            dev.mmsearch.core.PassageMatch passage = null;
+            JsonNode inner = hit.path("inner_hits").path(DocumentLayout.PASSAGES).path("hits").path("hits").path(0);
+            if (passageField != null && inner.isObject()) {
+                JsonNode fields = inner.path("fields");
+                passage = new dev.mmsearch.core.PassageMatch(passageField, inner.path("_nested").path("offset").asInt(),
+                        fields.path(DocumentLayout.PASSAGES + ".start").path(0).asInt(),
+                        fields.path(DocumentLayout.PASSAGES + ".end").path(0).asInt());
+            }
+            out.add(new ScoredId(hit.path("_id").asString(), conversion.apply(hit.path("_score").floatValue()),
+                    dev.mmsearch.core.DocRef.UNKNOWN, passage));
         }
         return out;
     }

@@ -186,7 +186,6 @@ public final class OpenSearchCollectionStore implements CollectionStore {
         Objects.requireNonNull(schema, "schema");
         Objects.requireNonNull(stamp, "stamp");
         requireSupported(encoding);
-        requireSupported(schema);
         ensureOpen();
         synchronized (lifecycleLock) {
             for (int attempt = 0; attempt < 3; attempt++) {
@@ -229,14 +228,6 @@ public final class OpenSearchCollectionStore implements CollectionStore {
             throw new MmsearchException(ErrorCode.INVALID_ARGUMENT, "the OpenSearch store does not support vector"
                     + " encoding " + encoding.label() + " (the k-NN Lucene engine of OpenSearch 2.19 indexes float"
                     + " vectors only); use float32");
-        }
-    }
-
-    private static void requireSupported(CollectionSchema schema) {
-        if (schema.hasPassages()) {
-            throw new MmsearchException(ErrorCode.INVALID_ARGUMENT, "the OpenSearch store does not split documents"
-                    + " into passages yet (field '" + schema.passages().field() + "'); use the embedded store for"
-                    + " passages, or leave them out and long texts are cut at the model's limit");
         }
     }
 
@@ -299,7 +290,6 @@ public final class OpenSearchCollectionStore implements CollectionStore {
         Objects.requireNonNull(schema, "schema");
         Objects.requireNonNull(stamp, "stamp");
         requireSupported(encoding);
-        requireSupported(schema);
         ensureOpen();
         synchronized (lifecycleLock) {
             if (resolve(name) == null) {

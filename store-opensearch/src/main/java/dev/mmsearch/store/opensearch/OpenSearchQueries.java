@@ -1,6 +1,8 @@
 package dev.mmsearch.store.opensearch;
 
 import dev.mmsearch.core.CollectionSchema;
+import dev.mmsearch.core.ErrorCode;
+import dev.mmsearch.core.MmsearchException;
 import dev.mmsearch.core.Filter;
 import dev.mmsearch.core.FilterTranslator;
 import dev.mmsearch.core.Json;
@@ -16,9 +18,11 @@ import tools.jackson.databind.node.ObjectNode;
  */
 final class OpenSearchQueries {
     private final FilterTranslator<JsonNode> filters;
+    private final boolean passages;
 
     OpenSearchQueries(String collection, CollectionSchema schema) {
         this.filters = new Filters(collection, schema);
+        this.passages = schema.hasPassages();
     }
 
     /** The query of a filter over {@code kw.*} and {@code num.*}, or null for none (checked against the schema). */
@@ -40,6 +44,23 @@ final class OpenSearchQueries {
             knn.set("filter", filterQuery);
         }
         ObjectNode body = body(query.k());
+        if (passages && query.field() == null) {
+            // Nested k-NN: one best passage per document (k documents), the filter on the documents inside the
+            // search; inner_hits names the passage that matched.
+            if (!query.passageScore().isMax()) {
+                throw new MmsearchException(ErrorCode.INVALID_ARGUMENT, "the OpenSearch store scores a document by"
+                        + " its best passage only; passage score '" + query.passageScore() + "' needs the embedded"
+                        + " store");
+            }
+            ObjectNode nested = body.putObject("query").putObject("nested");
+            nested.put("path", DocumentLayout.PASSAGES);
+            nested.putObject("query").putObject("knn").set(DocumentLayout.PASSAGE_VECTOR, knn);
+            ObjectNode inner = nested.putObject("inner_hits");
+            inner.put("size", 1);
+            inner.put("_source", false);
+            inner.putArray("docvalue_fields").add(DocumentLayout.PASSAGES + ".start").add(DocumentLayout.PASSAGES + ".end");
+            return body;
+        }
         body.putObject("query").putObject("knn").set(DocumentLayout.vectorField(query.field()), knn);
         return body;
     }

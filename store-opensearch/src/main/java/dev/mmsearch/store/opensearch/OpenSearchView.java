@@ -52,8 +52,10 @@ final class OpenSearchView implements CollectionView {
         QueryChecks.requireValid(collection.name(), collection.stamp(), collection.schema(), query);
         VectorSimilarity metric = query.field() == null ? collection.stamp().metric()
                 : collection.schema().vectorField(query.field()).stamp().metric();
+        boolean passages = collection.schema().hasPassages() && query.field() == null;
         return client.search(collection.queries().vector(query), Map.of(),
-                score -> DocumentLayout.similarity(metric, score));
+                score -> DocumentLayout.similarity(metric, score),
+                passages ? collection.schema().passages().field() : null);
     }
 
     @Override
@@ -177,11 +179,14 @@ final class OpenSearchView implements CollectionView {
         body.putArray("sort").add("_doc");
         ArrayNode wanted = body.putArray("_source").add(DocumentLayout.FIELDS).add(DocumentLayout.VECTOR);
         collection.schema().vectors().forEach(f -> wanted.add(DocumentLayout.vectorField(f.name())));
+        if (collection.schema().hasPassages()) {
+            wanted.add(DocumentLayout.PASSAGES);
+        }
         client.scroll(body, hit -> {
             JsonNode source = hit.path("_source");
             consumer.accept(new EmbeddedDocument(new Document(hit.path("_id").asString(),
-                    DocumentLayout.fieldsOf(source)), DocumentLayout.vectorOf(source), List.of(),
-                    DocumentLayout.namedOf(source, collection.schema())));
+                    DocumentLayout.fieldsOf(source)), DocumentLayout.vectorOf(source),
+                    DocumentLayout.passagesOf(source), DocumentLayout.namedOf(source, collection.schema())));
         });
     }
 

@@ -602,4 +602,87 @@ abstract class CollectionStoreContract {
         assertError(ErrorCode.INVALID_ARGUMENT, "has only its main vector",
                 () -> plain.search(VectorQuery.of(new float[8], 3, 10).onField("title_emb")));
     }
+
+    // ---- passages
+
+    static final CollectionSchema PASSAGED = SCHEMA.withPassages(dev.mmsearch.core.PassageOptions.of("text"));
+
+    /** The contract documents split into 1 to 4 passages each, with their own unit vectors and offsets. */
+    static List<EmbeddedDocument> passageDocuments(long seed) {
+        Random random = new Random(seed);
+        List<EmbeddedDocument> out = new ArrayList<>();
+        for (EmbeddedDocument doc : documents()) {
+            int n = Integer.parseInt(doc.id().substring(1));
+            StringBuilder text = new StringBuilder();
+            List<dev.mmsearch.core.Passage> passages = new ArrayList<>();
+            for (int p = 0; p < 1 + n % 4; p++) {
+                int start = text.length();
+                text.append("Passage ").append(p).append(" of document ").append(n).append(".");
+                passages.add(new dev.mmsearch.core.Passage(start, text.length(), unitVector(random)));
+                text.append(' ');
+            }
+            Map<String, Object> fields = new LinkedHashMap<>(doc.document().fields());
+            fields.put("text", text.toString().strip());
+            out.add(EmbeddedDocument.withPassages(new Document(doc.id(), fields), passages));
+        }
+        return out;
+    }
+
+    @Test
+    void passagesAreSearchedAsDocumentsEachScoredByItsBestPassage() {
+        List<EmbeddedDocument> split = passageDocuments(99);
+        SearchCollection collection = store.getOrCreate(name, PASSAGED, STAMP);
+        collection.upsert(split);
+        collection.commit();
+        assertThat(collection.count()).as("documents, not passages").isEqualTo(DOCS);
+        assertThat(collection.schema()).isEqualTo(PASSAGED);
+
+        EmbeddedDocument target = split.get(23); // 4 passages
+        dev.mmsearch.core.Passage third = target.passages().get(2);
+        List<ScoredId> hits = collection.search(VectorQuery.of(third.vector(), 10, 40));
+        assertThat(hits).hasSize(10);
+        assertThat(ids(hits)).doesNotHaveDuplicates();
+        assertThat(hits.getFirst().id()).isEqualTo("d23");
+        assertThat(hits.getFirst().score()).isCloseTo(1f, within(1e-4f));
+        assertThat(hits.getFirst().passage()).isEqualTo(new dev.mmsearch.core.PassageMatch("text", 2, third.start(),
+                third.end()));
+        // Each document's score is its best passage's cosine: the brute-force order over documents.
+        float[] query = unitVector(new Random(5));
+        List<String> expected = split.stream()
+                .sorted(Comparator.comparingDouble((EmbeddedDocument d) -> -d.passages().stream()
+                        .mapToDouble(p -> cosine(query, p.vector())).max().orElseThrow()))
+                .limit(5).map(EmbeddedDocument::id).toList();
+        assertThat(ids(collection.search(VectorQuery.of(query, 5, 40)))).isEqualTo(expected);
+        // The filter applies inside the search: k hits, all in the category.
+        List<ScoredId> onlyB = collection.search(VectorQuery.of(query, 8, 40, new Filter.Term("category", "b")));
+        assertThat(onlyB).hasSize(8).allSatisfy(h -> assertThat(Integer.parseInt(h.id().substring(1)) % 4).isEqualTo(1));
+
+        // A replaced document takes all its passages with it; a deleted one too; the walk gives them as written.
+        EmbeddedDocument shorter = EmbeddedDocument.withPassages(target.document(), target.passages().subList(0, 1));
+        collection.upsert(List.of(shorter));
+        collection.delete(List.of("d22"));
+        collection.commit();
+        assertThat(collection.count()).isEqualTo(DOCS - 1);
+        ScoredId after = collection.search(VectorQuery.of(third.vector(), 40, 40)).stream()
+                .filter(h -> h.id().equals("d23")).findFirst().orElseThrow();
+        assertThat(after.passage().index()).isZero();
+        Map<String, EmbeddedDocument> walked = new HashMap<>();
+        collection.forEachDocument(d -> walked.put(d.id(), d));
+        assertThat(walked).hasSize(DOCS - 1).doesNotContainKey("d22");
+        assertThat(walked.get("d23").passages()).hasSize(1);
+        EmbeddedDocument d21 = split.get(21);
+        assertThat(walked.get("d21").passages()).hasSameSizeAs(d21.passages());
+        for (int p = 0; p < d21.passages().size(); p++) {
+            assertThat(walked.get("d21").passages().get(p).vector()).containsExactly(d21.passages().get(p).vector());
+            assertThat(walked.get("d21").passages().get(p).start()).isEqualTo(d21.passages().get(p).start());
+        }
+        assertThat(walked.get("d21").vector()).as("the document's vector: its first passage's")
+                .containsExactly(d21.passages().getFirst().vector());
+
+        // A document without passages is refused, and nothing of its batch is written.
+        assertError(ErrorCode.INVALID_INPUT, "splits field 'text' into passages, but the document has none",
+                () -> collection.upsert(List.of(split.get(22), docs.get(1))));
+        collection.commit();
+        assertThat(collection.count()).isEqualTo(DOCS - 1);
+    }
 }
