@@ -217,7 +217,7 @@ class CliIT {
         Cli.Result bad = Cli.run("eval", "--data-dir", dataDir.toString(), "--beir", beir.toString(), "--model", MODEL,
                 "--retriever", "sparse");
         assertThat(bad.exitCode()).isEqualTo(1);
-        assertThat(bad.err()).contains("invalid_argument").contains("retriever 'sparse'").contains("[hybrid, dense, bm25]");
+        assertThat(bad.err()).contains("invalid_argument").contains("retriever 'sparse'").contains("[hybrid, dense, bm25, dense-top2]");
     }
 
     @Test

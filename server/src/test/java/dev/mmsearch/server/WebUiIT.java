@@ -289,7 +289,7 @@ class WebUiIT {
         // The force control lists the layer's arms with their ratios.
         Select recall = new Select(driver.findElement(By.cssSelector("select.force-arm[data-layer='recall']")));
         assertThat(recall.getOptions()).extracting(WebElement::getText)
-                .containsExactly("by user id", "hybrid (50 %)", "dense (50 %)", "bm25 (0 %)");
+                .containsExactly("by user id", "hybrid (50 %)", "dense (50 %)", "bm25 (0 %)", "dense-top2 (0 %)");
         screenshot("debug-panel.png");
 
         // Force bm25 (weight 0: never served without forcing): the response reports it, no encoding ran,
