@@ -66,7 +66,8 @@ public class DemoCommand implements Callable<Integer> {
         if (indexOnly) {
             return 0;
         }
-        var context = SearchService.start(common.dataDirectory(), port, common.engineOptions(), experimentOptions.settings());
+        var context = SearchService.start(common.dataDirectory(), port, common.engineOptions(), experimentOptions.settings(),
+                java.util.Map.of(), GivenOptions.of(spec));
         int actualPort = SearchService.port(context);
         out.printf("""
                 mmsearch demo is serving http://localhost:%d/

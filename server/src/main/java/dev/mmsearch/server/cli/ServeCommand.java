@@ -75,7 +75,7 @@ public class ServeCommand implements Callable<Integer> {
                     spec.commandLine().getOut().println("mmsearch inference service on gRPC port " + bound);
                 }
                 var context = SearchService.start(common.dataDirectory(), port, common.engineOptions(),
-                        experimentOptions.settings());
+                        experimentOptions.settings(), java.util.Map.of(), GivenOptions.of(spec));
                 spec.commandLine().getOut().println("mmsearch is serving http://localhost:" + SearchService.port(context)
                         + "/ (role " + role + ", data dir " + common.dataDirectory().root() + ")");
             }

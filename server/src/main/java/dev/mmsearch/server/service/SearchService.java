@@ -41,22 +41,49 @@ public class SearchService {
     public static ConfigurableApplicationContext start(DataDirectory dataDirectory, int port, EngineOptions options,
                                                        ExperimentSettings experiments,
                                                        java.util.Map<String, String> properties) {
-        java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of(
-                "--mmsearch.data-dir=" + dataDirectory.root(),
-                "--mmsearch.threads=" + options.intraOpThreads(),
-                "--mmsearch.batch-size=" + options.batchSize(),
-                "--mmsearch.image-roots=" + String.join(",", options.imageRoots().stream()
-                        .map(p -> p.toAbsolutePath().toString()).toList()),
-                "--mmsearch.inference.nodes=" + String.join(",", options.inferenceNodes()),
-                "--mmsearch.opensearch.hosts=" + String.join(",", options.openSearchHosts()),
-                "--mmsearch.device=" + options.device(),
-                "--mmsearch.experiments.file=" + (experiments.file() == null ? "" : experiments.file().toAbsolutePath()),
-                "--mmsearch.zookeeper.connect=" + (experiments.zkConnect() == null ? "" : experiments.zkConnect()),
-                "--mmsearch.zookeeper.path=" + experiments.zkPath(),
-                "--server.port=" + port));
+        return start(dataDirectory, port, options, experiments, properties, name -> true);
+    }
+
+    /**
+     * Starts the service; {@code given} says which of the settings the user gave explicitly (a command-line flag).
+     * Those, and {@code properties}, are passed as command-line properties and win over everything; the others are
+     * only defaults (Spring's default properties, the lowest rank), so an environment variable ({@code SERVER_PORT},
+     * {@code MMSEARCH_THREADS}), a system property or {@code application.properties} set by the user wins over a flag
+     * the user did not type (Spring Boot's externalized configuration order).
+     *
+     * @param given property name (e.g. {@code server.port}, {@code mmsearch.threads}) -> whether its value was given
+     */
+    public static ConfigurableApplicationContext start(DataDirectory dataDirectory, int port, EngineOptions options,
+                                                       ExperimentSettings experiments,
+                                                       java.util.Map<String, String> properties,
+                                                       java.util.function.Predicate<String> given) {
+        java.util.Map<String, String> settings = new java.util.LinkedHashMap<>();
+        settings.put("mmsearch.data-dir", dataDirectory.root().toString());
+        settings.put("mmsearch.threads", Integer.toString(options.intraOpThreads()));
+        settings.put("mmsearch.batch-size", Integer.toString(options.batchSize()));
+        settings.put("mmsearch.image-roots", String.join(",", options.imageRoots().stream()
+                .map(p -> p.toAbsolutePath().toString()).toList()));
+        settings.put("mmsearch.inference.nodes", String.join(",", options.inferenceNodes()));
+        settings.put("mmsearch.opensearch.hosts", String.join(",", options.openSearchHosts()));
+        settings.put("mmsearch.device", options.device());
+        settings.put("mmsearch.experiments.file", experiments.file() == null ? "" : experiments.file().toAbsolutePath()
+                .toString());
+        settings.put("mmsearch.zookeeper.connect", experiments.zkConnect() == null ? "" : experiments.zkConnect());
+        settings.put("mmsearch.zookeeper.path", experiments.zkPath());
+        settings.put("server.port", Integer.toString(port));
+        java.util.List<String> args = new java.util.ArrayList<>();
+        java.util.Map<String, Object> defaults = new java.util.LinkedHashMap<>();
+        settings.forEach((name, value) -> {
+            if (given.test(name)) {
+                args.add("--" + name + "=" + value);
+            } else {
+                defaults.put(name, value);
+            }
+        });
         properties.forEach((name, value) -> args.add("--" + name + "=" + value));
-        // Passed as command-line properties: they win over application.properties and the environment.
-        ConfigurableApplicationContext context = new SpringApplication(SearchService.class).run(args.toArray(String[]::new));
+        SpringApplication application = new SpringApplication(SearchService.class);
+        application.setDefaultProperties(defaults);
+        ConfigurableApplicationContext context = application.run(args.toArray(String[]::new));
         announce(dataDirectory, context);
         return context;
     }
