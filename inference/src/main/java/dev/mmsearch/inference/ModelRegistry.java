@@ -275,6 +275,30 @@ public final class ModelRegistry implements EncoderProvider {
         return List.copyOf(entries.keySet());
     }
 
+    /**
+     * One model this registry serves, from its manifest (nothing is loaded to say it).
+     *
+     * @param kind      {@code text_encoder} or {@code clip} (or another manifest kind), lower case
+     * @param builtin   whether it ships with mmsearch (else added with {@code models add}/{@code pull})
+     * @param dimension its vectors' dimension; 0 when the manifest does not say and it is not loaded yet
+     * @param loaded    whether it is loaded in this process now
+     */
+    public record ModelInfo(String id, String kind, boolean builtin, int dimension, int maxSequenceLength,
+                            boolean loaded, String description) {
+    }
+
+    /** Every model this registry serves, in registration order (built-in ones first), without loading any. */
+    public synchronized List<ModelInfo> describe() {
+        List<ModelInfo> out = new java.util.ArrayList<>(entries.size());
+        for (ModelEntry<?> entry : entries.values()) {
+            ModelManifest manifest = entry.manifest();
+            boolean builtin = entry instanceof ModelEntry.Text text && text.builtinModel() != null;
+            out.add(new ModelInfo(entry.id(), manifest.kind().name().toLowerCase(java.util.Locale.ROOT), builtin,
+                    manifest.dimension(), manifest.maxSequenceLength(), entry.isLoaded(), manifest.description()));
+        }
+        return List.copyOf(out);
+    }
+
     /** Looks up a built-in model of this registry by id. */
     public Optional<BuiltinModel> builtin(String modelId) {
         return find(modelId) instanceof ModelEntry.Text text ? Optional.ofNullable(text.builtinModel())

@@ -24,6 +24,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.UUID;
 
@@ -265,6 +266,31 @@ class ImageSearchIT {
                 .header("content-type", "multipart/form-data; boundary=" + boundary)
                 .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray())).build(),
                 HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void addedModelsAreListedByTheCliAndTheApi() throws Exception {
+        Cli.Result listed = Cli.run("models", "list", "--json", "--data-dir", dataDir.toString());
+        assertThat(listed.exitCode()).as(listed.err()).isZero();
+        JsonNode rows = Json.MAPPER.readTree(listed.out());
+        List<String> added = new ArrayList<>();
+        rows.forEach(r -> {
+            if (r.path("added").asBoolean()) {
+                added.add(r.path("id").asString() + ":" + r.path("kind").asString());
+            }
+        });
+        assertThat(added).containsExactlyInAnyOrder("tiny-clip:clip", "tiny-clip-zh:aligned_text_encoder");
+        assertThat(Cli.run("models", "list", "--data-dir", dataDir.toString()).out()).contains("tiny-clip")
+                .contains("(added)");
+
+        JsonNode models = okJson(get("/api/v1/models")).path("models");
+        Map<String, JsonNode> byId = new java.util.HashMap<>();
+        models.forEach(m -> byId.put(m.path("id").asString(), m));
+        assertThat(byId.get("tiny-clip").path("kind").asString()).isEqualTo("clip");
+        assertThat(byId.get("tiny-clip").path("builtin").asBoolean()).isFalse();
+        assertThat(byId.get("tiny-clip").path("loaded").asBoolean()).as("the shapes searches loaded it").isTrue();
+        assertThat(byId.get("bge-small-en-v1.5").path("builtin").asBoolean()).isTrue();
+        assertThat(byId.get("bge-small-en-v1.5").path("kind").asString()).isEqualTo("text_encoder");
     }
 
     /**

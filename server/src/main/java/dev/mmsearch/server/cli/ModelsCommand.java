@@ -132,8 +132,9 @@ public class ModelsCommand implements Runnable {
         }
     }
 
-    /** {@code mmsearch models list}: id, dimension, pooling and size of each built-in model. Loads none. */
-    @Command(name = "list", mixinStandardHelpOptions = true, description = "List built-in models with dimension, pooling and size.")
+    /** {@code mmsearch models list}: each built-in model (id, dimension, pooling, size) and each added one. Loads none. */
+    @Command(name = "list", mixinStandardHelpOptions = true, description = "List built-in models with dimension, pooling"
+            + " and size, and the models added to the data dir (models add / pull).")
     static class ListModels implements Callable<Integer> {
         @picocli.CommandLine.Mixin
         DataDirOption common;
@@ -149,12 +150,21 @@ public class ModelsCommand implements Runnable {
         @Spec
         CommandSpec spec;
 
+        /** Models added to the data dir with {@code models add} or {@code pull} (registered as the server does). */
+        private List<dev.mmsearch.inference.ModelRegistry.ModelInfo> added() {
+            try (dev.mmsearch.inference.ModelRegistry registry = new dev.mmsearch.inference.ModelRegistry(
+                    common.dataDirectory().models())) {
+                dev.mmsearch.server.Engine.registerInstalledModels(registry, common.dataDirectory().models());
+                return registry.describe().stream().filter(m -> !m.builtin()).toList();
+            }
+        }
+
         @Override
         public Integer call() {
             List<BuiltinModel> models = BuiltinModels.all();
             PrintWriter out = spec.commandLine().getOut();
             if (json) {
-                List<Map<String, Object>> rows = models.stream().map(m -> {
+                List<Map<String, Object>> built = models.stream().map(m -> {
                     Map<String, Object> row = new LinkedHashMap<>();
                     row.put("id", m.id());
                     row.put("dimension", m.dimension());
@@ -166,6 +176,16 @@ public class ModelsCommand implements Runnable {
                     row.put("cached", cached(m));
                     return row;
                 }).toList();
+                List<Map<String, Object>> rows = new java.util.ArrayList<>(built);
+                for (var m : added()) {
+                    Map<String, Object> row = new LinkedHashMap<>();
+                    row.put("id", m.id());
+                    row.put("kind", m.kind());
+                    row.put("dimension", m.dimension());
+                    row.put("maxSequenceLength", m.maxSequenceLength());
+                    row.put("added", true);
+                    rows.add(row);
+                }
                 out.println(Json.MAPPER.writeValueAsString(rows));
             } else {
                 out.printf("%-22s %5s  %-7s %-9s %7s %10s  %-6s %s%n", "ID", "DIM", "POOLING", "WEIGHTS", "MAX_LEN", "SIZE", "CACHED", "");
@@ -174,6 +194,11 @@ public class ModelsCommand implements Runnable {
                             m.pooling().name().toLowerCase(java.util.Locale.ROOT), m.quantized() ? "int8" : "fp32",
                             m.manifest().maxSequenceLength(), m.sizeBytes() < 0 ? "?" : Formats.bytes(m.sizeBytes()),
                             cached(m) ? "yes" : "no", m.available() ? "" : "(artifact not on the classpath)");
+                }
+                for (var m : added()) {
+                    out.printf("%-22s %5s  %-7s %-9s %7d %10s  %-6s %s%n", m.id(), m.dimension() > 0 ? m.dimension()
+                            : "?", m.kind().equals("clip") ? "clip" : "-", "-", m.maxSequenceLength(), "-", "yes",
+                            "(added)");
                 }
             }
             out.flush();

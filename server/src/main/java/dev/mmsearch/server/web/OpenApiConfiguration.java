@@ -29,8 +29,16 @@ import org.springframework.context.annotation.Configuration;
 class OpenApiConfiguration {
     static {
         // Request fields typed as a JSON tree (a filter, passage options) are free-form JSON objects in the spec.
-        org.springdoc.core.utils.SpringDocUtils.getConfig().replaceWithSchema(tools.jackson.databind.JsonNode.class,
-                new io.swagger.v3.oas.models.media.ObjectSchema());
+        org.springdoc.core.utils.SpringDocUtils.getConfig()
+                .replaceWithSchema(tools.jackson.databind.JsonNode.class, new io.swagger.v3.oas.models.media.ObjectSchema())
+                .replaceWithSchema(tools.jackson.databind.node.ObjectNode.class,
+                        new io.swagger.v3.oas.models.media.ObjectSchema())
+                // Written through their @JsonValue toJson(): their JSON forms, described by the README.
+                .replaceWithSchema(dev.mmsearch.core.PassageOptions.class, new io.swagger.v3.oas.models.media.ObjectSchema()
+                        .description("{\"field\", \"window\", \"overlap\", \"maxPassages\"}"))
+                .replaceWithSchema(dev.mmsearch.core.VectorField.class, new io.swagger.v3.oas.models.media.ObjectSchema()
+                        .description("{\"name\", \"embed\" or \"imageField\", \"model\": {\"modelId\", \"checksum\","
+                                + " \"dimension\", \"metric\"}}"));
     }
 
     static final String BEARER = "apiKey";
