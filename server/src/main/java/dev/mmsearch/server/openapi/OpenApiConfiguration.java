@@ -1,4 +1,4 @@
-package dev.mmsearch.server.web;
+package dev.mmsearch.server.openapi;
 
 import dev.mmsearch.server.security.AccessRules;
 import io.swagger.v3.oas.models.Components;
