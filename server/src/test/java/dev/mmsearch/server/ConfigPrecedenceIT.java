@@ -19,8 +19,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Configuration by convention, on a real {@code mmsearch serve} process: an environment variable
- * ({@code SERVER_PORT}) wins over a flag's default the user did not type, and a typed flag ({@code --port}) wins over
- * the environment, as in any Spring Boot application.
+ * ({@code SERVER_PORT}) wins over a flag's default the user did not type, a typed flag ({@code --port}) wins over
+ * the environment, and the data directory's {@code application.yaml} wins over the built-in defaults, as in any Spring
+ * Boot application.
  */
 class ConfigPrecedenceIT {
     @TempDir
@@ -39,7 +40,10 @@ class ConfigPrecedenceIT {
                 "dev.mmsearch.server.cli.Main", "serve", "--data-dir", dir.resolve("data").toString(), "--threads", "1"));
         command.addAll(List.of(extra));
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
-        builder.environment().put("SERVER_PORT", serverPortEnv);
+        builder.environment().remove("SERVER_PORT");
+        if (serverPortEnv != null) {
+            builder.environment().put("SERVER_PORT", serverPortEnv);
+        }
         return builder.start();
     }
 
@@ -84,6 +88,19 @@ class ConfigPrecedenceIT {
         } finally {
             second.destroy();
             second.waitFor(30, TimeUnit.SECONDS);
+        }
+
+        // The data directory's own application.yaml is read too (below the environment, above the built-in defaults).
+        int fromFile = freePort();
+        Files.writeString(dir.resolve("data").resolve("application.yaml"), "server:\n  port: " + fromFile + "\n");
+        Path log3 = dir.resolve("file.log");
+        Process third = serve(log3, null);
+        try {
+            assertThat(healthy(fromFile, third)).as("listening on the data dir's application.yaml port " + fromFile
+                    + "; log: " + (Files.exists(log3) ? Files.readString(log3) : "")).isTrue();
+        } finally {
+            third.destroy();
+            third.waitFor(30, TimeUnit.SECONDS);
         }
     }
 }

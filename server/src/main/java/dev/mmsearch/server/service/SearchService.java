@@ -81,6 +81,9 @@ public class SearchService {
             }
         });
         properties.forEach((name, value) -> args.add("--" + name + "=" + value));
+        // DATA_DIR/application.properties or application.yaml, when there is one, is read above the built-in defaults
+        // (and below the environment), so a data directory can carry its own settings.
+        args.add("--spring.config.additional-location=optional:file:" + dataDirectory.root().toAbsolutePath() + "/");
         SpringApplication application = new SpringApplication(SearchService.class);
         application.setDefaultProperties(defaults);
         ConfigurableApplicationContext context = application.run(args.toArray(String[]::new));
