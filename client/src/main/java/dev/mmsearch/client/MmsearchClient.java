@@ -22,10 +22,10 @@ import tools.jackson.databind.json.JsonMapper;
  * A client of one mmsearch server's REST API (the spec: {@code /v3/api-docs}, {@code docs/openapi.json}). Immutable
  * and thread-safe; build one with {@link #builder(String)} and share it.
  *
- * <p>Every call has a timeout. A call the server answers with 429 or 503 (rate limited, overloaded, not ready), or
- * that does not reach it, is sent again up to {@code maxRetries} times: after the answer's {@code Retry-After}
- * seconds when it has one, else after an exponential backoff from {@code initialBackoff}, capped at
- * {@code maxBackoff}. Writes are safe to repeat (upserts by id). Any other failure is a {@link MmsearchClientException}
+ * <p>Every call has a timeout. A call the server answers with 429, 502, 503 or 504 (rate limited, overloaded, not
+ * ready, a proxy in between), or that does not reach it, is sent again up to {@code maxRetries} times: after the
+ * answer's {@code Retry-After} seconds when it has one (up to a minute), else after an exponential backoff from
+ * {@code initialBackoff}, capped at {@code maxBackoff}. Writes are safe to repeat (upserts by id). Any other failure is a {@link MmsearchClientException}
  * with the status, the API's error code and its message.
  */
 public final class MmsearchClient {
@@ -39,15 +39,39 @@ public final class MmsearchClient {
     private final Duration initialBackoff;
     private final Duration maxBackoff;
     private final HttpClient http;
+    private final RetryListener onRetry;
+
+    /** What a client tells before it retries a call. */
+    @FunctionalInterface
+    public interface RetryListener {
+        void retrying(String method, String path, int attempt, Duration wait, String cause);
+    }
+
+    /** An answer as it came: status, headers and body. */
+    public record RawResponse(int status, java.net.http.HttpHeaders headers, byte[] body) {
+        public String bodyText() {
+            return new String(body, StandardCharsets.UTF_8);
+        }
+    }
+
+    /** Statuses a call is sent again for: rate limited, bad gateway, unavailable, gateway timeout. */
+    static boolean transientStatus(int status) {
+        return status == 429 || status == 502 || status == 503 || status == 504;
+    }
+
+    /** Longest {@code Retry-After} honoured, in seconds. */
+    static final long MAX_RETRY_AFTER_SECONDS = 60;
+    private static final Duration MAX_RETRY_AFTER = Duration.ofSeconds(MAX_RETRY_AFTER_SECONDS);
 
     private MmsearchClient(Builder b) {
-        this.base = URI.create(b.url.endsWith("/") ? b.url.substring(0, b.url.length() - 1) : b.url);
+        this.base = URI.create(b.url.replaceAll("/+$", ""));
         this.apiKey = b.apiKey;
         this.timeout = b.timeout;
         this.maxRetries = b.maxRetries;
         this.initialBackoff = b.initialBackoff;
         this.maxBackoff = b.maxBackoff;
         this.http = HttpClient.newBuilder().connectTimeout(b.connectTimeout).build();
+        this.onRetry = b.onRetry;
     }
 
     /** A builder for the server at {@code url}, e.g. {@code http://127.0.0.1:8080}. */
@@ -64,6 +88,7 @@ public final class MmsearchClient {
         private int maxRetries = 3;
         private Duration initialBackoff = Duration.ofMillis(200);
         private Duration maxBackoff = Duration.ofSeconds(10);
+        private RetryListener onRetry = (method, path, attempt, wait, cause) -> { };
 
         private Builder(String url) {
             this.url = Objects.requireNonNull(url, "url");
@@ -102,6 +127,12 @@ public final class MmsearchClient {
         public Builder backoff(Duration initial, Duration max) {
             this.initialBackoff = Objects.requireNonNull(initial, "initial");
             this.maxBackoff = Objects.requireNonNull(max, "max");
+            return this;
+        }
+
+        /** Told before each retry (for logs): the call, the attempt that failed (1-based), the wait and why. */
+        public Builder onRetry(RetryListener listener) {
+            this.onRetry = Objects.requireNonNull(listener, "listener");
             return this;
         }
 
@@ -210,13 +241,30 @@ public final class MmsearchClient {
         return JSON.readTree(response.body());
     }
 
-    /** Sends one call, retrying 429/503 answers and unreachable servers; any other non-2xx is thrown. */
+    /** Sends one call through {@link #exchange}; a non-2xx answer is thrown as a {@link MmsearchClientException}. */
     HttpResponse<String> send(String method, String path, String body, String contentType) {
-        HttpRequest.Builder request = HttpRequest.newBuilder(base.resolve(path)).timeout(timeout)
+        RawResponse raw = exchange(method, path, contentType, body == null ? null : body.getBytes(StandardCharsets.UTF_8));
+        if (raw.status() / 100 != 2) {
+            throw error(method, path, raw.status(), raw.bodyText());
+        }
+        return new TextResponse(raw);
+    }
+
+    /**
+     * Sends one call, with this client's retries of 429, 502, 503 and 504 answers and of servers not reached (after
+     * {@code Retry-After} when the answer has it, up to {@value #MAX_RETRY_AFTER_SECONDS} s, else the backoff), and
+     * returns the last answer whatever its status: the building block of the typed calls, for callers that read
+     * statuses themselves (the CLI's {@code --server} mode).
+     *
+     * @param body the body, or null for none; {@code contentType} is ignored without one
+     * @throws MmsearchClientException status 0 when no try reached the server (the message names the last cause)
+     */
+    public RawResponse exchange(String method, String path, String contentType, byte[] body) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + path)).timeout(timeout)
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
-                        : HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8))
+                        : HttpRequest.BodyPublishers.ofByteArray(body))
                 .header("Accept", "application/json");
-        if (contentType != null) {
+        if (body != null && contentType != null) {
             request.header("Content-Type", contentType);
         }
         if (apiKey != null) {
@@ -224,33 +272,75 @@ public final class MmsearchClient {
         }
         HttpRequest built = request.build();
         Duration backoff = initialBackoff;
-        for (int attempt = 0; ; attempt++) {
-            HttpResponse<String> response;
+        for (int attempt = 1; ; attempt++) {
+            String cause;
+            Duration wait = backoff;
             try {
-                response = http.send(built, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
-            } catch (IOException e) {
-                if (attempt >= maxRetries) {
-                    throw new MmsearchClientException(0, null, method + " " + path + " did not reach " + base + ": "
-                            + e, e);
+                HttpResponse<byte[]> response = http.send(built, HttpResponse.BodyHandlers.ofByteArray());
+                if (!transientStatus(response.statusCode()) || attempt > maxRetries) {
+                    return new RawResponse(response.statusCode(), response.headers(), response.body());
                 }
-                sleep(backoff);
-                backoff = next(backoff);
-                continue;
+                cause = "HTTP " + response.statusCode();
+                Optional<Duration> after = retryAfter(response);
+                if (after.isPresent() && !after.get().isZero()) {
+                    wait = after.get().compareTo(MAX_RETRY_AFTER) > 0 ? MAX_RETRY_AFTER : after.get();
+                }
+            } catch (IOException e) {
+                cause = e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
+                if (attempt > maxRetries) {
+                    throw new MmsearchClientException(0, null, method + " " + path + " did not reach " + base
+                            + " in " + attempt + " tries, last: " + cause, e);
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new MmsearchClientException(0, null, "interrupted while calling " + base, e);
             }
-            int status = response.statusCode();
-            if (status / 100 == 2) {
-                return response;
-            }
-            if ((status == 429 || status == 503) && attempt < maxRetries) {
-                Duration wait = retryAfter(response).orElse(backoff);
-                sleep(wait.compareTo(maxBackoff) > 0 ? maxBackoff : wait);
-                backoff = next(backoff);
-                continue;
-            }
-            throw error(method, path, response);
+            onRetry.retrying(method, path, attempt, wait, cause);
+            sleep(wait);
+            backoff = next(backoff);
+        }
+    }
+
+    /** A raw answer read as text, for the typed calls. */
+    private record TextResponse(RawResponse raw) implements HttpResponse<String> {
+        @Override
+        public int statusCode() {
+            return raw.status();
+        }
+
+        @Override
+        public HttpRequest request() {
+            return null;
+        }
+
+        @Override
+        public Optional<HttpResponse<String>> previousResponse() {
+            return Optional.empty();
+        }
+
+        @Override
+        public java.net.http.HttpHeaders headers() {
+            return raw.headers();
+        }
+
+        @Override
+        public String body() {
+            return raw.bodyText();
+        }
+
+        @Override
+        public Optional<javax.net.ssl.SSLSession> sslSession() {
+            return Optional.empty();
+        }
+
+        @Override
+        public URI uri() {
+            return null;
+        }
+
+        @Override
+        public HttpClient.Version version() {
+            return HttpClient.Version.HTTP_1_1;
         }
     }
 
@@ -270,11 +360,11 @@ public final class MmsearchClient {
         });
     }
 
-    private static MmsearchClientException error(String method, String path, HttpResponse<String> response) {
+    private static MmsearchClientException error(String method, String path, int status, String text) {
         String code = null;
-        String message = response.body();
+        String message = text;
         try {
-            JsonNode node = JSON.readTree(response.body());
+            JsonNode node = JSON.readTree(text);
             if (node != null && node.isObject()) {
                 code = node.path("code").isString() ? node.get("code").asString() : null;
                 message = node.path("message").isString() ? node.get("message").asString() : message;
@@ -282,8 +372,8 @@ public final class MmsearchClient {
         } catch (JacksonException e) {
             // not JSON: keep the body as the message
         }
-        return new MmsearchClientException(response.statusCode(), code, method + " " + path + ": "
-                + response.statusCode() + (code == null ? "" : " " + code) + ": " + message, null);
+        return new MmsearchClientException(status, code, method + " " + path + ": "
+                + status + (code == null ? "" : " " + code) + ": " + message, null);
     }
 
     private static void sleep(Duration duration) {

@@ -3,13 +3,9 @@ package dev.mmsearch.server.remote;
 import dev.mmsearch.core.ErrorCode;
 import dev.mmsearch.core.Json;
 import dev.mmsearch.core.MmsearchException;
-import java.io.IOException;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Objects;
@@ -19,7 +15,8 @@ import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 
 /**
- * A running mmsearch server's REST API, as the command line's {@code --server} reaches it (JDK HttpClient). Every
+ * A running mmsearch server's REST API, as the command line's {@code --server} reaches it (through the Java client,
+ * {@link dev.mmsearch.client.MmsearchClient#exchange}). Every
  * request carries the API key when one is given ({@code Authorization: Bearer}). Transient failures are retried with
  * exponential backoff: a connection refused or reset, a timeout, 429 (honouring {@code Retry-After}), 502, 503 and
  * 504; resending is safe because every write the CLI sends is an upsert or a delete by id. 401 and 403 fail at once,
@@ -68,9 +65,9 @@ public final class RemoteServer {
     }
 
     private final URI base;
-    private final String apiKey;
     private final Retries retries;
-    private final HttpClient http;
+    private final boolean hasKey;
+    private final dev.mmsearch.client.MmsearchClient client;
 
     /**
      * @param url    the server, {@code http(s)://host:port} (a path prefix is kept)
@@ -79,9 +76,17 @@ public final class RemoteServer {
      */
     public RemoteServer(String url, String apiKey, Retries retries) {
         this.base = parse(url);
-        this.apiKey = apiKey == null || apiKey.isBlank() ? null : apiKey.strip();
         this.retries = Objects.requireNonNull(retries, "retries");
-        this.http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+        this.hasKey = apiKey != null && !apiKey.isBlank();
+        // The transport, its retries and Retry-After are the Java client's (module client); this class keeps the
+        // CLI's wording of refusals and outages.
+        this.client = dev.mmsearch.client.MmsearchClient.builder(base.toString())
+                .apiKey(apiKey == null || apiKey.isBlank() ? null : apiKey.strip())
+                .timeout(Duration.ofMinutes(5)).connectTimeout(Duration.ofSeconds(10))
+                .maxRetries(retries.attempts() - 1).backoff(retries.firstWait(), retries.longestWait())
+                .onRetry((method, path, attempt, wait, cause) -> log.info("retrying request method={} path={}"
+                        + " attempt={} waitMs={} cause={}", method, path, attempt, wait.toMillis(), cause))
+                .build();
     }
 
     private static URI parse(String url) {
@@ -121,52 +126,29 @@ public final class RemoteServer {
      *                           NOT_READY when the server cannot be reached or stays unavailable after every try
      */
     public Response send(String method, String path, String contentType, byte[] body) {
-        HttpRequest.Builder builder = HttpRequest.newBuilder(URI.create(base + path))
-                .timeout(Duration.ofMinutes(5))
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
-                        : HttpRequest.BodyPublishers.ofByteArray(body))
-                .header("Accept", "application/json");
-        if (body != null) {
-            builder.header("Content-Type", contentType);
-        }
-        if (apiKey != null) {
-            builder.header("Authorization", "Bearer " + apiKey);
-        }
-        HttpRequest request = builder.build();
-        Duration wait = retries.firstWait();
-        String last = null;
-        for (int attempt = 1; attempt <= retries.attempts(); attempt++) {
-            Duration next = wait;
-            try {
-                HttpResponse<byte[]> answer = http.send(request, HttpResponse.BodyHandlers.ofByteArray());
-                Response response = new Response(answer.statusCode(), json(answer.body()));
-                if (response.status() == 401 || response.status() == 403) {
-                    throw refused(response);
-                }
-                if (response.status() != 429 && response.status() != 502 && response.status() != 503
-                        && response.status() != 504) {
-                    return response;
-                }
-                last = "HTTP " + response.status() + " (" + response.message() + ")";
-                if (response.status() == 429) {
-                    long seconds = answer.headers().firstValueAsLong("Retry-After").orElse(0);
-                    next = seconds > 0 ? Duration.ofSeconds(Math.min(seconds, 30)) : wait;
-                }
-            } catch (IOException e) {
-                last = e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+        dev.mmsearch.client.MmsearchClient.RawResponse answer;
+        try {
+            answer = client.exchange(method, path, contentType, body);
+        } catch (dev.mmsearch.client.MmsearchClientException e) {
+            if (Thread.currentThread().isInterrupted()) {
                 throw new MmsearchException(ErrorCode.NOT_READY, "interrupted while sending to the mmsearch server at "
                         + url(), e);
             }
-            if (attempt < retries.attempts()) {
-                log.info("retrying request method={} path={} attempt={} waitMs={} cause={}", method, path, attempt,
-                        next.toMillis(), last);
-                sleep(next);
-                wait = min(wait.multipliedBy(2), retries.longestWait());
-            }
+            throw unreachable(method, path, e.getMessage().replaceFirst(".* last: ", ""));
         }
-        throw new MmsearchException(ErrorCode.NOT_READY, "cannot reach the mmsearch server at " + url() + " ("
+        Response response = new Response(answer.status(), json(answer.body()));
+        if (response.status() == 401 || response.status() == 403) {
+            throw refused(response);
+        }
+        if (response.status() == 429 || response.status() == 502 || response.status() == 503
+                || response.status() == 504) {
+            throw unreachable(method, path, "HTTP " + response.status() + " (" + response.message() + ")");
+        }
+        return response;
+    }
+
+    private MmsearchException unreachable(String method, String path, String last) {
+        return new MmsearchException(ErrorCode.NOT_READY, "cannot reach the mmsearch server at " + url() + " ("
                 + method + " " + path + " failed " + retries.attempts() + " times, last: " + last + "); check that it"
                 + " runs and that --server names it");
     }
@@ -196,7 +178,7 @@ public final class RemoteServer {
     }
 
     private MmsearchException refused(Response response) {
-        String hint = apiKey == null
+        String hint = !hasKey
                 ? "give an admin API key with --api-key KEY or the environment variable " + API_KEY_ENV
                 : "the key given with --api-key or " + API_KEY_ENV + " is not an admin key of this server";
         return new MmsearchException(ErrorCode.INVALID_ARGUMENT, "the mmsearch server at " + url() + " refused the"
@@ -215,17 +197,4 @@ public final class RemoteServer {
         }
     }
 
-    private static Duration min(Duration a, Duration b) {
-        return a.compareTo(b) <= 0 ? a : b;
-    }
-
-    private void sleep(Duration duration) {
-        try {
-            Thread.sleep(duration);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new MmsearchException(ErrorCode.NOT_READY, "interrupted while waiting to retry the mmsearch server"
-                    + " at " + url(), e);
-        }
-    }
 }
