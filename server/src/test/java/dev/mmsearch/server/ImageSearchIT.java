@@ -84,7 +84,10 @@ class ImageSearchIT {
                 "--no-progress");
         assertThat(texts.exitCode()).as(texts.err()).isZero();
 
-        app = SearchService.start(new DataDirectory(dataDir), 0, new EngineOptions(1, 8));
+        // No rate limit: the mixed-query test alone sends over a hundred searches as fast as the box answers them.
+        app = SearchService.start(new DataDirectory(dataDir), 0, new EngineOptions(1, 8),
+                dev.mmsearch.server.experiments.ExperimentSettings.DEFAULTS,
+                java.util.Map.of("mmsearch.security.rate-limit.per-second", "0"));
         base = "http://127.0.0.1:" + SearchService.port(app);
     }
 
