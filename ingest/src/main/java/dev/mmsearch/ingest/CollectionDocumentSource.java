@@ -33,8 +33,19 @@ final class CollectionDocumentSource implements DocumentSource {
     private volatile boolean closed;
     private Object next;
     private long line;
-    private final java.util.Map<String, java.util.Map<String, float[]>> carried =
-            new java.util.concurrent.ConcurrentHashMap<>();
+    /**
+     * The named vectors of the documents read last, by id: kept for the {@value #CARRIED} most recent ones (the
+     * indexer embeds in windows of a few hundred read in order, so older ones are done), read without removal so a
+     * batch embedded again one by one still finds them.
+     */
+    private final java.util.Map<String, java.util.Map<String, float[]>> carried = java.util.Collections
+            .synchronizedMap(new java.util.LinkedHashMap<>() {
+                @Override
+                protected boolean removeEldestEntry(java.util.Map.Entry<String, java.util.Map<String, float[]>> e) {
+                    return size() > CARRIED;
+                }
+            });
+    private static final int CARRIED = 8192;
 
     CollectionDocumentSource(SearchCollection collection) {
         this.collection = Objects.requireNonNull(collection, "collection");
@@ -95,19 +106,29 @@ final class CollectionDocumentSource implements DocumentSource {
         }
         dev.mmsearch.core.EmbeddedDocument embedded = (dev.mmsearch.core.EmbeddedDocument) next;
         next = null;
-        if (!embedded.named().isEmpty()) {
-            carried.put(embedded.id(), embedded.named());
+        if (!collection.schema().vectors().isEmpty()) {
+            carried.put(embedded.id(), embedded.named()); // empty too: a document may have no vector in any field
         }
         return new SourceDocument(embedded.document(), ++line);
     }
 
     /**
-     * The named vectors of document {@code id} as stored, once: for a re-index of the main vector that keeps the
-     * others as they are. Held only from {@link #next} to this call, so memory stays bounded by what is in flight.
+     * The named vectors of document {@code id} as stored: for a re-index of the main vector that keeps the others as
+     * they are. Held for the last {@value #CARRIED} documents read, so memory stays bounded.
+     *
+     * @throws MmsearchException INTERNAL when the document was read too long ago (never with the indexer's windows)
      */
     java.util.Map<String, float[]> takeNamed(String id) {
-        java.util.Map<String, float[]> named = carried.remove(id);
-        return named == null ? java.util.Map.of() : named;
+        java.util.Map<String, float[]> named = carried.get(id);
+        if (named == null && collection.schema().vectors().isEmpty()) {
+            return java.util.Map.of();
+        }
+        if (named == null) {
+            throw new MmsearchException(ErrorCode.INTERNAL, "re-index of collection '" + collection.name()
+                    + "': the named vectors of document '" + id + "' are no longer held (read over " + CARRIED
+                    + " documents ago); nothing is published");
+        }
+        return named;
     }
 
     @Override
