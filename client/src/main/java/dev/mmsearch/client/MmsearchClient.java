@@ -196,8 +196,7 @@ public final class MmsearchClient {
     /** The stored document {@code id} with its version, or empty when there is none. */
     public Optional<Types.StoredDocument> document(String collection, String id) {
         try {
-            HttpResponse<String> response = send("GET", collectionPath(collection, "/documents/" + encode(id)), null,
-                    null);
+            RawResponse response = send("GET", collectionPath(collection, "/documents/" + encode(id)), null, null);
             return Optional.of(read(response, Types.StoredDocument.class)
                     .withVersion(response.headers().firstValue("ETag").orElse(null)));
         } catch (MmsearchClientException e) {
@@ -228,26 +227,26 @@ public final class MmsearchClient {
         return JSON.writeValueAsString(value);
     }
 
-    private static <T> T read(HttpResponse<String> response, Class<T> type) {
+    private static <T> T read(RawResponse response, Class<T> type) {
         try {
             return JSON.readValue(response.body(), type);
         } catch (JacksonException e) {
-            throw new MmsearchClientException(response.statusCode(), null, "the server's answer is not the expected"
+            throw new MmsearchClientException(response.status(), null, "the server's answer is not the expected"
                     + " JSON: " + e.getOriginalMessage(), e);
         }
     }
 
-    private static JsonNode tree(HttpResponse<String> response) {
+    private static JsonNode tree(RawResponse response) {
         return JSON.readTree(response.body());
     }
 
     /** Sends one call through {@link #exchange}; a non-2xx answer is thrown as a {@link MmsearchClientException}. */
-    HttpResponse<String> send(String method, String path, String body, String contentType) {
+    RawResponse send(String method, String path, String body, String contentType) {
         RawResponse raw = exchange(method, path, contentType, body == null ? null : body.getBytes(StandardCharsets.UTF_8));
         if (raw.status() / 100 != 2) {
             throw error(method, path, raw.status(), raw.bodyText());
         }
-        return new TextResponse(raw);
+        return raw;
     }
 
     /**
@@ -289,7 +288,7 @@ public final class MmsearchClient {
                 cause = e.getClass().getSimpleName() + (e.getMessage() == null ? "" : ": " + e.getMessage());
                 if (attempt > maxRetries) {
                     throw new MmsearchClientException(0, null, method + " " + path + " did not reach " + base
-                            + " in " + attempt + " tries, last: " + cause, e);
+                            + " in " + attempt + " tries, last: " + cause, e, cause);
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
@@ -298,49 +297,6 @@ public final class MmsearchClient {
             onRetry.retrying(method, path, attempt, wait, cause);
             sleep(wait);
             backoff = next(backoff);
-        }
-    }
-
-    /** A raw answer read as text, for the typed calls. */
-    private record TextResponse(RawResponse raw) implements HttpResponse<String> {
-        @Override
-        public int statusCode() {
-            return raw.status();
-        }
-
-        @Override
-        public HttpRequest request() {
-            return null;
-        }
-
-        @Override
-        public Optional<HttpResponse<String>> previousResponse() {
-            return Optional.empty();
-        }
-
-        @Override
-        public java.net.http.HttpHeaders headers() {
-            return raw.headers();
-        }
-
-        @Override
-        public String body() {
-            return raw.bodyText();
-        }
-
-        @Override
-        public Optional<javax.net.ssl.SSLSession> sslSession() {
-            return Optional.empty();
-        }
-
-        @Override
-        public URI uri() {
-            return null;
-        }
-
-        @Override
-        public HttpClient.Version version() {
-            return HttpClient.Version.HTTP_1_1;
         }
     }
 

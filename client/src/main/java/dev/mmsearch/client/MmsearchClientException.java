@@ -8,11 +8,23 @@ package dev.mmsearch.client;
 public final class MmsearchClientException extends RuntimeException {
     private final int status;
     private final String code;
+    private final String lastFailure;
 
     public MmsearchClientException(int status, String code, String message, Throwable cause) {
+        this(status, code, message, cause, null);
+    }
+
+    /** @param lastFailure for a server not reached: why the last try failed (e.g. {@code ConnectException}) */
+    public MmsearchClientException(int status, String code, String message, Throwable cause, String lastFailure) {
         super(message, cause);
         this.status = status;
         this.code = code;
+        this.lastFailure = lastFailure;
+    }
+
+    /** Why the last try failed when the server was not reached; null otherwise. */
+    public String lastFailure() {
+        return lastFailure;
     }
 
     /** The HTTP status, or 0 when no answer came (connection refused, timeout). */

@@ -63,9 +63,11 @@ public final class VectorRecall implements RecallStage {
     }
 
     private final Params params;
+    private final PassageScore passageScore;
 
     public VectorRecall(Params params) {
         this.params = params;
+        this.passageScore = PassageScore.parse(params.passageScore()); // once per config, not per request
     }
 
     public Params params() {
@@ -80,7 +82,7 @@ public final class VectorRecall implements RecallStage {
         int depth = Math.min(ParamChecks.MAX_K, Math.max(context.query().depth(), params.k()));
         int numCandidates = Math.min(ParamChecks.MAX_K, Math.max(params.numCandidates(), depth));
         List<ScoredId> hits = context.view().search(new VectorQuery(vector, depth, numCandidates,
-                context.query().filter(), PassageScore.parse(params.passageScore()), field));
+                context.query().filter(), passageScore, field));
         List<Candidate> candidates = Recalls.toCandidates(hits, params.name());
         context.trace().time("recall." + params.name(), start);
         context.trace().candidates("recall." + params.name(), candidates);

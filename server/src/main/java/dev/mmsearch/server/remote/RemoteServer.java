@@ -134,7 +134,7 @@ public final class RemoteServer {
                 throw new MmsearchException(ErrorCode.NOT_READY, "interrupted while sending to the mmsearch server at "
                         + url(), e);
             }
-            throw unreachable(method, path, e.getMessage().replaceFirst(".* last: ", ""));
+            throw unreachable(method, path, e.lastFailure() != null ? e.lastFailure() : e.getMessage());
         }
         Response response = new Response(answer.status(), json(answer.body()));
         if (response.status() == 401 || response.status() == 403) {
